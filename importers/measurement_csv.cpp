@@ -1,0 +1,348 @@
+#include "importers/measurement_csv.h"
+
+#include <sys/stat.h>
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include "geo/time_format.h"
+
+namespace covgap::importers {
+namespace {
+
+enum Column {
+  kOperator,
+  kTech,
+  kLat,
+  kLon,
+  kSignal,
+  kTimestamp,
+  kSource,
+  kDeviceId,
+  kAccuracy,
+  kQuality,
+  kSinr,
+  kDlKbps,
+  kColumnCount
+};
+constexpr std::array<std::string_view, kColumnCount> kColumnNames = {
+    "operator", "tech",      "lat",        "lon",     "signal_dbm", "timestamp",
+    "source",   "device_id", "accuracy_m", "quality_db", "sinr_db", "dl_kbps"};
+constexpr int kRequiredColumns = kSource;  // the first six are required
+
+constexpr std::size_t kReadSize = 1 << 20;
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::optional<double> ParseDouble(std::string_view s) {
+  s = Trim(s);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  double v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+geo::Rejection FieldError(std::string_view column, std::string_view value, const char* what) {
+  std::string shown(value.substr(0, 40));
+  return {value.empty() ? "missing_value" : "not_a_number",
+          value.empty() ? "column " + std::string(column) + " is empty"
+                        : "column " + std::string(column) + ": '" + shown + "' " + what};
+}
+
+}  // namespace
+
+void SplitCsvLine(std::string_view line, std::vector<std::string_view>& fields,
+                  std::string& storage) {
+  fields.clear();
+  if (line.find('"') == std::string_view::npos) {
+    std::size_t start = 0;
+    while (true) {
+      const std::size_t comma = line.find(',', start);
+      if (comma == std::string_view::npos) {
+        fields.push_back(line.substr(start));
+        return;
+      }
+      fields.push_back(line.substr(start, comma - start));
+      start = comma + 1;
+    }
+  }
+  storage.clear();
+  storage.reserve(line.size());  // unescaped text is never longer: views stay valid
+  std::size_t i = 0;
+  while (true) {
+    if (i < line.size() && line[i] == '"') {
+      const std::size_t begin = storage.size();
+      ++i;
+      while (i < line.size()) {
+        if (line[i] == '"') {
+          if (i + 1 < line.size() && line[i + 1] == '"') {
+            storage.push_back('"');
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        storage.push_back(line[i++]);
+      }
+      // Text after the closing quote up to the comma is kept (lenient).
+      while (i < line.size() && line[i] != ',') storage.push_back(line[i++]);
+      fields.emplace_back(storage.data() + begin, storage.size() - begin);
+    } else {
+      const std::size_t comma = line.find(',', i);
+      const std::size_t end = comma == std::string_view::npos ? line.size() : comma;
+      fields.push_back(line.substr(i, end - i));
+      i = end;
+    }
+    if (i >= line.size()) return;
+    ++i;  // the comma
+    if (i == line.size()) {
+      fields.emplace_back();
+      return;
+    }
+  }
+}
+
+std::string CsvQuote(std::string_view field) {
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);
+  std::string out = "\"";
+  for (char c : field) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+StatusOr<std::unique_ptr<MeasurementCsvReader>> MeasurementCsvReader::Open(
+    const std::string& path) {
+  std::unique_ptr<MeasurementCsvReader> reader(new MeasurementCsvReader());
+  reader->file_ = std::fopen(path.c_str(), "rb");
+  if (reader->file_ == nullptr) {
+    return NotFound(path + ": " + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::fstat(fileno(reader->file_), &st) == 0 && S_ISREG(st.st_mode)) {
+    reader->total_bytes_ = static_cast<std::uint64_t>(st.st_size);
+  }
+  if (Status s = reader->ReadHeader(); !s.ok()) return Status(s.code(), path + ": " + s.message());
+  return reader;
+}
+
+StatusOr<std::unique_ptr<MeasurementCsvReader>> MeasurementCsvReader::FromString(
+    std::string content) {
+  std::unique_ptr<MeasurementCsvReader> reader(new MeasurementCsvReader());
+  reader->total_bytes_ = content.size();
+  reader->buffer_ = std::move(content);
+  reader->eof_ = true;
+  if (Status s = reader->ReadHeader(); !s.ok()) return s;
+  return reader;
+}
+
+MeasurementCsvReader::~MeasurementCsvReader() {
+  if (file_ != nullptr) std::fclose(file_);
+}
+
+bool MeasurementCsvReader::NextLine(std::string_view& line) {
+  while (true) {
+    const std::size_t nl = buffer_.find('\n', pos_);
+    if (nl != std::string::npos) {
+      line = std::string_view(buffer_).substr(pos_, nl - pos_);
+      consumed_ += nl + 1 - pos_;
+      pos_ = nl + 1;
+      ++line_no_;
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      return true;
+    }
+    if (eof_) {
+      if (pos_ < buffer_.size()) {
+        line = std::string_view(buffer_).substr(pos_);
+        consumed_ += buffer_.size() - pos_;
+        pos_ = buffer_.size();
+        ++line_no_;
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        return true;
+      }
+      return false;
+    }
+    // Compact and read more. Views handed out earlier are invalid from here on, so callers copy
+    // a line before asking for the next one.
+    buffer_.erase(0, pos_);
+    pos_ = 0;
+    const std::size_t old = buffer_.size();
+    buffer_.resize(old + kReadSize);
+    const std::size_t n = std::fread(buffer_.data() + old, 1, kReadSize, file_);
+    buffer_.resize(old + n);
+    if (n < kReadSize) {
+      if (std::ferror(file_)) {
+        status_ = Internal(std::string("read error: ") + std::strerror(errno));
+      }
+      eof_ = true;
+    }
+  }
+}
+
+Status MeasurementCsvReader::ReadHeader() {
+  std::string_view line;
+  if (!NextLine(line)) return InvalidArgument("the file is empty: no header line");
+  if (line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
+  header_ = std::string(line);
+  std::string storage;
+  SplitCsvLine(header_, fields_, storage);
+  field_count_ = fields_.size();
+  column_of_field_.assign(field_count_, -1);
+  std::array<bool, kColumnCount> seen{};
+  for (std::size_t f = 0; f < field_count_; ++f) {
+    const std::string name = Lower(Trim(fields_[f]));
+    for (int c = 0; c < kColumnCount; ++c) {
+      if (name == kColumnNames[c]) {
+        if (seen[c]) return InvalidArgument("column '" + name + "' appears twice in the header");
+        seen[c] = true;
+        column_of_field_[f] = c;
+      }
+    }
+  }
+  std::string missing;
+  for (int c = 0; c < kRequiredColumns; ++c) {
+    if (!seen[c]) missing += (missing.empty() ? "" : ", ") + std::string(kColumnNames[c]);
+  }
+  if (!missing.empty()) {
+    return InvalidArgument("missing required column(s): " + missing +
+                           " (the header must name operator, tech, lat, lon, signal_dbm, "
+                           "timestamp; found: " + header_ + ")");
+  }
+  return Status::Ok();
+}
+
+void MeasurementCsvReader::ParseRow(std::string_view line, CsvMeasurementRow& row) {
+  SplitCsvLine(line, fields_, unquoted_);
+  geo::Measurement& m = row.measurement;
+  m = geo::Measurement{};
+  if (fields_.size() != field_count_) {
+    row.rejection = geo::Rejection{
+        "wrong_column_count", "row has " + std::to_string(fields_.size()) + " fields, header has " +
+                                  std::to_string(field_count_)};
+    return;
+  }
+  for (std::size_t f = 0; f < field_count_; ++f) {
+    const int column = column_of_field_[f];
+    if (column < 0) continue;
+    const std::string_view value = Trim(fields_[f]);
+    const std::string_view name = kColumnNames[column];
+    switch (column) {
+      case kOperator:
+        if (value.empty()) {
+          row.rejection = FieldError(name, value, "");
+          return;
+        }
+        m.operator_id = Lower(value);
+        break;
+      case kTech: {
+        auto tech = geo::ParseTechnology(value);
+        if (!tech) {
+          row.rejection = geo::Rejection{
+              "unknown_technology",
+              "technology '" + std::string(value.substr(0, 40)) + "' is not GSM, UMTS, LTE or NR"};
+          return;
+        }
+        m.tech = *tech;
+        break;
+      }
+      case kLat:
+      case kLon:
+      case kSignal: {
+        auto v = ParseDouble(value);
+        if (!v || !std::isfinite(*v)) {
+          row.rejection = FieldError(name, value, "is not a number");
+          return;
+        }
+        if (column == kLat) {
+          m.lat = *v;
+        } else if (column == kLon) {
+          m.lon = *v;
+        } else if (std::abs(*v) > 1000) {
+          row.rejection = geo::Rejection{"signal_out_of_range",
+                                         "signal " + std::string(value) + " dBm is not plausible"};
+          return;
+        } else {
+          m.signal_dbm = static_cast<int>(std::lround(*v));
+        }
+        break;
+      }
+      case kTimestamp: {
+        auto t = geo::ParseIso8601(value);
+        if (!t) {
+          row.rejection = geo::Rejection{
+              value.empty() ? "missing_value" : "bad_timestamp",
+              value.empty() ? "column timestamp is empty"
+                            : "timestamp '" + std::string(value.substr(0, 40)) +
+                                  "' is not ISO 8601 (e.g. 2021-11-30T08:15:00Z)"};
+          return;
+        }
+        m.time_ms = *t;
+        break;
+      }
+      case kSource: {
+        auto s = geo::ParseSource(value);
+        if (!s) {
+          row.rejection = geo::Rejection{
+              "unknown_source",
+              "source '" + std::string(value.substr(0, 40)) + "' is not drive, crowd or mdt"};
+          return;
+        }
+        m.source = *s;
+        break;
+      }
+      case kDeviceId:
+        m.device_id = std::string(value);
+        break;
+      default: {  // optional figures
+        if (value.empty()) break;
+        auto v = ParseDouble(value);
+        if (!v) {
+          row.rejection = FieldError(name, value, "is not a number");
+          return;
+        }
+        const float fv = static_cast<float>(*v);
+        if (column == kAccuracy) m.accuracy_m = fv;
+        if (column == kQuality) m.quality_db = fv;
+        if (column == kSinr) m.sinr_db = fv;
+        if (column == kDlKbps) m.dl_kbps = fv;
+        break;
+      }
+    }
+  }
+}
+
+bool MeasurementCsvReader::Next(CsvMeasurementChunk& chunk, std::size_t max_rows) {
+  chunk.Clear();
+  std::string_view line;
+  while (chunk.rows.size() < max_rows && NextLine(line)) {
+    if (Trim(line).empty()) continue;
+    CsvMeasurementRow& row = chunk.rows.emplace_back();
+    row.line = line_no_;
+    row.offset = static_cast<std::uint32_t>(chunk.text.size());
+    row.length = static_cast<std::uint32_t>(line.size());
+    chunk.text.append(line);
+    chunk.text.push_back('\n');
+    ParseRow(line, row);
+  }
+  return !chunk.rows.empty();
+}
+
+}  // namespace covgap::importers

@@ -1,0 +1,219 @@
+#include "server/cli/cli_common.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+namespace covgap::cli {
+
+Args::Args(std::vector<std::string> args, std::vector<std::string> switches) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.size() > 2 && a.starts_with("--")) {
+      const auto eq = a.find('=');
+      if (eq != std::string::npos) {
+        flags_.emplace(a.substr(2, eq - 2), a.substr(eq + 1));
+        continue;
+      }
+      const std::string name = a.substr(2);
+      bool is_switch = false;
+      for (const auto& s : switches) is_switch |= (s == name);
+      if (is_switch || i + 1 >= args.size()) {
+        flags_.emplace(name, "");
+      } else {
+        flags_.emplace(name, args[++i]);
+      }
+    } else {
+      positional_.push_back(a);
+    }
+  }
+}
+
+bool Args::Has(std::string_view name) const { return flags_.find(name) != flags_.end(); }
+
+std::string Args::Get(std::string_view name, std::string fallback) const {
+  auto it = flags_.find(name);
+  return it == flags_.end() ? fallback : it->second;
+}
+
+std::vector<std::string> Args::GetAll(std::string_view name) const {
+  std::vector<std::string> out;
+  auto [b, e] = flags_.equal_range(name);
+  for (auto it = b; it != e; ++it) out.push_back(it->second);
+  return out;
+}
+
+std::string Args::Unknown(const std::vector<std::string>& known) const {
+  for (const auto& [name, value] : flags_) {
+    bool ok = false;
+    for (const auto& k : known) ok |= (k == name);
+    if (!ok) return "--" + name;
+  }
+  return "";
+}
+
+std::shared_ptr<grpc::Channel> Connect(const GlobalOptions& options, std::string& error) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  args.SetMaxSendMessageSize(64 << 20);
+  auto channel =
+      grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), args);
+  const auto deadline =
+      std::chrono::system_clock::now() + std::chrono::seconds(options.connect_timeout_s);
+  if (!channel->WaitForConnected(deadline)) {
+    error = "cannot reach covgapd at " + options.server + " (nothing answered within " +
+            std::to_string(options.connect_timeout_s) +
+            " s; is covgapd running? use --server HOST:PORT or COVGAP_SERVER)";
+    return nullptr;
+  }
+  return channel;
+}
+
+std::string DescribeRpcError(const grpc::Status& status, const GlobalOptions& options) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+      if (status.error_message().find("failed to connect") != std::string::npos ||
+          status.error_message().find("Socket closed") != std::string::npos ||
+          status.error_message().find("Connection reset") != std::string::npos ||
+          status.error_message().find("Broken pipe") != std::string::npos ||
+          status.error_message().find("connection") != std::string::npos) {
+        return "lost the connection to covgapd at " + options.server +
+               " (the server stopped or the network failed); batches acknowledged so far are "
+               "stored, re-run the same command to send the rest";
+      }
+      return "covgapd at " + options.server + " is unavailable: " + status.error_message();
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "covgapd at " + options.server + " did not answer in time";
+    default:
+      return status.error_message();
+  }
+}
+
+int ExitCodeFor(const grpc::Status& status) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::CANCELLED:
+      return kExitUnreachable;
+    default:
+      return kExitError;
+  }
+}
+
+std::string Thousands(std::uint64_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  const int len = static_cast<int>(digits.size());
+  for (int i = 0; i < len; ++i) {
+    if (i > 0 && (len - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+std::string JsonEscape(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+void JsonWriter::Separate() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (!first_.empty()) {
+    if (!first_.back()) out_.push_back(',');
+    first_.back() = false;
+  }
+}
+
+JsonWriter& JsonWriter::BeginObject() {
+  Separate();
+  out_.push_back('{');
+  first_.push_back(true);
+  return *this;
+}
+JsonWriter& JsonWriter::EndObject() {
+  out_.push_back('}');
+  first_.pop_back();
+  return *this;
+}
+JsonWriter& JsonWriter::BeginArray() {
+  Separate();
+  out_.push_back('[');
+  first_.push_back(true);
+  return *this;
+}
+JsonWriter& JsonWriter::EndArray() {
+  out_.push_back(']');
+  first_.pop_back();
+  return *this;
+}
+JsonWriter& JsonWriter::Key(std::string_view key) {
+  Separate();
+  out_ += JsonEscape(key);
+  out_.push_back(':');
+  after_key_ = true;
+  return *this;
+}
+JsonWriter& JsonWriter::String(std::string_view value) {
+  Separate();
+  out_ += JsonEscape(value);
+  return *this;
+}
+JsonWriter& JsonWriter::Number(double value) {
+  Separate();
+  if (!std::isfinite(value)) {
+    out_ += "null";
+  } else {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", value);
+    out_ += buf;
+  }
+  return *this;
+}
+JsonWriter& JsonWriter::Number(std::int64_t value) {
+  Separate();
+  out_ += std::to_string(value);
+  return *this;
+}
+JsonWriter& JsonWriter::Number(std::uint64_t value) {
+  Separate();
+  out_ += std::to_string(value);
+  return *this;
+}
+JsonWriter& JsonWriter::Bool(bool value) {
+  Separate();
+  out_ += value ? "true" : "false";
+  return *this;
+}
+
+}  // namespace covgap::cli

@@ -1,0 +1,79 @@
+// Shared pieces of the covgap CLI: global options, the channel to covgapd, turning gRPC failures
+// into one clear sentence, number formatting and a small JSON writer.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace covgap::cli {
+
+// Exit codes of every command.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitError = 1;        // bad input file, server refused the request
+inline constexpr int kExitUsage = 2;        // bad command line
+inline constexpr int kExitUnreachable = 3;  // covgapd could not be reached or the call broke off
+
+struct GlobalOptions {
+  std::string server = "127.0.0.1:50051";
+  int connect_timeout_s = 5;
+  bool json = false;
+};
+
+// Command-line arguments of one command: flags (--name value / --name=value / --switch) and
+// positional arguments.
+class Args {
+ public:
+  Args(std::vector<std::string> args, std::vector<std::string> switches);
+  bool Has(std::string_view name) const;
+  std::string Get(std::string_view name, std::string fallback = "") const;
+  std::vector<std::string> GetAll(std::string_view name) const;
+  const std::vector<std::string>& positional() const { return positional_; }
+  // Flags given that are not in `known`; empty when all are known.
+  std::string Unknown(const std::vector<std::string>& known) const;
+
+ private:
+  std::multimap<std::string, std::string, std::less<>> flags_;
+  std::vector<std::string> positional_;
+};
+
+// Connects to covgapd, waiting up to the connect timeout. Null with `error` set when unreachable.
+std::shared_ptr<grpc::Channel> Connect(const GlobalOptions& options, std::string& error);
+// "cannot reach covgapd at HOST:PORT (…)" or the server's own message, without gRPC noise.
+std::string DescribeRpcError(const grpc::Status& status, const GlobalOptions& options);
+// Exit code for a failed call.
+int ExitCodeFor(const grpc::Status& status);
+
+// 1234567 -> "1,234,567".
+std::string Thousands(std::uint64_t n);
+
+// Minimal streaming JSON writer (objects, arrays, strings, numbers, booleans).
+class JsonWriter {
+ public:
+  JsonWriter& BeginObject();
+  JsonWriter& EndObject();
+  JsonWriter& BeginArray();
+  JsonWriter& EndArray();
+  JsonWriter& Key(std::string_view key);
+  JsonWriter& String(std::string_view value);
+  JsonWriter& Number(double value);
+  JsonWriter& Number(std::int64_t value);
+  JsonWriter& Number(std::uint64_t value);
+  JsonWriter& Bool(bool value);
+  const std::string& str() const { return out_; }
+
+ private:
+  void Separate();
+  std::string out_;
+  std::vector<bool> first_;  // per open container: no element written yet
+  bool after_key_ = false;
+};
+
+std::string JsonEscape(std::string_view s);
+
+}  // namespace covgap::cli

@@ -1,0 +1,55 @@
+#include "server/covgap_server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include "geo/log.h"
+
+namespace covgap::server {
+
+StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<store::Store> store,
+                                                            const ServerOptions& options) {
+  std::unique_ptr<CovgapServer> s(new CovgapServer());
+  s->store_ = std::move(store);
+  s->committer_ = std::make_unique<BatchCommitter>(*s->store_, options.commit_options);
+  s->measurement_service_ = std::make_unique<MeasurementService>(
+      *s->store_, *s->committer_, options.rules, options.ingest_limits);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  if (!options.listen_address.empty()) {
+    builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(), &s->port_);
+  }
+  builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  builder.SetMaxSendMessageSize(64 << 20);
+  builder.RegisterService(s->measurement_service_.get());
+  s->server_ = builder.BuildAndStart();
+  if (!s->server_ || (!options.listen_address.empty() && s->port_ == 0)) {
+    return Unavailable("cannot listen on " + options.listen_address +
+                       " (address in use or not valid?)");
+  }
+  s->server_->GetHealthCheckService()->SetServingStatus(true);
+  return s;
+}
+
+CovgapServer::~CovgapServer() { Shutdown(); }
+
+std::shared_ptr<grpc::Channel> CovgapServer::InProcessChannel() {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  return server_->InProcessChannel(args);
+}
+
+void CovgapServer::Shutdown(std::chrono::milliseconds grace) {
+  if (shut_down_) return;
+  shut_down_ = true;
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  server_->Shutdown(std::chrono::system_clock::now() + grace);
+  server_->Wait();
+  committer_.reset();  // commits everything still queued
+  measurement_service_.reset();
+  store_.reset();
+}
+
+}  // namespace covgap::server

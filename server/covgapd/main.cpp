@@ -1,0 +1,110 @@
+// covgapd: flags, wiring, signals. Everything else lives in server/.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <string_view>
+
+#include "geo/log.h"
+#include "server/covgap_server.h"
+#include "server/store/sqlite_store.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(covgapd - the covgap server: finds mobile-coverage gaps and gets them cleared.
+
+Usage: covgapd [--data DIR] [--listen HOST:PORT] [options]
+
+Options:
+  --data DIR            data directory; the embedded store is DIR/covgap.sqlite
+                        (created if missing; default ./covgap-data)
+  --listen HOST:PORT    address to serve gRPC on (default 127.0.0.1:50051; port 0 picks a
+                        free port, see --port-file)
+  --port-file FILE      write the bound port to FILE once serving (for scripts and tests)
+  --max-batch-rows N    largest accepted measurement batch (default 50000)
+  --shutdown-grace S    seconds running calls get to finish on SIGTERM/SIGINT (default 10)
+  --log-level LEVEL     debug, info, warn or error (default info)
+  -h, --help            show this help
+  --version             print the version
+
+Logs go to stderr. SIGTERM or SIGINT stops the server cleanly: it stops accepting calls, lets
+running calls finish, commits every acknowledged batch and closes the store.
+)";
+
+[[noreturn]] void Die(const std::string& message, int code = 1) {
+  std::fprintf(stderr, "covgapd: %s\n", message.c_str());
+  std::exit(code);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string data_dir = "covgap-data";
+  std::string port_file;
+  int grace_s = 10;
+  covgap::server::ServerOptions options;
+  options.listen_address = "127.0.0.1:50051";
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) Die(std::string(arg) + " needs a value (see --help)", 2);
+      return argv[++i];
+    };
+    if (arg == "-h" || arg == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (arg == "--version") {
+      std::puts("covgapd 0.1.0");
+      return 0;
+    } else if (arg == "--data") {
+      data_dir = value();
+    } else if (arg == "--listen") {
+      options.listen_address = value();
+    } else if (arg == "--port-file") {
+      port_file = value();
+    } else if (arg == "--max-batch-rows") {
+      options.ingest_limits.max_rows_per_batch = std::strtoul(value().c_str(), nullptr, 10);
+    } else if (arg == "--shutdown-grace") {
+      grace_s = std::atoi(value().c_str());
+    } else if (arg == "--log-level") {
+      const std::string level = value();
+      if (level == "debug") covgap::SetLogLevel(covgap::LogLevel::kDebug);
+      else if (level == "info") covgap::SetLogLevel(covgap::LogLevel::kInfo);
+      else if (level == "warn") covgap::SetLogLevel(covgap::LogLevel::kWarning);
+      else if (level == "error") covgap::SetLogLevel(covgap::LogLevel::kError);
+      else Die("unknown log level '" + level + "' (debug, info, warn, error)", 2);
+    } else {
+      Die("unknown argument '" + std::string(arg) + "' (see --help)", 2);
+    }
+  }
+
+  // Block the stop signals in every thread (gRPC's included) and take them with sigwait below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto store = covgap::store::OpenSqliteStore(data_dir);
+  if (!store.ok()) Die("cannot open the store: " + store.status().message());
+  covgap::LogInfo("store: " + data_dir + "/covgap.sqlite");
+  auto server = covgap::server::CovgapServer::Start(std::move(store.value()), options);
+  if (!server.ok()) Die(server.status().message());
+  const std::string host = options.listen_address.substr(0, options.listen_address.rfind(':'));
+  covgap::LogInfo("covgapd listening on " + host + ":" + std::to_string(server.value()->port()));
+  if (!port_file.empty()) {
+    const std::string tmp = port_file + ".tmp";
+    std::ofstream(tmp) << server.value()->port() << "\n";
+    std::rename(tmp.c_str(), port_file.c_str());
+  }
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  covgap::LogInfo(std::string("received ") + strsignal(signal_number) + ", shutting down");
+  server.value()->Shutdown(std::chrono::seconds(grace_s));
+  covgap::LogInfo("covgapd stopped; every acknowledged batch is committed");
+  return 0;
+}

@@ -1,0 +1,43 @@
+// MeasurementService: ingestion (client streaming of batches) and measurement counts.
+//
+// Ingest: each batch is converted and validated row by row (a bad row is rejected with its index
+// and reason; the good rows of the batch are kept), then handed to the BatchCommitter. The summary
+// is sent only after every batch of the call is durable. A batch id seen before is a no-op whose
+// rows count as duplicates. At most `max_in_flight_batches` batches of one call wait for their
+// commit at a time, so a call cannot queue unbounded work.
+#pragma once
+
+#include <cstddef>
+
+#include "covgap/v1/measurement.grpc.pb.h"
+#include "geo/measurement_rules.h"
+#include "server/batch_committer.h"
+#include "server/store/measurement_store.h"
+
+namespace covgap::server {
+
+struct IngestLimits {
+  std::size_t max_rows_per_batch = 50'000;
+  std::size_t max_in_flight_batches = 8;
+  std::size_t max_reported_rejections = 100'000;  // per call; the rest are counted
+};
+
+class MeasurementService final : public v1::MeasurementService::Service {
+ public:
+  MeasurementService(store::Store& store, BatchCommitter& committer, geo::ValidationRules rules,
+                     IngestLimits limits = {});
+
+  grpc::Status Ingest(grpc::ServerContext* context,
+                      grpc::ServerReader<v1::MeasurementBatch>* reader,
+                      v1::IngestSummary* summary) override;
+  grpc::Status GetStats(grpc::ServerContext* context, const v1::GetStatsRequest* request,
+                        v1::Stats* response) override;
+
+ private:
+  store::Store& store_;
+  BatchCommitter& committer_;
+  geo::ValidationRules rules_;
+  IngestLimits limits_;
+};
+
+}  // namespace covgap::server
