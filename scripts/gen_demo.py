@@ -40,9 +40,9 @@ DIRECTIVE_TOTAL = 17049
 
 # ---------------------------------------------------------------- sites
 SITE_COUNTS = {  # operator -> tech -> number of sites (one omni cell each)
-    "viettel": {"LTE": 650, "UMTS": 560},
-    "vnpt": {"LTE": 480, "UMTS": 420},
-    "mobifone": {"LTE": 340, "UMTS": 300},
+    "viettel": {"LTE": 950, "UMTS": 800},
+    "vnpt": {"LTE": 820, "UMTS": 640},
+    "mobifone": {"LTE": 660, "UMTS": 480},
 }
 BAND_MHZ = {"LTE": 1800, "UMTS": 2100}
 EIRP_RANGE = {"LTE": (60.0, 62.0), "UMTS": (58.0, 61.0)}
@@ -156,8 +156,42 @@ class PointInPolygon:
         order = np.argsort(band, kind="stable")
         self.band_edges = eidx[order]
         self.band_start = np.searchsorted(band[order], np.arange(self.nb + 1))
+        # raster pre-classification: 0 outside, 1 inside, 2 boundary (exact test needed)
+        span = max(self.maxx - self.minx, self.maxy - self.miny, 1e-9)
+        self.rc = span / 256.0
+        self.rnx = int((self.maxx - self.minx) / self.rc) + 1
+        self.rny = int((self.maxy - self.miny) / self.rc) + 1
+        lab = np.zeros((self.rny, self.rnx), dtype=np.uint8)
+        bx0 = ((np.minimum(self.ex1, self.ex2) - self.minx) / self.rc).astype(np.int64)
+        bx1 = ((np.maximum(self.ex1, self.ex2) - self.minx) / self.rc).astype(np.int64)
+        by0 = ((ylo - self.miny) / self.rc).astype(np.int64)
+        by1 = ((yhi - self.miny) / self.rc).astype(np.int64)
+        for a0, a1, c0, c1 in zip(bx0, bx1, by0, by1):
+            lab[max(c0 - 1, 0):c1 + 2, max(a0 - 1, 0):a1 + 2] = 2
+        jj, ii = np.nonzero(lab != 2)
+        cx = self.minx + (ii + 0.5) * self.rc
+        cy = self.miny + (jj + 0.5) * self.rc
+        lab[jj, ii] = self._exact(cx, cy).astype(np.uint8)
+        self.lab = lab
 
     def contains(self, px, py):
+        px = np.asarray(px, dtype=np.float64)
+        py = np.asarray(py, dtype=np.float64)
+        out = np.zeros(px.shape, dtype=bool)
+        ok = (px >= self.minx) & (px <= self.maxx) & (py >= self.miny) & (py <= self.maxy)
+        idx = np.nonzero(ok)[0]
+        if len(idx) == 0:
+            return out
+        i = np.minimum(((px[idx] - self.minx) / self.rc).astype(np.int64), self.rnx - 1)
+        j = np.minimum(((py[idx] - self.miny) / self.rc).astype(np.int64), self.rny - 1)
+        lab = self.lab[j, i]
+        out[idx] = lab == 1
+        b = idx[lab == 2]
+        if len(b):
+            out[b] = self._exact(px[b], py[b])
+        return out
+
+    def _exact(self, px, py):
         px = np.asarray(px, dtype=np.float64)
         py = np.asarray(py, dtype=np.float64)
         out = np.zeros(px.shape, dtype=bool)
@@ -336,7 +370,7 @@ class Environment:
         b = prov.utm_bounds
         self.egrid = Grid(b, ENV_GRID_M, 3000.0)
         gx, gy = self.egrid.node_xy()
-        (xw, xe), _ = to_utm([106.25, 106.85], [21.35, 21.35])
+        (xw, xe), _ = to_utm([106.35, 107.0], [21.35, 21.35])
         _, (ys_, yn_) = to_utm([106.1, 106.1], [21.45, 21.60])
         self.x_west, self.x_east, self.y_s, self.y_n = float(xw), float(xe), float(ys_), float(yn_)
         u = smoothstep((gx - xw) / (xe - xw))
@@ -462,11 +496,11 @@ def build_sites(rng, prov, towns, env):
     dens = np.array([c["pop"] / max(c["area_ha"], 1.0) * 100.0 for c in prov.communes])
     d = np.where(first >= 0, dens[np.maximum(first, 0)], np.nan)
     d = np.where(np.isnan(d) | (d <= 0), np.nanmedian(d[d > 0]), d)
-    w = np.maximum(d, 30.0) ** 0.6
+    w = np.maximum(d, 30.0) ** 0.5
     urban = env.urban_at(gx, gy)
     w = w * (1.0 + 2.5 * urban)
     terr = env.terrain_at(gx, gy)
-    w = w * (1.0 + 0.02 * terr)  # towers on the ridges: slightly more sites per km² in hills
+    w = w * (1.0 + 0.03 * terr)  # towers on the ridges: slightly more sites per km² in hills
     w = w / w.sum()
     area_km2 = 0.25 * len(gx)
 
@@ -647,7 +681,7 @@ def build_schools(rng, prov):
         short = d["short"]
         for k, ci in enumerate(hosts):
             lon, lat = place(ci, 1)
-            st = int(np.clip(round(d["pop"] * 0.042 / n_thpt * rng.lognormal(0, 0.12)), 600, 1800))
+            st = int(np.clip(round(d["pop"] * 0.03 / n_thpt * rng.lognormal(0, 0.12)), 600, 1800))
             recs.append({"name": "Trường THPT %s số %d" % (short, k + 1), "level": "upper_secondary",
                          "ci": ci, "lon": lon[0], "lat": lat[0], "students": st})
         lon, lat = place(seat_ci, 1)
@@ -847,7 +881,7 @@ class DriveStream:
         op = int(rng.choice(3, p=DRIVE_OP_WEIGHTS))
         tech = int(rng.choice(2, p=DRIVE_TECH_WEIGHTS))
         dev = op * DRIVE_DEVICES_PER_OP + int(rng.integers(DRIVE_DEVICES_PER_OP))
-        n = int(rng.integers(1200, 4801))            # 20-80 minutes at 1 sample/s
+        n = int(rng.integers(600, 2401))             # 10-40 minutes at 1 sample/s
         v0 = rng.uniform(7.0, 13.0)
         period = rng.uniform(60.0, 300.0)
         phase = rng.uniform(0, 2 * np.pi)

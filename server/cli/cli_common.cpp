@@ -60,11 +60,22 @@ std::shared_ptr<grpc::Channel> Connect(const GlobalOptions& options, std::string
       grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), args);
   const auto deadline =
       std::chrono::system_clock::now() + std::chrono::seconds(options.connect_timeout_s);
-  if (!channel->WaitForConnected(deadline)) {
-    error = "cannot reach covgapd at " + options.server + " (nothing answered within " +
-            std::to_string(options.connect_timeout_s) +
-            " s; is covgapd running? use --server HOST:PORT or COVGAP_SERVER)";
-    return nullptr;
+  // Wait for READY, but give up at the first failed attempt: a refused connection is final.
+  grpc_connectivity_state state = channel->GetState(/*try_to_connect=*/true);
+  while (state != GRPC_CHANNEL_READY) {
+    if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) {
+      error = "cannot reach covgapd at " + options.server +
+              " (connection refused or address not reachable; is covgapd running? use "
+              "--server HOST:PORT or COVGAP_SERVER)";
+      return nullptr;
+    }
+    if (!channel->WaitForStateChange(state, deadline)) {
+      error = "cannot reach covgapd at " + options.server + " (nothing answered within " +
+              std::to_string(options.connect_timeout_s) +
+              " s; is covgapd running? use --server HOST:PORT or COVGAP_SERVER)";
+      return nullptr;
+    }
+    state = channel->GetState(true);
   }
   return channel;
 }

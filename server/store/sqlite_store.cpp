@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <set>
@@ -325,12 +326,13 @@ Status Migrate(sqlite3* db) {
 
 StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& data_dir,
                                                  const SqliteStoreOptions& options) {
-  struct stat st {};
-  if (::stat(data_dir.c_str(), &st) != 0) {
-    if (!options.create_if_missing || ::mkdir(data_dir.c_str(), 0750) != 0) {
-      return FailedPrecondition("data directory " + data_dir + ": " + std::strerror(errno));
+  std::error_code ec;
+  if (!std::filesystem::exists(data_dir, ec)) {
+    if (!options.create_if_missing || !std::filesystem::create_directories(data_dir, ec)) {
+      return FailedPrecondition("cannot create data directory " + data_dir + ": " +
+                                (ec ? ec.message() : "it does not exist"));
     }
-  } else if (!S_ISDIR(st.st_mode)) {
+  } else if (!std::filesystem::is_directory(data_dir, ec)) {
     return FailedPrecondition(data_dir + " is not a directory");
   }
   auto lock = LockDataDir(data_dir);
