@@ -74,7 +74,7 @@ SHADOW_CORR_M = 200.0        # exponential correlation distance (1/e)
 SHADOW_GRID_M = 50.0
 ENV_GRID_M = 100.0
 FAST_FADING_SIGMA_DB = 2.5
-TERRAIN_MAX_DB = 22.0        # smooth ramp, west -> east
+TERRAIN_MAX_DB = 12.0        # mean of the smooth ramp, west -> east (hills vary it 0.2x-2x)
 TERRAIN_NORTH_DB = 5.0       # hills of Yên Thế (north-west)
 TERRAIN_HILL_CORR_M = 2500.0
 TERRAIN_VALLEY_CORR_M = 400.0
@@ -378,7 +378,7 @@ class Environment:
         hills = gaussian_random_field(rng, self.egrid, TERRAIN_HILL_CORR_M, "gauss")
         valleys = gaussian_random_field(rng, self.egrid, TERRAIN_VALLEY_CORR_M, "gauss")
         base = TERRAIN_MAX_DB * u + TERRAIN_NORTH_DB * v
-        terrain = base * np.clip(1.0 + 0.35 * hills, 0.3, 1.8)
+        terrain = base * np.clip(1.0 + 0.5 * hills, 0.2, 2.0)
         terrain += TERRAIN_VALLEY_DB * np.clip(valleys - 1.2, 0.0, None) * (0.15 + 0.85 * u)
         self.terrain = np.clip(terrain, 0.0, TERRAIN_CAP_DB).astype(np.float32)
         # urban share (0..1): COST-231 "medium city" inside towns, suburban outside
@@ -481,7 +481,7 @@ def sample_in_area(rng, prov, ci, n, geom, centre=None, sigma_deg=None, max_iter
 
 
 # =============================================================== sites
-def build_sites(rng, prov, towns, env):
+def build_sites(rng, prov, towns, env, roads):
     """Sites per operator: UMTS sites on a density-weighted point pattern with a
     minimum spacing, LTE on a subset of them (towns first)."""
     # candidate raster (500 m) with a population-density weight
@@ -501,6 +501,20 @@ def build_sites(rng, prov, towns, env):
     w = w * (1.0 + 2.5 * urban)
     terr = env.terrain_at(gx, gy)
     w = w * (1.0 + 0.03 * terr)  # towers on the ridges: slightly more sites per km² in hills
+    # operators build along roads: x3 in 500 m cells with a road, x1.8 next to one
+    rx = np.concatenate([pl[:, 0] for pl in roads.poly])
+    ry = np.concatenate([pl[:, 1] for pl in roads.poly])
+    ri = np.clip(np.rint((rx - g.x0) / g.cell).astype(np.int64), 0, g.nx - 1)
+    rj = np.clip(np.rint((ry - g.y0) / g.cell).astype(np.int64), 0, g.ny - 1)
+    road = np.zeros((g.ny, g.nx), dtype=np.float64)
+    road[rj, ri] = 1.0
+    near = road.copy()
+    near[1:, :] = np.maximum(near[1:, :], road[:-1, :])
+    near[:-1, :] = np.maximum(near[:-1, :], road[1:, :])
+    near[:, 1:] = np.maximum(near[:, 1:], road[:, :-1])
+    near[:, :-1] = np.maximum(near[:, :-1], road[:, 1:])
+    rf = np.where(road > 0, 3.0, np.where(near > 0, 1.8, 1.0)).ravel()[ok]
+    w = w * rf
     w = w / w.sum()
     area_km2 = 0.25 * len(gx)
 
@@ -1396,7 +1410,8 @@ def main(argv=None):
     towns, villages = build_places(r_places, prov)
     log("places: %d towns, %d village points" % (len(towns), len(villages)))
     env = Environment(r_env, prov, towns)
-    sites = build_sites(r_sites, prov, towns, env)
+    roads = RoadNetwork(r_roads, prov, towns, villages)
+    sites = build_sites(r_sites, prov, towns, env, roads)
     schools = build_schools(r_schools, prov)
     households = build_households(r_house, prov, schools)
 
@@ -1418,7 +1433,6 @@ def main(argv=None):
 
     # ---- measurements
     models = {(op, tech): SiteModel(sites, op, tech, prov.utm_bounds) for op in OPERATORS for tech in TECHS}
-    roads = RoadNetwork(r_roads, prov, towns, villages)
     N = args.measurements
     n_drive = int(round(N * DRIVE_SHARE))
     n_crowd = N - n_drive

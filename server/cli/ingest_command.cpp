@@ -134,8 +134,20 @@ struct FileResult {
   Totals totals;
 };
 
+// Milliseconds from a call's first write to its acknowledgement, for --json.
+struct Latencies {
+  std::vector<double> ms;
+  double Percentile(double p) const {
+    if (ms.empty()) return 0;
+    std::vector<double> sorted = ms;
+    std::sort(sorted.begin(), sorted.end());
+    const auto i = static_cast<std::size_t>(p / 100.0 * static_cast<double>(sorted.size() - 1));
+    return sorted[i];
+  }
+};
+
 void PrintJson(const std::vector<FileResult>& files, const Totals& all, double seconds,
-               const std::string& error) {
+               const std::string& error, const Latencies& latencies) {
   JsonWriter j;
   j.BeginObject();
   j.Key("ok").Bool(error.empty());
@@ -162,6 +174,13 @@ void PrintJson(const std::vector<FileResult>& files, const Totals& all, double s
   j.EndObject();
   j.Key("seconds").Number(seconds);
   j.Key("rows_per_second").Number(seconds > 0 ? static_cast<double>(all.rows) / seconds : 0.0);
+  j.Key("calls").Number(static_cast<std::uint64_t>(latencies.ms.size()));
+  j.Key("call_latency_ms").BeginObject();
+  j.Key("p50").Number(latencies.Percentile(50));
+  j.Key("p90").Number(latencies.Percentile(90));
+  j.Key("p99").Number(latencies.Percentile(99));
+  j.Key("max").Number(latencies.Percentile(100));
+  j.EndObject();
   j.EndObject();
   std::printf("%s\n", j.str().c_str());
 }
@@ -225,7 +244,7 @@ int RunIngest(const GlobalOptions& options, const Args& args) {
   std::string error;
   auto channel = Connect(options, error);
   if (!channel) {
-    if (json) PrintJson({}, {}, 0, error);
+    if (json) PrintJson({}, {}, 0, error, {});
     std::fprintf(stderr, "covgap: %s\n", error.c_str());
     return kExitUnreachable;
   }
@@ -237,6 +256,7 @@ int RunIngest(const GlobalOptions& options, const Args& args) {
   std::vector<FileResult> results;
   Totals all;
   std::uint64_t rows_sent = 0;
+  Latencies latencies;
   int exit_code = kExitOk;
 
   for (std::size_t f = 0; f < readers.size() && exit_code == kExitOk; ++f) {
@@ -250,6 +270,7 @@ int RunIngest(const GlobalOptions& options, const Args& args) {
       grpc::ClientContext context;
       context.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
       v1::IngestSummary summary;
+      const auto call_start = std::chrono::steady_clock::now();
       auto writer = stub->Ingest(&context, &summary);
       std::vector<SentBatch> sent;
       v1::MeasurementBatch message;
@@ -287,6 +308,11 @@ int RunIngest(const GlobalOptions& options, const Args& args) {
         error = DescribeRpcError(status, options);
         exit_code = ExitCodeFor(status);
         break;
+      }
+      if (!sent.empty()) {
+        latencies.ms.push_back(std::chrono::duration<double, std::milli>(
+                                   std::chrono::steady_clock::now() - call_start)
+                                   .count());
       }
       // Acknowledged: account for every batch of the call.
       Totals call;
@@ -332,7 +358,7 @@ int RunIngest(const GlobalOptions& options, const Args& args) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (json) {
-    PrintJson(results, all, seconds, error);
+    PrintJson(results, all, seconds, error, latencies);
   } else {
     PrintTable(results, all, seconds, rejects);
   }

@@ -1,13 +1,13 @@
 #include "server/store/sqlite_store.h"
 
 #include <fcntl.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -17,6 +17,7 @@
 
 #include "geo/time_format.h"
 #include "server/store/chunk_codec.h"
+#include "server/store/device_hash.h"
 #include "server/store/sqlite_db.h"
 
 namespace covgap::store {
@@ -88,7 +89,8 @@ StatusOr<LockFile> LockDataDir(const std::string& dir) {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(LockFile lock, SqliteHandle writer, SqliteHandle reader, std::string secret)
+  SqliteStore(LockFile lock, SqliteHandle writer, SqliteHandle reader,
+              std::array<std::uint8_t, 16> secret)
       : lock_(std::move(lock)),
         writer_(std::move(writer)),
         reader_(std::move(reader)),
@@ -230,17 +232,6 @@ class SqliteStore final : public Store {
   }
 
  private:
-  std::uint64_t DeviceHash(const std::string& device_id) const {
-    if (device_id.empty()) return 0;
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
-         reinterpret_cast<const unsigned char*>(device_id.data()), device_id.size(), digest, &len);
-    std::uint64_t h = 0;
-    std::memcpy(&h, digest, sizeof h);
-    return h == 0 ? 1 : h;
-  }
-
   Status InsertRows(const BatchToStore& batch) {
     // Group rows by (operator, technology): one chunk each.
     std::map<std::pair<std::string_view, geo::Technology>, MeasurementColumns> groups;
@@ -248,7 +239,7 @@ class SqliteStore final : public Store {
         ranges;
     for (const geo::Measurement& m : batch.rows) {
       const auto key = std::make_pair(std::string_view(m.operator_id), m.tech);
-      AppendMeasurement(m, DeviceHash(m.device_id), groups[key]);
+      AppendMeasurement(m, DeviceHash(secret_, m.device_id), groups[key]);
       auto [it, inserted] = ranges.try_emplace(key, m.time_ms, m.time_ms);
       if (!inserted) {
         it->second.first = std::min(it->second.first, m.time_ms);
@@ -285,7 +276,7 @@ class SqliteStore final : public Store {
   std::mutex read_mu_;
   SqliteHandle writer_;
   SqliteHandle reader_;
-  std::string secret_;
+  std::array<std::uint8_t, 16> secret_;
   Statement batch_exists_, insert_batch_, insert_chunk_, upsert_count_;
 };
 
@@ -305,7 +296,7 @@ Status Migrate(sqlite3* db) {
   auto txn = Transaction::Begin(db);
   if (!txn.ok()) return txn.status();
   if (Status s = Exec(db, kSchemaV1); !s.ok()) return s;
-  unsigned char secret[32];
+  unsigned char secret[16];
   if (RAND_bytes(secret, sizeof secret) != 1) return Internal("no random bytes for the store key");
   auto meta = Statement::Prepare(db, "INSERT INTO meta VALUES('device_hash_key', ?)");
   if (!meta.ok()) return meta.status();
@@ -357,7 +348,11 @@ StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& data_dir,
   if (!row.ok()) return row.status();
   if (!row.value()) return Status(StatusCode::kDataLoss, "the store has no device hash key");
   const auto blob = key->Blob(0);
-  std::string secret(reinterpret_cast<const char*>(blob.data()), blob.size());
+  std::array<std::uint8_t, 16> secret{};
+  if (blob.size() != secret.size()) {
+    return Status(StatusCode::kDataLoss, "the store's device hash key is damaged");
+  }
+  std::copy(blob.begin(), blob.end(), secret.begin());
   key->Reset();
 
   auto store = std::make_unique<SqliteStore>(std::move(lock.value()), std::move(writer.value()),

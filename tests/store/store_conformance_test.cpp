@@ -21,6 +21,8 @@ struct StoreFactory {
   std::function<StatusOr<std::unique_ptr<Store>>(const std::string& dir)> open;
 };
 
+void PrintTo(const StoreFactory& f, std::ostream* os) { *os << f.name; }
+
 geo::Measurement Sample(const std::string& op, geo::Technology tech, int dbm, std::int64_t t,
                         std::string device = "") {
   geo::Measurement m;

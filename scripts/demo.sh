@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The README's demo command: installs what is missing, builds, starts covgapd on a temporary
+# data directory (embedded store), generates the Bắc Giang demo scenario, ingests it, prints the
+# measurement counts and stops the server. Outputs go to ./out/.
+# Usage: scripts/demo.sh [--seed N] [--measurements N] [--keep]
+#   --keep   leave covgapd's data directory in place (its path is printed)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seed=42
+measurements=300000
+keep=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seed) seed=$2; shift 2 ;;
+    --measurements) measurements=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    *) echo "demo.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "dependencies and build"
+scripts/deps.sh
+build_dir=$(scripts/build.sh | tail -n 1)
+covgapd="$build_dir/server/covgapd/covgapd"
+covgap="$build_dir/server/cli/covgap"
+
+out=out
+scenario="$out/scenario"
+stamp="seed=$seed measurements=$measurements gen=$(sha256sum scripts/gen_demo.py | cut -c1-16)"
+mkdir -p "$scenario"
+if [ "$(cat "$scenario/.stamp" 2>/dev/null)" != "$stamp" ]; then
+  step "generating the Bắc Giang demo scenario (seed $seed, $measurements measurements)"
+  /usr/bin/python3 scripts/gen_demo.py --out "$scenario" --seed "$seed" \
+    --measurements "$measurements" --invalid 12
+  echo "$stamp" > "$scenario/.stamp"
+else
+  step "demo scenario up to date in $scenario (seed $seed)"
+fi
+
+step "starting covgapd"
+data=$(mktemp -d /tmp/covgap-demo.XXXXXX)
+"$covgapd" --data "$data" --listen 127.0.0.1:0 --port-file "$data/port" 2> "$out/covgapd.log" &
+pid=$!
+cleanup() {
+  kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  if [ "$keep" = 1 ]; then echo "data directory kept: $data"; else rm -rf "$data"; fi
+}
+trap cleanup EXIT
+for _ in $(seq 200); do [ -s "$data/port" ] && break; sleep 0.05; done
+[ -s "$data/port" ] || { echo "covgapd did not start; see $out/covgapd.log" >&2; exit 1; }
+server="127.0.0.1:$(cat "$data/port")"
+echo "covgapd serving on $server, data in $data (log: $out/covgapd.log)"
+
+step "ingesting measurements ($scenario/measurements.csv)"
+"$covgap" --server "$server" ingest "$scenario/measurements.csv" --rejects "$out/rejects.csv"
+
+step "ingesting the same file again (nothing changes: every row is a duplicate)"
+"$covgap" --server "$server" ingest "$scenario/measurements.csv"
+
+step "measurements per operator and technology"
+"$covgap" --server "$server" stats
+
+echo
+echo "rejected rows with their reasons: $out/rejects.csv"
+echo "scenario files (sites, schools, households): $scenario/"
