@@ -1,0 +1,96 @@
+#include "geo/gap.h"
+
+namespace covgap::geo {
+
+std::string_view ToString(GapKind kind) {
+  return kind == GapKind::kCommon ? "common" : "operator";
+}
+
+std::optional<GapKind> ParseGapKind(std::string_view text) {
+  if (text == "operator") return GapKind::kOperator;
+  if (text == "common") return GapKind::kCommon;
+  return std::nullopt;
+}
+
+Thresholds DefaultThresholds(Technology tech) {
+  switch (tech) {
+    case Technology::kLte:
+    case Technology::kNr:
+      return {-105, -115};
+    case Technology::kUmts:
+    case Technology::kGsm:
+      return {-95, -105};
+  }
+  return {-105, -115};
+}
+
+Thresholds AnalysisParams::ThresholdsFor(Technology tech) const {
+  auto it = thresholds.find(tech);
+  return it != thresholds.end() ? it->second : DefaultThresholds(tech);
+}
+
+std::string_view ToString(AreaLevel level) {
+  switch (level) {
+    case AreaLevel::kProvince:
+      return "province";
+    case AreaLevel::kDistrict:
+      return "district";
+    case AreaLevel::kCommune:
+      return "commune";
+  }
+  return "?";
+}
+
+std::optional<AreaLevel> ParseAreaLevel(std::string_view text) {
+  for (AreaLevel l : {AreaLevel::kProvince, AreaLevel::kDistrict, AreaLevel::kCommune}) {
+    if (text == ToString(l)) return l;
+  }
+  return std::nullopt;
+}
+
+std::string_view ToString(SchoolLevel level) {
+  switch (level) {
+    case SchoolLevel::kPrimary:
+      return "primary";
+    case SchoolLevel::kLowerSecondary:
+      return "lower_secondary";
+    case SchoolLevel::kUpperSecondary:
+      return "upper_secondary";
+    case SchoolLevel::kContinuingEd:
+      return "continuing_ed";
+  }
+  return "?";
+}
+
+std::optional<SchoolLevel> ParseSchoolLevel(std::string_view text) {
+  for (SchoolLevel l : {SchoolLevel::kPrimary, SchoolLevel::kLowerSecondary,
+                        SchoolLevel::kUpperSecondary, SchoolLevel::kContinuingEd}) {
+    if (text == ToString(l)) return l;
+  }
+  return std::nullopt;
+}
+
+std::string_view ToString(HouseholdCategory category) {
+  switch (category) {
+    case HouseholdCategory::kPoor:
+      return "poor";
+    case HouseholdCategory::kNearPoor:
+      return "near_poor";
+    case HouseholdCategory::kCovidOrphan:
+      return "covid_orphan";
+    case HouseholdCategory::kOtherDifficulty:
+      return "other_difficulty";
+  }
+  return "?";
+}
+
+std::optional<HouseholdCategory> ParseHouseholdCategory(std::string_view text) {
+  for (HouseholdCategory c : {HouseholdCategory::kPoor, HouseholdCategory::kNearPoor,
+                              HouseholdCategory::kCovidOrphan,
+                              HouseholdCategory::kOtherDifficulty}) {
+    if (text == ToString(c)) return c;
+  }
+  return std::nullopt;
+}
+
+}  // namespace covgap::geo

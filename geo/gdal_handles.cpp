@@ -1,0 +1,68 @@
+#include "geo/gdal_handles.h"
+
+#include <cpl_error.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <mutex>
+
+#include "geo/log.h"
+
+namespace covgap::geo {
+namespace {
+
+void CPL_STDCALL GdalErrorHandler(CPLErr level, CPLErrorNum, const char* message) {
+  // Never throw from a C callback: log and return.
+  if (level == CE_Debug) return;
+  Log(level >= CE_Failure ? LogLevel::kWarning : LogLevel::kDebug,
+      std::string("GDAL: ") + (message ? message : ""));
+}
+
+void GeosMessage(const char* fmt, va_list args, LogLevel level) {
+  char buf[512];
+  std::vsnprintf(buf, sizeof buf, fmt, args);
+  Log(level, std::string("GEOS: ") + buf);
+}
+
+void GeosNotice(const char* fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  GeosMessage(fmt, args, LogLevel::kDebug);
+  va_end(args);
+}
+
+void GeosError(const char* fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  GeosMessage(fmt, args, LogLevel::kWarning);
+  va_end(args);
+}
+
+}  // namespace
+
+void InitGdal() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    GDALAllRegister();
+    CPLSetErrorHandler(GdalErrorHandler);
+  });
+}
+
+StatusOr<SrsPtr> MakeSrs(const std::string& definition) {
+  SrsPtr srs(OSRNewSpatialReference(nullptr));
+  if (OSRSetFromUserInput(srs.get(), definition.c_str()) != OGRERR_NONE) {
+    return InvalidArgument("unknown coordinate reference system '" + definition +
+                           "' (use e.g. EPSG:4326, EPSG:32648 or EPSG:9214)");
+  }
+  OSRSetAxisMappingStrategy(srs.get(), OAMS_TRADITIONAL_GIS_ORDER);
+  return srs;
+}
+
+GeosContext::GeosContext() : handle_(GEOS_init_r()) {
+  GEOSContext_setNoticeHandler_r(handle_, GeosNotice);
+  GEOSContext_setErrorHandler_r(handle_, GeosError);
+}
+
+GeosContext::~GeosContext() { GEOS_finish_r(handle_); }
+
+}  // namespace covgap::geo
