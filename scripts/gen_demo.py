@@ -103,6 +103,14 @@ INVALID_KINDS = ("latlon_swapped", "outside_vietnam", "lte_rsrp_out_of_range",
                  "umts_rscp_out_of_range", "timestamp_future", "unknown_operator",
                  "unknown_tech", "signal_not_numeric", "lat_empty",
                  "timestamp_malformed")
+# rejection code each kind should get (docs/ingestion.md "Rejection codes")
+INVALID_EXPECTED_CODE = {
+    "latlon_swapped": "coordinates_swapped", "outside_vietnam": "outside_region",
+    "lte_rsrp_out_of_range": "signal_out_of_range", "umts_rscp_out_of_range": "signal_out_of_range",
+    "timestamp_future": "time_in_future", "unknown_operator": "unknown_operator",
+    "unknown_tech": "unknown_technology", "signal_not_numeric": "not_a_number",
+    "lat_empty": "missing_value", "timestamp_malformed": "bad_timestamp",
+}
 
 UTM = Transformer.from_crs(4326, 32648, always_xy=True)
 
@@ -439,9 +447,7 @@ def build_places(rng, prov):
             pts += list(zip(extra[0], extra[1]))
         for (lo, la) in pts:
             villages.append((lo, la, ci, c["pop"] / nv))
-    # The city centre as one big town for crowd points
-    v = np.array(villages)
-    return towns, v
+    return towns, np.array(villages)
 
 
 def sample_in_area(rng, prov, ci, n, geom, centre=None, sigma_deg=None, max_iter=200):
@@ -1244,7 +1250,7 @@ def make_invalid_rows(rng, k_total, towns, t_start, t_end):
         elif kind == "umts_rscp_out_of_range":
             f["tech"], f["signal_dbm"] = "UMTS", "-10"
         elif kind == "timestamp_future":
-            f["timestamp"] = "2099" + ts[4:]
+            f["timestamp"] = "2099" + ts[4:].replace("-02-29T", "-02-28T")   # 2099 is no leap year
         elif kind == "unknown_operator":
             f["operator"] = "acme"
         elif kind == "unknown_tech":
@@ -1448,7 +1454,6 @@ def main(argv=None):
     ref = BinnedReference()
     cnt_src = np.zeros(2, dtype=np.int64)
     cnt_ot = np.zeros((3, 2), dtype=np.int64)
-    sig_hist = {}
     nch = max(1, -(-N // CHUNK_ROWS))
     written = 0
     ji = 0
@@ -1486,6 +1491,10 @@ def main(argv=None):
     writer.close()
     log("invalid rows: %d (%s)" % (K, ", ".join("%s %d" % (k, v) for k, v in inv_counts.items())))
     refres = ref.result()
+    by_code = {}
+    for kind in INVALID_KINDS:
+        code = INVALID_EXPECTED_CODE[kind]
+        by_code[code] = by_code.get(code, 0) + inv_counts[kind]
 
     # ---- scenario.json
     def by_level(key):
@@ -1519,6 +1528,8 @@ def main(argv=None):
                 "crowd_handsets": crowd.H,
             },
             "invalid_by_kind": inv_counts,
+            "invalid_expected_code": dict(INVALID_EXPECTED_CODE),
+            "invalid_by_expected_code": by_code,
             "schools_by_level": by_level("n"),
             "schools_total": len(schools),
             "school_students_nodev_by_level": by_level("nodev"),
