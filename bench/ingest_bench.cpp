@@ -22,8 +22,9 @@ std::string MakeCsv(int rows) {
   std::string csv = "operator,tech,lat,lon,signal_dbm,timestamp,source,device_id,accuracy_m\n";
   char line[200];
   for (int i = 0; i < rows; ++i) {
-    std::snprintf(line, sizeof line, "viettel,LTE,%.6f,%.6f,%d,2021-11-%02dT08:%02d:%02dZ,drive,dt-%d,4.5\n",
-                  lat(rng), lon(rng), dbm(rng), 1 + i % 28, i % 60, (i / 60) % 60, i % 7);
+    std::snprintf(line, sizeof line,
+                  "viettel,LTE,%.6f,%.6f,%d,2021-11-%02dT08:%02d:%02dZ,drive,dt-%d,4.5\n", lat(rng),
+                  lon(rng), dbm(rng), 1 + i % 28, i % 60, (i / 60) % 60, i % 7);
     csv += line;
   }
   return csv;

@@ -2,9 +2,7 @@
 
 namespace covgap::geo {
 
-std::string_view ToString(GapKind kind) {
-  return kind == GapKind::kCommon ? "common" : "operator";
-}
+std::string_view ToString(GapKind kind) { return kind == GapKind::kCommon ? "common" : "operator"; }
 
 std::optional<GapKind> ParseGapKind(std::string_view text) {
   if (text == "operator") return GapKind::kOperator;
@@ -85,9 +83,9 @@ std::string_view ToString(HouseholdCategory category) {
 }
 
 std::optional<HouseholdCategory> ParseHouseholdCategory(std::string_view text) {
-  for (HouseholdCategory c : {HouseholdCategory::kPoor, HouseholdCategory::kNearPoor,
-                              HouseholdCategory::kCovidOrphan,
-                              HouseholdCategory::kOtherDifficulty}) {
+  for (HouseholdCategory c :
+       {HouseholdCategory::kPoor, HouseholdCategory::kNearPoor, HouseholdCategory::kCovidOrphan,
+        HouseholdCategory::kOtherDifficulty}) {
     if (text == ToString(c)) return c;
   }
   return std::nullopt;

@@ -33,9 +33,9 @@ struct AnalysisParams {
   std::map<Technology, Thresholds> thresholds;  // missing technologies use the defaults
   double min_area_m2 = 0;
   std::string analysis_crs = "EPSG:32648";
-  int window_days = 365;       // 0 = no limit
-  std::int64_t as_of_ms = 0;   // the window counts back from here; samples after it are ignored
-  int indoor_margin_db = 10;   // schools and households need threshold + margin
+  int window_days = 365;      // 0 = no limit
+  std::int64_t as_of_ms = 0;  // the window counts back from here; samples after it are ignored
+  int indoor_margin_db = 10;  // schools and households need threshold + margin
 
   Thresholds ThresholdsFor(Technology tech) const;
 };
@@ -45,12 +45,12 @@ struct Gap {
   GapKind kind = GapKind::kOperator;
   std::string operator_id;  // empty for common gaps
   Technology tech = Technology::kLte;
-  double severity = 0;       // share of dead cells
+  double severity = 0;  // share of dead cells
   double area_m2 = 0;
   std::int64_t n_cells = 0;
   std::int64_t n_dead_cells = 0;
   std::int64_t n_samples = 0;
-  double median_dbm = 0;     // median of all samples in the gap's cells
+  double median_dbm = 0;  // median of all samples in the gap's cells
   int min_dbm = 0;
   std::string province;
   std::string district;
@@ -60,13 +60,13 @@ struct Gap {
   std::int64_t poor_hh = 0;         // poor households inside
   std::int64_t npoor_hh = 0;        // near-poor households inside
   double score = 0;
-  std::int64_t rank = 0;            // 1 = clear first, per operator and technology
+  std::int64_t rank = 0;  // 1 = clear first, per operator and technology
   std::string status = "open";
   std::string plan;
   std::optional<std::int64_t> target_ms;
   std::int64_t analysed_ms = 0;
-  std::string crs;           // CRS of `wkb`, e.g. "EPSG:32648"
-  std::string wkb;           // MultiPolygon, ISO WKB
+  std::string crs;  // CRS of `wkb`, e.g. "EPSG:32648"
+  std::string wkb;  // MultiPolygon, ISO WKB
 };
 
 // An administrative area: province, district or commune, geometry in WGS84 (lon/lat order).
@@ -78,7 +78,7 @@ struct AdminArea {
   AreaLevel level = AreaLevel::kDistrict;
   std::string code;  // the source's id where it has one, else derived from the name
   std::string name;
-  std::string wkb;   // (Multi)Polygon, ISO WKB, EPSG:4326 lon/lat
+  std::string wkb;  // (Multi)Polygon, ISO WKB, EPSG:4326 lon/lat
 };
 
 enum class SchoolLevel : std::uint8_t {

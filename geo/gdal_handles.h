@@ -50,7 +50,8 @@ struct TransformDestroyer {
     if (h) OCTDestroyCoordinateTransformation(h);
   }
 };
-using TransformPtr = std::unique_ptr<std::remove_pointer_t<OGRCoordinateTransformationH>, TransformDestroyer>;
+using TransformPtr =
+    std::unique_ptr<std::remove_pointer_t<OGRCoordinateTransformationH>, TransformDestroyer>;
 
 // A spatial reference from "EPSG:n", WKT or PROJ text, with traditional GIS axis order
 // (longitude/easting first) whatever the authority says.

@@ -49,9 +49,9 @@ std::optional<Technology> ParseTechnology(std::string_view text) {
     Technology tech;
   };
   static constexpr Alias kAliases[] = {
-      {"LTE", Technology::kLte},   {"4G", Technology::kLte},    {"UMTS", Technology::kUmts},
-      {"3G", Technology::kUmts},   {"WCDMA", Technology::kUmts}, {"HSPA", Technology::kUmts},
-      {"GSM", Technology::kGsm},   {"2G", Technology::kGsm},    {"NR", Technology::kNr},
+      {"LTE", Technology::kLte}, {"4G", Technology::kLte},     {"UMTS", Technology::kUmts},
+      {"3G", Technology::kUmts}, {"WCDMA", Technology::kUmts}, {"HSPA", Technology::kUmts},
+      {"GSM", Technology::kGsm}, {"2G", Technology::kGsm},     {"NR", Technology::kNr},
       {"5G", Technology::kNr},
   };
   for (const auto& alias : kAliases) {

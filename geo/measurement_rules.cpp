@@ -68,19 +68,18 @@ std::optional<Rejection> MeasurementValidator::Check(const Measurement& m,
   }
   const SignalRange range = ReportingRange(m.tech);
   if (m.signal_dbm < range.min_dbm || m.signal_dbm > range.max_dbm) {
-    return Rejection{"signal_out_of_range",
-                     Format("%s signal %d dBm is outside the reporting range %d..%d dBm",
-                            std::string(ToString(m.tech)).c_str(), m.signal_dbm, range.min_dbm,
-                            range.max_dbm)};
+    return Rejection{
+        "signal_out_of_range",
+        Format("%s signal %d dBm is outside the reporting range %d..%d dBm",
+               std::string(ToString(m.tech)).c_str(), m.signal_dbm, range.min_dbm, range.max_dbm)};
   }
   if (m.time_ms > now_ms + rules_.max_clock_skew_ms) {
-    return Rejection{"time_in_future",
-                     "time " + FormatIso8601(m.time_ms) + " is in the future (now is " +
-                         FormatIso8601(now_ms) + ")"};
+    return Rejection{"time_in_future", "time " + FormatIso8601(m.time_ms) +
+                                           " is in the future (now is " + FormatIso8601(now_ms) +
+                                           ")"};
   }
   if (m.time_ms < kEarliestMs) {
-    return Rejection{"time_invalid",
-                     "time " + FormatIso8601(m.time_ms) + " is before 2000-01-01"};
+    return Rejection{"time_invalid", "time " + FormatIso8601(m.time_ms) + " is before 2000-01-01"};
   }
   if (!std::isnan(m.accuracy_m) && !(std::isfinite(m.accuracy_m) && m.accuracy_m >= 0)) {
     return Rejection{"invalid_accuracy", "accuracy_m must be a non-negative number"};

@@ -99,8 +99,8 @@ std::optional<std::int64_t> ParseIso8601(std::string_view text) {
     }
   }
   if (!c.done()) return std::nullopt;
-  const std::int64_t days = DaysFromCivil(year, static_cast<unsigned>(month),
-                                          static_cast<unsigned>(day));
+  const std::int64_t days =
+      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const std::int64_t seconds =
       days * 86400 + hour * 3600 + minute * 60 + second - std::int64_t{offset_min} * 60;
   return seconds * 1000 + ms;
@@ -136,8 +136,8 @@ std::string FormatIso8601(std::int64_t unix_ms) {
     std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
                   static_cast<long long>(y), m, d, h, mi, s, ms);
   } else {
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(y),
-                  m, d, h, mi, s);
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(y), m,
+                  d, h, mi, s);
   }
   return buf;
 }

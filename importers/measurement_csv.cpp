@@ -28,15 +28,16 @@ enum Column {
   kColumnCount
 };
 constexpr std::array<std::string_view, kColumnCount> kColumnNames = {
-    "operator", "tech",      "lat",        "lon",     "signal_dbm", "timestamp",
-    "source",   "device_id", "accuracy_m", "quality_db", "sinr_db", "dl_kbps"};
+    "operator", "tech",      "lat",        "lon",        "signal_dbm", "timestamp",
+    "source",   "device_id", "accuracy_m", "quality_db", "sinr_db",    "dl_kbps"};
 constexpr int kRequiredColumns = kSource;  // the first six are required
 
 constexpr std::size_t kReadSize = 1 << 20;
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -224,7 +225,8 @@ Status MeasurementCsvReader::ReadHeader() {
   if (!missing.empty()) {
     return InvalidArgument("missing required column(s): " + missing +
                            " (the header must name operator, tech, lat, lon, signal_dbm, "
-                           "timestamp; found: " + header_ + ")");
+                           "timestamp; found: " +
+                           header_ + ")");
   }
   return Status::Ok();
 }
@@ -287,11 +289,11 @@ void MeasurementCsvReader::ParseRow(std::string_view line, CsvMeasurementRow& ro
       case kTimestamp: {
         auto t = geo::ParseIso8601(value);
         if (!t) {
-          row.rejection = geo::Rejection{
-              value.empty() ? "missing_value" : "bad_timestamp",
-              value.empty() ? "column timestamp is empty"
-                            : "timestamp '" + std::string(value.substr(0, 40)) +
-                                  "' is not ISO 8601 (e.g. 2021-11-30T08:15:00Z)"};
+          row.rejection =
+              geo::Rejection{value.empty() ? "missing_value" : "bad_timestamp",
+                             value.empty() ? "column timestamp is empty"
+                                           : "timestamp '" + std::string(value.substr(0, 40)) +
+                                                 "' is not ISO 8601 (e.g. 2021-11-30T08:15:00Z)"};
           return;
         }
         m.time_ms = *t;
@@ -300,9 +302,9 @@ void MeasurementCsvReader::ParseRow(std::string_view line, CsvMeasurementRow& ro
       case kSource: {
         auto s = geo::ParseSource(value);
         if (!s) {
-          row.rejection = geo::Rejection{
-              "unknown_source",
-              "source '" + std::string(value.substr(0, 40)) + "' is not drive, crowd or mdt"};
+          row.rejection =
+              geo::Rejection{"unknown_source", "source '" + std::string(value.substr(0, 40)) +
+                                                   "' is not drive, crowd or mdt"};
           return;
         }
         m.source = *s;

@@ -27,7 +27,7 @@
 namespace covgap::importers {
 
 struct CsvMeasurementRow {
-  std::uint64_t line = 0;   // 1-based line number in the file (the header is line 1)
+  std::uint64_t line = 0;    // 1-based line number in the file (the header is line 1)
   std::uint32_t offset = 0;  // raw text of the line: chunk.text.substr(offset, length)
   std::uint32_t length = 0;
   geo::Measurement measurement;

@@ -20,9 +20,8 @@ std::future<StatusOr<store::BatchOutcome>> BatchCommitter::Submit(store::BatchTo
   const std::size_t rows = batch.rows.size();
   std::unique_lock lock(mu_);
   // A batch larger than the whole queue is still let in once the queue is empty.
-  has_room_.wait(lock, [&] {
-    return queued_rows_ == 0 || queued_rows_ + rows <= options_.max_queued_rows;
-  });
+  has_room_.wait(
+      lock, [&] { return queued_rows_ == 0 || queued_rows_ + rows <= options_.max_queued_rows; });
   Pending& p = queue_.emplace_back();
   p.batch = std::move(batch);
   auto future = p.done.get_future();
@@ -41,9 +40,8 @@ void BatchCommitter::Run() {
       has_work_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, nothing left
       std::size_t rows = 0;
-      while (!queue_.empty() &&
-             (group.empty() || rows + queue_.front().batch.rows.size() <=
-                                   options_.max_rows_per_commit)) {
+      while (!queue_.empty() && (group.empty() || rows + queue_.front().batch.rows.size() <=
+                                                      options_.max_rows_per_commit)) {
         rows += queue_.front().batch.rows.size();
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();

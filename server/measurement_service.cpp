@@ -83,10 +83,9 @@ grpc::Status MeasurementService::Ingest(grpc::ServerContext* context,
       break;
     }
     if (static_cast<std::size_t>(message.measurements_size()) > limits_.max_rows_per_batch) {
-      failure = InvalidArgument("batch " + message.batch_id() + " has " +
-                                std::to_string(message.measurements_size()) +
-                                " rows; the limit is " +
-                                std::to_string(limits_.max_rows_per_batch) + " per batch");
+      failure = InvalidArgument(
+          "batch " + message.batch_id() + " has " + std::to_string(message.measurements_size()) +
+          " rows; the limit is " + std::to_string(limits_.max_rows_per_batch) + " per batch");
       break;
     }
     InFlightBatch b;

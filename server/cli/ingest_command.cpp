@@ -155,11 +155,16 @@ void PrintJson(const std::vector<FileResult>& files, const Totals& all, double s
   j.Key("files").BeginArray();
   for (const auto& f : files) {
     j.BeginObject()
-        .Key("path").String(f.path)
-        .Key("rows").Number(f.totals.rows)
-        .Key("accepted").Number(f.totals.accepted)
-        .Key("rejected").Number(f.totals.rejected)
-        .Key("duplicate").Number(f.totals.duplicate)
+        .Key("path")
+        .String(f.path)
+        .Key("rows")
+        .Number(f.totals.rows)
+        .Key("accepted")
+        .Number(f.totals.accepted)
+        .Key("rejected")
+        .Number(f.totals.rejected)
+        .Key("duplicate")
+        .Number(f.totals.duplicate)
         .EndObject();
   }
   j.EndArray();
@@ -310,9 +315,9 @@ int RunIngest(const GlobalOptions& options, const Args& args) {
         break;
       }
       if (!sent.empty()) {
-        latencies.ms.push_back(std::chrono::duration<double, std::milli>(
-                                   std::chrono::steady_clock::now() - call_start)
-                                   .count());
+        latencies.ms.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - call_start)
+                .count());
       }
       // Acknowledged: account for every batch of the call.
       Totals call;

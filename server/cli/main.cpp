@@ -69,8 +69,10 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "covgap: %s needs a value\n", arg.c_str());
         return covgap::cli::kExitUsage;
       }
-      if (arg == "--server") options.server = argv[++i];
-      else options.connect_timeout_s = std::atoi(argv[++i]);
+      if (arg == "--server")
+        options.server = argv[++i];
+      else
+        options.connect_timeout_s = std::atoi(argv[++i]);
     } else if (arg.starts_with("--server=")) {
       options.server = arg.substr(9);
     } else if (arg == "--json" && command.empty()) {

@@ -42,11 +42,16 @@ int RunStats(const GlobalOptions& options, const Args& args) {
     for (const auto& c : stats.counts()) {
       const auto tech = api::FromProto(c.tech());
       j.BeginObject()
-          .Key("operator").String(c.operator_id())
-          .Key("tech").String(tech ? geo::ToString(*tech) : "?")
-          .Key("count").Number(c.count())
-          .Key("first").String(geo::FormatIso8601(c.first_time_unix_ms()))
-          .Key("last").String(geo::FormatIso8601(c.last_time_unix_ms()))
+          .Key("operator")
+          .String(c.operator_id())
+          .Key("tech")
+          .String(tech ? geo::ToString(*tech) : "?")
+          .Key("count")
+          .Number(c.count())
+          .Key("first")
+          .String(geo::FormatIso8601(c.first_time_unix_ms()))
+          .Key("last")
+          .String(geo::FormatIso8601(c.last_time_unix_ms()))
           .EndObject();
     }
     j.EndArray().EndObject();
@@ -59,8 +64,7 @@ int RunStats(const GlobalOptions& options, const Args& args) {
     const auto tech = api::FromProto(c.tech());
     std::printf("%-14s %-5s %14s  %-20s  %-20s\n", c.operator_id().c_str(),
                 std::string(tech ? geo::ToString(*tech) : "?").c_str(),
-                Thousands(c.count()).c_str(),
-                geo::FormatIso8601(c.first_time_unix_ms()).c_str(),
+                Thousands(c.count()).c_str(), geo::FormatIso8601(c.first_time_unix_ms()).c_str(),
                 geo::FormatIso8601(c.last_time_unix_ms()).c_str());
   }
   std::printf("%-14s %-5s %14s  (%s batches)\n", "total", "", Thousands(stats.total()).c_str(),

@@ -14,7 +14,8 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(covgapd - the covgap server: finds mobile-coverage gaps and gets them cleared.
+constexpr const char* kUsage =
+    R"(covgapd - the covgap server: finds mobile-coverage gaps and gets them cleared.
 
 Usage: covgapd [--data DIR] [--listen HOST:PORT] [options]
 
@@ -71,11 +72,16 @@ int main(int argc, char** argv) {
       grace_s = std::atoi(value().c_str());
     } else if (arg == "--log-level") {
       const std::string level = value();
-      if (level == "debug") covgap::SetLogLevel(covgap::LogLevel::kDebug);
-      else if (level == "info") covgap::SetLogLevel(covgap::LogLevel::kInfo);
-      else if (level == "warn") covgap::SetLogLevel(covgap::LogLevel::kWarning);
-      else if (level == "error") covgap::SetLogLevel(covgap::LogLevel::kError);
-      else Die("unknown log level '" + level + "' (debug, info, warn, error)", 2);
+      if (level == "debug")
+        covgap::SetLogLevel(covgap::LogLevel::kDebug);
+      else if (level == "info")
+        covgap::SetLogLevel(covgap::LogLevel::kInfo);
+      else if (level == "warn")
+        covgap::SetLogLevel(covgap::LogLevel::kWarning);
+      else if (level == "error")
+        covgap::SetLogLevel(covgap::LogLevel::kError);
+      else
+        Die("unknown log level '" + level + "' (debug, info, warn, error)", 2);
     } else {
       Die("unknown argument '" + std::string(arg) + "' (see --help)", 2);
     }

@@ -50,7 +50,8 @@ std::uint64_t SipHash24(const std::array<std::uint8_t, 16>& key, std::string_vie
   const std::size_t whole = n - n % 8;
   for (std::size_t i = 0; i < whole; i += 8) s.Absorb(Load64(p + i));
   std::uint64_t last = static_cast<std::uint64_t>(n & 0xff) << 56;
-  for (std::size_t i = 0; i < n % 8; ++i) last |= static_cast<std::uint64_t>(p[whole + i]) << (8 * i);
+  for (std::size_t i = 0; i < n % 8; ++i)
+    last |= static_cast<std::uint64_t>(p[whole + i]) << (8 * i);
   s.Absorb(last);
   s.v2 ^= 0xff;
   for (int i = 0; i < 4; ++i) s.Round();

@@ -67,7 +67,7 @@ struct MeasurementChunk {
 };
 
 struct ScanFilter {
-  std::string operator_id;  // empty = all
+  std::string operator_id;                // empty = all
   std::int64_t from_time_ms = INT64_MIN;  // chunks entirely outside [from, to] are skipped
   std::int64_t to_time_ms = INT64_MAX;
 };

@@ -182,8 +182,8 @@ class SqliteStore final : public Store {
 
   StatusOr<std::vector<std::string>> Operators() override {
     std::lock_guard lock(read_mu_);
-    auto q = Statement::Prepare(reader_.get(),
-                                "SELECT operator_id FROM operators ORDER BY operator_id");
+    auto q =
+        Statement::Prepare(reader_.get(), "SELECT operator_id FROM operators ORDER BY operator_id");
     if (!q.ok()) return q.status();
     std::vector<std::string> ids;
     while (true) {
@@ -262,8 +262,12 @@ class SqliteStore final : public Store {
           !s.ok()) {
         return s;
       }
-      if (Status s =
-              upsert_count_.Bind(1, key.first).Bind(2, tech).Bind(3, n).Bind(4, t_min).Bind(5, t_max).Run();
+      if (Status s = upsert_count_.Bind(1, key.first)
+                         .Bind(2, tech)
+                         .Bind(3, n)
+                         .Bind(4, t_min)
+                         .Bind(5, t_max)
+                         .Run();
           !s.ok()) {
         return s;
       }
@@ -341,8 +345,8 @@ StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& data_dir,
   auto reader = OpenSqlite(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
   if (!reader.ok()) return reader.status();
 
-  auto key = Statement::Prepare(writer->get(),
-                                "SELECT value FROM meta WHERE key = 'device_hash_key'");
+  auto key =
+      Statement::Prepare(writer->get(), "SELECT value FROM meta WHERE key = 'device_hash_key'");
   if (!key.ok()) return key.status();
   auto row = key->Step();
   if (!row.ok()) return row.status();

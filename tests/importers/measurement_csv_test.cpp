@@ -70,7 +70,7 @@ TEST(MeasurementCsv, UnparseableRowsComeBackWithReasons) {
       "viettel,LTE,21.3,106.3\n"
       "viettel,LTE,21.3,106.3,-100,2021-11-30T08:00:00Z,crowd\n");
   ASSERT_EQ(rows.size(), 7u);
-  const char* expected[] = {"unknown_technology", "not_a_number", "missing_value",
+  const char* expected[] = {"unknown_technology", "not_a_number",   "missing_value",
                             "bad_timestamp",      "unknown_source", "wrong_column_count"};
   for (int i = 0; i < 6; ++i) {
     ASSERT_TRUE(rows[i].rejection) << i;

@@ -76,11 +76,11 @@ TEST_F(IngestServiceTest, GoodRowsAreKeptAndBadRowsRejectedWithIndexAndReason) {
   v1::MeasurementBatch batch;
   batch.set_batch_id("b1");
   *batch.add_measurements() = Row("viettel", v1::LTE, 21.3, 106.3, -100);
-  *batch.add_measurements() = Row("viettel", v1::LTE, 106.3, 21.3, -100);     // swapped
+  *batch.add_measurements() = Row("viettel", v1::LTE, 106.3, 21.3, -100);  // swapped
   *batch.add_measurements() = Row("vnpt", v1::UMTS, 21.3, 106.3, -95);
-  *batch.add_measurements() = Row("acme", v1::LTE, 21.3, 106.3, -100);        // unknown operator
+  *batch.add_measurements() = Row("acme", v1::LTE, 21.3, 106.3, -100);  // unknown operator
   *batch.add_measurements() = Row("vnpt", v1::TECHNOLOGY_UNSPECIFIED, 21.3, 106.3, -95);
-  *batch.add_measurements() = Row("mobifone", v1::LTE, 21.3, 106.3, -150);    // out of range
+  *batch.add_measurements() = Row("mobifone", v1::LTE, 21.3, 106.3, -150);  // out of range
   *batch.add_measurements() =
       Row("mobifone", v1::LTE, 21.3, 106.3, -100, geo::NowUnixMs() + 3600'000);  // future
   v1::IngestSummary summary;
@@ -91,9 +91,11 @@ TEST_F(IngestServiceTest, GoodRowsAreKeptAndBadRowsRejectedWithIndexAndReason) {
   ASSERT_EQ(summary.batches_size(), 1);
   EXPECT_EQ(summary.batches(0).accepted(), 2u);
   ASSERT_EQ(summary.rejections_size(), 5);
-  const std::vector<std::pair<unsigned, std::string>> expected = {
-      {1, "coordinates_swapped"}, {3, "unknown_operator"}, {4, "unknown_technology"},
-      {5, "signal_out_of_range"}, {6, "time_in_future"}};
+  const std::vector<std::pair<unsigned, std::string>> expected = {{1, "coordinates_swapped"},
+                                                                  {3, "unknown_operator"},
+                                                                  {4, "unknown_technology"},
+                                                                  {5, "signal_out_of_range"},
+                                                                  {6, "time_in_future"}};
   for (int i = 0; i < 5; ++i) {
     EXPECT_EQ(summary.rejections(i).batch_id(), "b1");
     EXPECT_EQ(summary.rejections(i).index(), expected[i].first);
@@ -107,7 +109,8 @@ TEST_F(IngestServiceTest, GoodRowsAreKeptAndBadRowsRejectedWithIndexAndReason) {
 TEST_F(IngestServiceTest, ARepeatedBatchIdCountsAsDuplicateAndStoresNothing) {
   v1::MeasurementBatch batch;
   batch.set_batch_id("again");
-  for (int i = 0; i < 10; ++i) *batch.add_measurements() = Row("viettel", v1::LTE, 21.3, 106.3, -90 - i);
+  for (int i = 0; i < 10; ++i)
+    *batch.add_measurements() = Row("viettel", v1::LTE, 21.3, 106.3, -90 - i);
   v1::IngestSummary first, second;
   ASSERT_TRUE(Ingest({batch}, first).ok());
   ASSERT_TRUE(Ingest({batch}, second).ok());
@@ -157,7 +160,8 @@ TEST_F(IngestServiceTest, InvalidBatchIdFailsTheCallButKeepsEarlierBatches) {
 TEST_F(IngestServiceTest, OversizedBatchIsRefused) {
   v1::MeasurementBatch big;
   big.set_batch_id("big");
-  for (int i = 0; i < 101; ++i) *big.add_measurements() = Row("viettel", v1::LTE, 21.3, 106.3, -100);
+  for (int i = 0; i < 101; ++i)
+    *big.add_measurements() = Row("viettel", v1::LTE, 21.3, 106.3, -100);
   v1::IngestSummary summary;
   const grpc::Status status = Ingest({big}, summary);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);

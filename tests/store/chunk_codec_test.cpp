@@ -22,8 +22,8 @@ TEST(ChunkCodec, RoundTripsEveryColumn) {
   AppendMeasurement(m, 0, c);
   const std::string blob = EncodeColumns(c);
   MeasurementColumns d;
-  ASSERT_TRUE(DecodeColumns({reinterpret_cast<const std::uint8_t*>(blob.data()), blob.size()}, d)
-                  .ok());
+  ASSERT_TRUE(
+      DecodeColumns({reinterpret_cast<const std::uint8_t*>(blob.data()), blob.size()}, d).ok());
   ASSERT_EQ(d.size(), 2u);
   EXPECT_EQ(d.lat_e7[0], 211234567);
   EXPECT_EQ(d.lon_e7[0], 1067654321);
@@ -42,8 +42,7 @@ TEST(ChunkCodec, RejectsTruncatedAndForeignBlobs) {
   std::string blob = EncodeColumns(c);
   MeasurementColumns d;
   auto span = [](const std::string& s) {
-    return std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(s.data()),
-                                         s.size());
+    return std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
   };
   EXPECT_FALSE(DecodeColumns(span(blob.substr(0, blob.size() - 1)), d).ok());
   EXPECT_FALSE(DecodeColumns(span(blob + "x"), d).ok());

@@ -92,10 +92,11 @@ TEST_P(StoreConformanceTest, NewStoreHasTheDefaultOperators) {
 
 TEST_P(StoreConformanceTest, StoresRowsAndCountsPerOperatorAndTechnology) {
   auto store = Open();
-  const auto out = Commit(*store, {Batch("b1", {Sample("viettel", geo::Technology::kLte, -100, 1000),
-                                                Sample("viettel", geo::Technology::kLte, -110, 3000),
-                                                Sample("vnpt", geo::Technology::kUmts, -90, 2000)},
-                                          2)});
+  const auto out = Commit(*store, {Batch("b1",
+                                         {Sample("viettel", geo::Technology::kLte, -100, 1000),
+                                          Sample("viettel", geo::Technology::kLte, -110, 3000),
+                                          Sample("vnpt", geo::Technology::kUmts, -90, 2000)},
+                                         2)});
   ASSERT_EQ(out, std::vector<BatchOutcome>{BatchOutcome::kStored});
   auto stats = store->Stats();
   ASSERT_TRUE(stats.ok());
@@ -117,9 +118,9 @@ TEST_P(StoreConformanceTest, RepeatedBatchIdIsANoOp) {
   EXPECT_EQ(Commit(*store, {Batch("same", rows)}), std::vector{BatchOutcome::kStored});
   EXPECT_EQ(Commit(*store, {Batch("same", rows)}), std::vector{BatchOutcome::kDuplicate});
   // Within one call too, and a different batch in the same call is still stored.
-  EXPECT_EQ(Commit(*store, {Batch("x", rows), Batch("x", rows), Batch("same", rows)}),
-            (std::vector{BatchOutcome::kStored, BatchOutcome::kDuplicate,
-                         BatchOutcome::kDuplicate}));
+  EXPECT_EQ(
+      Commit(*store, {Batch("x", rows), Batch("x", rows), Batch("same", rows)}),
+      (std::vector{BatchOutcome::kStored, BatchOutcome::kDuplicate, BatchOutcome::kDuplicate}));
   EXPECT_EQ(Total(*store), 2u);
   auto stats = store->Stats();
   EXPECT_EQ(stats->batches, 2u);
@@ -132,7 +133,8 @@ TEST_P(StoreConformanceTest, CommittedDataSurvivesReopen) {
     for (int i = 0; i < 1000; ++i) {
       rows.push_back(Sample("mobifone", geo::Technology::kLte, -60 - i % 80, 1000 + i));
     }
-    Commit(*store, {Batch("b1", rows), Batch("b2", {Sample("vnpt", geo::Technology::kNr, -90, 5)})});
+    Commit(*store,
+           {Batch("b1", rows), Batch("b2", {Sample("vnpt", geo::Technology::kNr, -90, 5)})});
   }
   auto store = Open();
   EXPECT_EQ(Total(*store), 1001u);
@@ -168,25 +170,24 @@ TEST_P(StoreConformanceTest, ScanFiltersByOperatorAndTime) {
   EXPECT_EQ(seen, std::vector<int>{-101});
   seen.clear();
   ASSERT_TRUE(store
-                  ->Scan({}, [&](const MeasurementChunk& c) {
-                    for (auto v : c.columns.signal_dbm) seen.push_back(v);
-                  })
+                  ->Scan({},
+                         [&](const MeasurementChunk& c) {
+                           for (auto v : c.columns.signal_dbm) seen.push_back(v);
+                         })
                   .ok());
   EXPECT_EQ(seen.size(), 3u);
 }
 
 TEST_P(StoreConformanceTest, DeviceIdsAreStoredOnlyAsKeyedHashes) {
   auto store = Open();
-  Commit(*store, {Batch("b", {Sample("viettel", geo::Technology::kLte, -100, 1, "IMEI-358240051111110"),
-                              Sample("viettel", geo::Technology::kLte, -100, 2, "IMEI-358240051111110"),
-                              Sample("viettel", geo::Technology::kLte, -100, 3, "other-phone"),
-                              Sample("viettel", geo::Technology::kLte, -100, 4, "")})});
+  Commit(*store,
+         {Batch("b", {Sample("viettel", geo::Technology::kLte, -100, 1, "IMEI-358240051111110"),
+                      Sample("viettel", geo::Technology::kLte, -100, 2, "IMEI-358240051111110"),
+                      Sample("viettel", geo::Technology::kLte, -100, 3, "other-phone"),
+                      Sample("viettel", geo::Technology::kLte, -100, 4, "")})});
   std::vector<std::uint64_t> hashes;
-  ASSERT_TRUE(store
-                  ->Scan({}, [&](const MeasurementChunk& c) {
-                    hashes = c.columns.device_hash;
-                  })
-                  .ok());
+  ASSERT_TRUE(
+      store->Scan({}, [&](const MeasurementChunk& c) { hashes = c.columns.device_hash; }).ok());
   ASSERT_EQ(hashes.size(), 4u);
   EXPECT_EQ(hashes[0], hashes[1]);
   EXPECT_NE(hashes[0], hashes[2]);
