@@ -1,0 +1,103 @@
+// Steps 1–5 of the reference gap definition (docs/domain.md): measurements of one operator and
+// technology inside the evidence window, projected to the analysis CRS, binned into square cells
+// on multiples of the cell size, with the exact median per cell and its coverage class.
+//
+// GridBuilder collects measurement blocks (any order, any number of operators and technologies),
+// then Build() projects and bins each (operator, technology) group — groups in parallel — and
+// returns one CoverageGrid per group. Inside a grid, cells are sorted by (ix, iy) and the signal
+// values of each cell are kept sorted, so medians and any later statistic are exact.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "geo/gap.h"
+#include "geo/measurement.h"
+#include "geo/status.h"
+
+namespace covgap::geo {
+
+// Stored measurements of one operator and technology, as columns (positions in 1e-7 degrees).
+struct MeasurementBlock {
+  std::string_view operator_id;
+  Technology tech = Technology::kLte;
+  std::span<const std::int32_t> lat_e7;
+  std::span<const std::int32_t> lon_e7;
+  std::span<const std::int64_t> time_ms;
+  std::span<const std::int16_t> signal_dbm;
+};
+
+// Ordered so that the best class is the largest.
+enum class CellClass : std::uint8_t { kUnmeasured = 0, kDead = 1, kWeak = 2, kGood = 3 };
+std::string_view ToString(CellClass c);
+
+// Median of sorted values: the middle one, or the mean of the two middle ones for even n.
+double MedianOfSorted(std::span<const std::int16_t> sorted);
+// Class of a cell from its sample count and median.
+CellClass Classify(std::size_t n, double median, int min_samples, Thresholds thresholds);
+
+struct GridCell {
+  std::int32_t ix = 0;  // cell = [ix*s, (ix+1)*s) x [iy*s, (iy+1)*s) in the analysis CRS
+  std::int32_t iy = 0;
+  std::uint32_t first = 0;  // its values: CoverageGrid::values[first, first + n)
+  std::uint32_t n = 0;
+  double median = 0;
+  CellClass cls = CellClass::kUnmeasured;
+};
+
+inline std::uint64_t CellKey(std::int32_t ix, std::int32_t iy) {
+  return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(ix) ^ 0x80000000u) << 32) |
+         (static_cast<std::uint32_t>(iy) ^ 0x80000000u);
+}
+
+struct CoverageGrid {
+  std::string operator_id;
+  Technology tech = Technology::kLte;
+  std::vector<GridCell> cells;       // sorted by CellKey(ix, iy)
+  std::vector<std::int16_t> values;  // signal values, grouped per cell, ascending in each cell
+  std::uint64_t samples() const { return values.size(); }
+  // The cell at (ix, iy), or nullptr.
+  const GridCell* Find(std::int32_t ix, std::int32_t iy) const;
+  std::span<const std::int16_t> ValuesOf(const GridCell& c) const {
+    return std::span<const std::int16_t>(values).subspan(c.first, c.n);
+  }
+};
+
+struct GridStats {
+  std::uint64_t measurements_read = 0;
+  std::uint64_t in_window = 0;      // inside the evidence window
+  std::uint64_t unprojectable = 0;  // dropped: outside the analysis CRS's domain
+  double project_seconds = 0;
+  double bin_seconds = 0;
+};
+
+class GridBuilder {
+ public:
+  explicit GridBuilder(const AnalysisParams& params);
+
+  // Keeps the block's rows inside the evidence window [as_of - window, as_of].
+  void Add(const MeasurementBlock& block);
+
+  // Projects and bins every group. Fails on a bad analysis CRS or cell size, or when the data
+  // spans more cells than the grid can index (2^24 per axis).
+  StatusOr<std::vector<CoverageGrid>> Build(GridStats* stats = nullptr);
+
+ private:
+  struct Group {
+    std::vector<double> lon, lat;
+    std::vector<std::int16_t> dbm;
+  };
+  AnalysisParams params_;
+  std::int64_t from_ms_;
+  std::int64_t to_ms_;
+  std::map<std::pair<std::string, Technology>, Group> groups_;
+  std::uint64_t read_ = 0;
+};
+
+}  // namespace covgap::geo

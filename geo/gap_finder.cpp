@@ -1,0 +1,155 @@
+#include "geo/gap_finder.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "geo/cell_polygon.h"
+
+namespace covgap::geo {
+namespace {
+
+bool IsGap(CellClass c) { return c == CellClass::kWeak || c == CellClass::kDead; }
+
+struct UnionFind {
+  std::vector<std::uint32_t> parent;
+  explicit UnionFind(std::size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0u); }
+  std::uint32_t Find(std::uint32_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  }
+  void Union(std::uint32_t a, std::uint32_t b) {
+    a = Find(a);
+    b = Find(b);
+    if (a != b) parent[std::max(a, b)] = std::min(a, b);  // the root is the smallest index
+  }
+};
+
+std::vector<FoundGap> FindGaps(const CoverageGrid& grid, const AnalysisParams& params,
+                               GapKind kind) {
+  // Indices (into grid.cells) of gap cells; grid.cells is sorted by (ix, iy).
+  std::vector<std::uint32_t> gap_cells;
+  for (std::uint32_t i = 0; i < grid.cells.size(); ++i) {
+    if (IsGap(grid.cells[i].cls)) gap_cells.push_back(i);
+  }
+  UnionFind uf(gap_cells.size());
+  auto index_of = [&](std::int32_t ix, std::int32_t iy) -> std::int64_t {
+    const std::uint64_t key = CellKey(ix, iy);
+    auto it = std::lower_bound(gap_cells.begin(), gap_cells.end(), key,
+                               [&](std::uint32_t c, std::uint64_t k) {
+                                 return CellKey(grid.cells[c].ix, grid.cells[c].iy) < k;
+                               });
+    if (it == gap_cells.end()) return -1;
+    const GridCell& c = grid.cells[*it];
+    return c.ix == ix && c.iy == iy ? it - gap_cells.begin() : -1;
+  };
+  for (std::uint32_t g = 0; g < gap_cells.size(); ++g) {
+    const GridCell& c = grid.cells[gap_cells[g]];
+    // Up: the next gap cell when it is (ix, iy + 1); right: a search.
+    if (g + 1 < gap_cells.size()) {
+      const GridCell& n = grid.cells[gap_cells[g + 1]];
+      if (n.ix == c.ix && n.iy == c.iy + 1) uf.Union(g, g + 1);
+    }
+    if (const std::int64_t r = index_of(c.ix + 1, c.iy); r >= 0) {
+      uf.Union(g, static_cast<std::uint32_t>(r));
+    }
+  }
+  // Components in order of their first cell.
+  std::vector<std::vector<std::uint32_t>> components;
+  std::vector<std::int64_t> component_of(gap_cells.size(), -1);
+  for (std::uint32_t g = 0; g < gap_cells.size(); ++g) {
+    const std::uint32_t root = uf.Find(g);
+    if (component_of[root] < 0) {
+      component_of[root] = static_cast<std::int64_t>(components.size());
+      components.emplace_back();
+    }
+    components[static_cast<std::size_t>(component_of[root])].push_back(gap_cells[g]);
+  }
+
+  const double s = params.cell_size_m;
+  const double cell_area = s * s;
+  std::vector<FoundGap> gaps;
+  std::vector<CellIndex> cells;
+  std::vector<std::int16_t> values;
+  for (const auto& component : components) {
+    const double area = cell_area * static_cast<double>(component.size());
+    if (area < params.min_area_m2) continue;
+    FoundGap found;
+    Gap& gap = found.gap;
+    gap.kind = kind;
+    gap.operator_id = grid.operator_id;
+    gap.tech = grid.tech;
+    cells.clear();
+    values.clear();
+    for (std::uint32_t ci : component) {
+      const GridCell& c = grid.cells[ci];
+      cells.push_back({c.ix, c.iy});
+      found.cells.push_back(CellKey(c.ix, c.iy));
+      gap.n_dead_cells += c.cls == CellClass::kDead;
+      const auto v = grid.ValuesOf(c);
+      values.insert(values.end(), v.begin(), v.end());
+    }
+    std::sort(values.begin(), values.end());
+    gap.n_cells = static_cast<std::int64_t>(component.size());
+    gap.area_m2 = area;
+    gap.severity = static_cast<double>(gap.n_dead_cells) / static_cast<double>(gap.n_cells);
+    gap.n_samples = static_cast<std::int64_t>(values.size());
+    gap.median_dbm = MedianOfSorted(values);
+    gap.min_dbm = values.empty() ? 0 : values.front();
+    gap.crs = params.analysis_crs;
+    gap.wkb = ToMultiPolygonWkb(TraceCells(cells), s);
+    const GridCell& first = grid.cells[component.front()];
+    gap.gap_id = (kind == GapKind::kCommon ? std::string("common") : grid.operator_id) + "-" +
+                 std::string(ToString(grid.tech)) + "-" + std::to_string(first.ix) + "_" +
+                 std::to_string(first.iy);
+    gaps.push_back(std::move(found));
+  }
+  return gaps;
+}
+
+}  // namespace
+
+std::vector<FoundGap> FindOperatorGaps(const CoverageGrid& grid, const AnalysisParams& params) {
+  return FindGaps(grid, params, GapKind::kOperator);
+}
+
+CoverageGrid MergeForCommonGaps(const std::vector<const CoverageGrid*>& grids) {
+  CoverageGrid merged;
+  if (!grids.empty()) merged.tech = grids.front()->tech;
+  // k-way merge by cell key over the measured cells of every grid.
+  struct Item {
+    std::uint64_t key;
+    const CoverageGrid* grid;
+    const GridCell* cell;
+  };
+  std::vector<Item> items;
+  for (const CoverageGrid* g : grids) {
+    for (const GridCell& c : g->cells) {
+      if (c.cls != CellClass::kUnmeasured) items.push_back({CellKey(c.ix, c.iy), g, &c});
+    }
+  }
+  std::stable_sort(items.begin(), items.end(),
+                   [](const Item& a, const Item& b) { return a.key < b.key; });
+  for (std::size_t i = 0; i < items.size();) {
+    std::size_t j = i;
+    GridCell cell = *items[i].cell;
+    cell.first = static_cast<std::uint32_t>(merged.values.size());
+    cell.cls = CellClass::kUnmeasured;
+    for (; j < items.size() && items[j].key == items[i].key; ++j) {
+      cell.cls = std::max(cell.cls, items[j].cell->cls);
+      const auto v = items[j].grid->ValuesOf(*items[j].cell);
+      merged.values.insert(merged.values.end(), v.begin(), v.end());
+    }
+    cell.n = static_cast<std::uint32_t>(merged.values.size() - cell.first);
+    std::sort(merged.values.begin() + cell.first, merged.values.end());
+    cell.median = MedianOfSorted(merged.ValuesOf(cell));
+    merged.cells.push_back(cell);
+    i = j;
+  }
+  return merged;
+}
+
+std::vector<FoundGap> FindCommonGaps(const CoverageGrid& merged, const AnalysisParams& params) {
+  return FindGaps(merged, params, GapKind::kCommon);
+}
+
+}  // namespace covgap::geo

@@ -1,0 +1,162 @@
+#include "geo/point_projector.h"
+
+#include <proj.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <mutex>
+#include <regex>
+#include <vector>
+
+namespace covgap::geo {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kDeg = kPi / 180.0;
+
+// Transverse Mercator on WGS84 with the Krüger series (Karney 2011, eqs. 7-11, 35).
+class UtmProjector final : public PointProjector {
+ public:
+  UtmProjector(int zone, bool north) : lon0_((zone * 6.0 - 183.0) * kDeg), fn_(north ? 0 : 1e7) {
+    const double a = 6378137.0, f = 1 / 298.257223563;
+    const double n = f / (2 - f), n2 = n * n, n3 = n2 * n, n4 = n3 * n, n5 = n4 * n, n6 = n5 * n;
+    e_ = std::sqrt(f * (2 - f));
+    ka_ = 0.9996 * a / (1 + n) * (1 + n2 / 4 + n4 / 64 + n6 / 256);
+    alpha_[0] =
+        n / 2 - 2 * n2 / 3 + 5 * n3 / 16 + 41 * n4 / 180 - 127 * n5 / 288 + 7891 * n6 / 37800;
+    alpha_[1] =
+        13 * n2 / 48 - 3 * n3 / 5 + 557 * n4 / 1440 + 281 * n5 / 630 - 1983433 * n6 / 1935360;
+    alpha_[2] = 61 * n3 / 240 - 103 * n4 / 140 + 15061 * n5 / 26880 + 167603 * n6 / 181440;
+    alpha_[3] = 49561 * n4 / 161280 - 179 * n5 / 168 + 6601661 * n6 / 7257600;
+    alpha_[4] = 34729 * n5 / 80640 - 3418889 * n6 / 1995840;
+    alpha_[5] = 212378941 * n6 / 319334400;
+  }
+
+  void Project(const double* lon, const double* lat, double* x, double* y,
+               std::size_t n) const override {
+    for (std::size_t i = 0; i < n; ++i) {
+      const double phi = lat[i] * kDeg;
+      const double lam = lon[i] * kDeg - lon0_;
+      if (!(std::abs(lat[i]) < 90) || !std::isfinite(lam)) {
+        x[i] = y[i] = std::numeric_limits<double>::infinity();
+        continue;
+      }
+      const double s = std::sin(phi);
+      const double t = std::sinh(std::atanh(s) - e_ * std::atanh(e_ * s));
+      const double cl = std::cos(lam);
+      const double xi_p = std::atan2(t, cl);
+      const double eta_p = std::asinh(std::sin(lam) / std::hypot(t, cl));
+      // sin/cos(2j xi'), sinh/cosh(2j eta') by the angle-addition recurrences.
+      const double s2 = std::sin(2 * xi_p), c2 = std::cos(2 * xi_p);
+      const double sh2 = std::sinh(2 * eta_p), ch2 = std::cosh(2 * eta_p);
+      double sj = s2, cj = c2, shj = sh2, chj = ch2;
+      double xi = xi_p, eta = eta_p;
+      for (int j = 0; j < 6; ++j) {
+        xi += alpha_[j] * sj * chj;
+        eta += alpha_[j] * cj * shj;
+        const double sj1 = sj * c2 + cj * s2, cj1 = cj * c2 - sj * s2;
+        const double shj1 = shj * ch2 + chj * sh2, chj1 = chj * ch2 + shj * sh2;
+        sj = sj1;
+        cj = cj1;
+        shj = shj1;
+        chj = chj1;
+      }
+      x[i] = 500000.0 + ka_ * eta;
+      y[i] = fn_ + ka_ * xi;
+    }
+  }
+  bool fast_path() const override { return true; }
+
+ private:
+  double lon0_;
+  double fn_;
+  double e_ = 0;
+  double ka_ = 0;
+  double alpha_[6] = {};
+};
+
+// Any CRS through PROJ; one PROJ context and transformation per calling thread.
+class ProjProjector final : public PointProjector {
+ public:
+  explicit ProjProjector(std::string target) : target_(std::move(target)), id_(++next_id_) {}
+  ~ProjProjector() override {
+    for (auto& [ctx, pj] : handles_) {
+      proj_destroy(pj);
+      proj_context_destroy(ctx);
+    }
+  }
+
+  Status Check() {
+    PJ* pj = Transformation();
+    return pj ? Status::Ok()
+              : InvalidArgument("unknown or unusable analysis CRS '" + target_ + "'");
+  }
+
+  void Project(const double* lon, const double* lat, double* x, double* y,
+               std::size_t n) const override {
+    PJ* pj = Transformation();
+    for (std::size_t i = 0; i < n; ++i) {
+      x[i] = lon[i];
+      y[i] = lat[i];
+    }
+    proj_trans_generic(pj, PJ_FWD, x, sizeof(double), n, y, sizeof(double), n, nullptr, 0, 0,
+                       nullptr, 0, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (x[i] == HUGE_VAL || !std::isfinite(x[i]) || !std::isfinite(y[i])) {
+        x[i] = y[i] = std::numeric_limits<double>::infinity();
+      }
+    }
+  }
+  bool fast_path() const override { return false; }
+
+ private:
+  PJ* Transformation() const {
+    // Keyed by a never-reused id, not by address: a stale entry of a destroyed projector is
+    // never matched again.
+    thread_local std::vector<std::pair<std::uint64_t, PJ*>> cache;
+    for (auto& [owner, pj] : cache) {
+      if (owner == id_) return pj;
+    }
+    PJ_CONTEXT* ctx = proj_context_create();
+    proj_log_level(ctx, PJ_LOG_NONE);  // failures are reported through Status
+    PJ* raw = proj_create_crs_to_crs(ctx, "EPSG:4326", target_.c_str(), nullptr);
+    PJ* pj = raw ? proj_normalize_for_visualization(ctx, raw) : nullptr;
+    proj_destroy(raw);
+    if (!pj) {
+      proj_context_destroy(ctx);
+      return nullptr;
+    }
+    {
+      std::lock_guard lock(mu_);
+      handles_.emplace_back(ctx, pj);
+    }
+    cache.emplace_back(id_, pj);
+    return pj;
+  }
+
+  static inline std::atomic<std::uint64_t> next_id_{0};
+  std::string target_;
+  std::uint64_t id_;
+  mutable std::mutex mu_;
+  mutable std::vector<std::pair<PJ_CONTEXT*, PJ*>> handles_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<PointProjector>> PointProjector::Create(const std::string& target_crs) {
+  static const std::regex kUtm(R"((?:EPSG|epsg):(32[67])(\d\d))");
+  std::smatch m;
+  if (std::regex_match(target_crs, m, kUtm)) {
+    const int zone = std::stoi(m[2]);
+    if (zone >= 1 && zone <= 60) {
+      return std::unique_ptr<PointProjector>(new UtmProjector(zone, m[1] == "326"));
+    }
+  }
+  auto p = std::make_unique<ProjProjector>(target_crs);
+  if (Status s = p->Check(); !s.ok()) return s;
+  return std::unique_ptr<PointProjector>(std::move(p));
+}
+
+}  // namespace covgap::geo
