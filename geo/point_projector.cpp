@@ -23,6 +23,7 @@ class UtmProjector final : public PointProjector {
     const double a = 6378137.0, f = 1 / 298.257223563;
     const double n = f / (2 - f), n2 = n * n, n3 = n2 * n, n4 = n3 * n, n5 = n4 * n, n6 = n5 * n;
     e_ = std::sqrt(f * (2 - f));
+    half_e_ = e_ / 2;
     ka_ = 0.9996 * a / (1 + n) * (1 + n2 / 4 + n4 / 64 + n6 / 256);
     alpha_[0] =
         n / 2 - 2 * n2 / 3 + 5 * n3 / 16 + 41 * n4 / 180 - 127 * n5 / 288 + 7891 * n6 / 37800;
@@ -43,14 +44,22 @@ class UtmProjector final : public PointProjector {
         x[i] = y[i] = std::numeric_limits<double>::infinity();
         continue;
       }
+      // tau' = sinh(atanh(sin phi) - e atanh(e sin phi)) through one exp/log pair:
+      // exp(atanh(s)) = sqrt((1+s)/(1-s)), exp(-e atanh(e s)) = ((1-es)/(1+es))^(e/2).
       const double s = std::sin(phi);
-      const double t = std::sinh(std::atanh(s) - e_ * std::atanh(e_ * s));
-      const double cl = std::cos(lam);
+      const double big_e = std::sqrt((1 + s) / (1 - s)) *
+                           std::exp(half_e_ * std::log((1 - e_ * s) / (1 + e_ * s)));
+      const double t = 0.5 * (big_e - 1 / big_e);
+      const double sl = std::sin(lam), cl = std::cos(lam);
+      const double r = std::hypot(t, cl);
       const double xi_p = std::atan2(t, cl);
-      const double eta_p = std::asinh(std::sin(lam) / std::hypot(t, cl));
-      // sin/cos(2j xi'), sinh/cosh(2j eta') by the angle-addition recurrences.
-      const double s2 = std::sin(2 * xi_p), c2 = std::cos(2 * xi_p);
-      const double sh2 = std::sinh(2 * eta_p), ch2 = std::cosh(2 * eta_p);
+      const double u = sl / r;                  // sinh(eta')
+      const double cu = std::sqrt(1 + u * u);   // cosh(eta')
+      const double eta_p = std::log(u + cu);    // asinh(u)
+      // sin/cos(2 xi'), sinh/cosh(2 eta') from the half angles, higher multiples by recurrence.
+      const double sx = t / r, cx = cl / r;
+      const double s2 = 2 * sx * cx, c2 = cx * cx - sx * sx;
+      const double sh2 = 2 * u * cu, ch2 = 1 + 2 * u * u;
       double sj = s2, cj = c2, shj = sh2, chj = ch2;
       double xi = xi_p, eta = eta_p;
       for (int j = 0; j < 6; ++j) {
@@ -73,6 +82,7 @@ class UtmProjector final : public PointProjector {
   double lon0_;
   double fn_;
   double e_ = 0;
+  double half_e_ = 0;
   double ka_ = 0;
   double alpha_[6] = {};
 };

@@ -15,7 +15,7 @@
 #include <mutex>
 #include <thread>
 
-#include "server/store/measurement_store.h"
+#include "server/store/store.h"
 
 namespace covgap::server {
 

@@ -12,7 +12,7 @@
 #include "covgap/v1/measurement.grpc.pb.h"
 #include "geo/measurement_rules.h"
 #include "server/batch_committer.h"
-#include "server/store/measurement_store.h"
+#include "server/store/store.h"
 
 namespace covgap::server {
 

@@ -6,7 +6,7 @@
 #include "covgap/v1/measurement.pb.h"
 #include "geo/measurement.h"
 #include "geo/measurement_rules.h"
-#include "server/store/measurement_store.h"
+#include "server/store/store.h"
 
 namespace covgap::api {
 

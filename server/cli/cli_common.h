@@ -11,7 +11,11 @@
 #include <string_view>
 #include <vector>
 
+#include "geo/json_writer.h"
+
 namespace covgap::cli {
+
+using geo::JsonWriter;
 
 // Exit codes of every command.
 inline constexpr int kExitOk = 0;
@@ -51,29 +55,5 @@ int ExitCodeFor(const grpc::Status& status);
 
 // 1234567 -> "1,234,567".
 std::string Thousands(std::uint64_t n);
-
-// Minimal streaming JSON writer (objects, arrays, strings, numbers, booleans).
-class JsonWriter {
- public:
-  JsonWriter& BeginObject();
-  JsonWriter& EndObject();
-  JsonWriter& BeginArray();
-  JsonWriter& EndArray();
-  JsonWriter& Key(std::string_view key);
-  JsonWriter& String(std::string_view value);
-  JsonWriter& Number(double value);
-  JsonWriter& Number(std::int64_t value);
-  JsonWriter& Number(std::uint64_t value);
-  JsonWriter& Bool(bool value);
-  const std::string& str() const { return out_; }
-
- private:
-  void Separate();
-  std::string out_;
-  std::vector<bool> first_;  // per open container: no element written yet
-  bool after_key_ = false;
-};
-
-std::string JsonEscape(std::string_view s);
 
 }  // namespace covgap::cli

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "geo/status.h"
-#include "server/store/measurement_store.h"
+#include "server/store/store.h"
 
 namespace covgap::store {
 

@@ -67,6 +67,16 @@ Statement& Statement::Bind(int index, std::string_view v) {
   return *this;
 }
 
+Statement& Statement::Bind(int index, double v) {
+  sqlite3_bind_double(stmt_.get(), index, v);
+  return *this;
+}
+
+Statement& Statement::BindNull(int index) {
+  sqlite3_bind_null(stmt_.get(), index);
+  return *this;
+}
+
 Statement& Statement::BindBlob(int index, std::span<const char> v) {
   sqlite3_bind_blob64(stmt_.get(), index, v.data(), v.size(), SQLITE_STATIC);
   return *this;

@@ -34,6 +34,8 @@ class Statement {
 
   Statement& Bind(int index, std::int64_t v);
   Statement& Bind(int index, std::string_view v);
+  Statement& Bind(int index, double v);
+  Statement& BindNull(int index);
   Statement& BindBlob(int index, std::span<const char> v);
   // SQLITE_ROW -> true, SQLITE_DONE -> false (and resets), anything else -> error status.
   StatusOr<bool> Step();
@@ -41,6 +43,8 @@ class Statement {
   void Reset();
 
   std::int64_t Int(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
+  double Real(int col) const { return sqlite3_column_double(stmt_.get(), col); }
+  bool IsNull(int col) const { return sqlite3_column_type(stmt_.get(), col) == SQLITE_NULL; }
   std::string Text(int col) const;
   std::span<const std::uint8_t> Blob(int col) const;
 

@@ -23,7 +23,7 @@
 namespace covgap::store {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
@@ -54,6 +54,133 @@ CREATE TABLE measurement_counts(
   PRIMARY KEY(operator_id, tech)
 ) WITHOUT ROWID;
 )sql";
+
+// Version 2: the registry and analysis runs with their gaps.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE areas(
+  level INTEGER NOT NULL,
+  code TEXT NOT NULL,
+  name TEXT NOT NULL,
+  wkb BLOB NOT NULL,
+  PRIMARY KEY(level, code)
+) WITHOUT ROWID;
+CREATE TABLE schools(
+  school_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  level INTEGER NOT NULL,
+  district TEXT NOT NULL,
+  commune TEXT NOT NULL,
+  lat REAL NOT NULL,
+  lon REAL NOT NULL,
+  students INTEGER NOT NULL,
+  students_nodev INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE households(
+  household_id TEXT PRIMARY KEY,
+  category INTEGER NOT NULL,
+  lat REAL NOT NULL,
+  lon REAL NOT NULL,
+  students_nodev INTEGER NOT NULL,
+  district TEXT NOT NULL,
+  commune TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE analysis_runs(
+  run_id INTEGER PRIMARY KEY,
+  started_ms INTEGER NOT NULL,
+  finished_ms INTEGER NOT NULL,
+  params_json TEXT NOT NULL,
+  summary_json TEXT NOT NULL,
+  measurements INTEGER NOT NULL,
+  gaps INTEGER NOT NULL
+);
+CREATE TABLE gaps(
+  run_id INTEGER NOT NULL,
+  gap_id TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  operator_id TEXT NOT NULL,
+  tech INTEGER NOT NULL,
+  severity REAL NOT NULL,
+  area_m2 REAL NOT NULL,
+  n_cells INTEGER NOT NULL,
+  n_dead_cells INTEGER NOT NULL,
+  n_samples INTEGER NOT NULL,
+  median_dbm REAL NOT NULL,
+  min_dbm INTEGER NOT NULL,
+  province TEXT NOT NULL,
+  district TEXT NOT NULL,
+  commune TEXT NOT NULL,
+  schools INTEGER NOT NULL,
+  students_nodev INTEGER NOT NULL,
+  poor_hh INTEGER NOT NULL,
+  npoor_hh INTEGER NOT NULL,
+  hardship_students REAL NOT NULL,
+  score REAL NOT NULL,
+  rank INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  plan TEXT NOT NULL,
+  target_ms INTEGER,
+  analysed_ms INTEGER NOT NULL,
+  crs TEXT NOT NULL,
+  wkb BLOB NOT NULL,
+  PRIMARY KEY(run_id, gap_id)
+);
+CREATE INDEX gaps_by_score ON gaps(run_id, score DESC);
+)sql";
+
+// Gaps of this many most recent runs are kept (older runs keep their summary row).
+constexpr int kRunsWithGaps = 5;
+
+constexpr const char* kGapColumns =
+    "gap_id, kind, operator_id, tech, severity, area_m2, n_cells, n_dead_cells, n_samples, "
+    "median_dbm, min_dbm, province, district, commune, schools, students_nodev, poor_hh, "
+    "npoor_hh, hardship_students, score, rank, status, plan, target_ms, analysed_ms, crs";
+
+// Reads the columns of kGapColumns (and wkb after them when present) from a row.
+geo::Gap ReadGap(const Statement& q, bool with_wkb) {
+  geo::Gap g;
+  g.gap_id = q.Text(0);
+  g.kind = static_cast<geo::GapKind>(q.Int(1));
+  g.operator_id = q.Text(2);
+  g.tech = static_cast<geo::Technology>(q.Int(3));
+  g.severity = q.Real(4);
+  g.area_m2 = q.Real(5);
+  g.n_cells = q.Int(6);
+  g.n_dead_cells = q.Int(7);
+  g.n_samples = q.Int(8);
+  g.median_dbm = q.Real(9);
+  g.min_dbm = static_cast<int>(q.Int(10));
+  g.province = q.Text(11);
+  g.district = q.Text(12);
+  g.commune = q.Text(13);
+  g.schools = q.Int(14);
+  g.students_nodev = q.Int(15);
+  g.poor_hh = q.Int(16);
+  g.npoor_hh = q.Int(17);
+  g.hardship_students = q.Real(18);
+  g.score = q.Real(19);
+  g.rank = q.Int(20);
+  g.status = q.Text(21);
+  g.plan = q.Text(22);
+  if (!q.IsNull(23)) g.target_ms = q.Int(23);
+  g.analysed_ms = q.Int(24);
+  g.crs = q.Text(25);
+  if (with_wkb) {
+    const auto blob = q.Blob(26);
+    g.wkb.assign(reinterpret_cast<const char*>(blob.data()), blob.size());
+  }
+  return g;
+}
+
+// Runs a prepared query and calls `row` for each result row.
+template <typename F>
+Status ForEachRow(Statement& q, F&& row) {
+  while (true) {
+    auto r = q.Step();
+    if (!r.ok()) return r.status();
+    if (!r.value()) return Status::Ok();
+    row(q);
+  }
+}
 
 class LockFile {
  public:
@@ -231,7 +358,271 @@ class SqliteStore final : public Store {
     return txn->Commit();
   }
 
+  StatusOr<UpsertCounts> UpsertAreas(const std::vector<geo::AdminArea>& areas) override {
+    return Upsert("SELECT 1 FROM areas WHERE level = ?1 AND code = ?2",
+                  "INSERT INTO areas VALUES(?1, ?2, ?3, ?4) ON CONFLICT(level, code) DO UPDATE SET "
+                  "name = excluded.name, wkb = excluded.wkb",
+                  areas, [](Statement& q, const geo::AdminArea& a) {
+                    q.Bind(1, static_cast<std::int64_t>(a.level)).Bind(2, a.code);
+                    q.Bind(3, a.name).BindBlob(4, a.wkb);
+                  });
+  }
+
+  StatusOr<std::vector<geo::AdminArea>> Areas() override {
+    std::vector<geo::AdminArea> out;
+    Status s = Query("SELECT level, code, name, wkb FROM areas ORDER BY level, code",
+                     [&](const Statement& q) {
+                       geo::AdminArea& a = out.emplace_back();
+                       a.level = static_cast<geo::AreaLevel>(q.Int(0));
+                       a.code = q.Text(1);
+                       a.name = q.Text(2);
+                       const auto blob = q.Blob(3);
+                       a.wkb.assign(reinterpret_cast<const char*>(blob.data()), blob.size());
+                     });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  StatusOr<UpsertCounts> UpsertSchools(const std::vector<geo::School>& schools) override {
+    return Upsert(
+        "SELECT 1 FROM schools WHERE school_id = ?1",
+        "INSERT OR REPLACE INTO schools VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", schools,
+        [](Statement& q, const geo::School& x) {
+          q.Bind(1, x.school_id).Bind(2, x.name).Bind(3, static_cast<std::int64_t>(x.level));
+          q.Bind(4, x.district).Bind(5, x.commune).Bind(6, x.lat).Bind(7, x.lon);
+          q.Bind(8, x.students).Bind(9, x.students_nodev);
+        });
+  }
+
+  StatusOr<std::vector<geo::School>> Schools() override {
+    std::vector<geo::School> out;
+    Status s = Query(
+        "SELECT school_id, name, level, district, commune, lat, lon, students, students_nodev "
+        "FROM schools ORDER BY school_id",
+        [&](const Statement& q) {
+          geo::School& x = out.emplace_back();
+          x.school_id = q.Text(0);
+          x.name = q.Text(1);
+          x.level = static_cast<geo::SchoolLevel>(q.Int(2));
+          x.district = q.Text(3);
+          x.commune = q.Text(4);
+          x.lat = q.Real(5);
+          x.lon = q.Real(6);
+          x.students = q.Int(7);
+          x.students_nodev = q.Int(8);
+        });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  StatusOr<UpsertCounts> UpsertHouseholds(const std::vector<geo::Household>& households) override {
+    return Upsert("SELECT 1 FROM households WHERE household_id = ?1",
+                  "INSERT OR REPLACE INTO households VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                  households, [](Statement& q, const geo::Household& x) {
+                    q.Bind(1, x.household_id).Bind(2, static_cast<std::int64_t>(x.category));
+                    q.Bind(3, x.lat).Bind(4, x.lon).Bind(5, x.students_nodev);
+                    q.Bind(6, x.district).Bind(7, x.commune);
+                  });
+  }
+
+  StatusOr<std::vector<geo::Household>> Households() override {
+    std::vector<geo::Household> out;
+    Status s = Query(
+        "SELECT household_id, category, lat, lon, students_nodev, district, commune FROM "
+        "households ORDER BY household_id",
+        [&](const Statement& q) {
+          geo::Household& x = out.emplace_back();
+          x.household_id = q.Text(0);
+          x.category = static_cast<geo::HouseholdCategory>(q.Int(1));
+          x.lat = q.Real(2);
+          x.lon = q.Real(3);
+          x.students_nodev = q.Int(4);
+          x.district = q.Text(5);
+          x.commune = q.Text(6);
+        });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  StatusOr<std::int64_t> SaveAnalysis(const AnalysisRun& run,
+                                      const std::vector<geo::Gap>& gaps) override {
+    std::lock_guard lock(write_mu_);
+    auto txn = Transaction::Begin(writer_.get());
+    if (!txn.ok()) return txn.status();
+    auto prev = Statement::Prepare(writer_.get(), "SELECT max(run_id) FROM analysis_runs");
+    if (!prev.ok()) return prev.status();
+    if (auto r = prev->Step(); !r.ok()) return r.status();
+    const std::int64_t previous = prev->IsNull(0) ? 0 : prev->Int(0);
+    prev->Reset();
+    auto ins_run = Statement::Prepare(
+        writer_.get(),
+        "INSERT INTO analysis_runs(started_ms, finished_ms, params_json, summary_json, "
+        "measurements, gaps) VALUES(?, ?, ?, ?, ?, ?)");
+    if (!ins_run.ok()) return ins_run.status();
+    if (Status s = ins_run->Bind(1, run.started_ms)
+                       .Bind(2, run.finished_ms)
+                       .Bind(3, run.params_json)
+                       .Bind(4, run.summary_json)
+                       .Bind(5, static_cast<std::int64_t>(run.measurements))
+                       .Bind(6, static_cast<std::int64_t>(gaps.size()))
+                       .Run();
+        !s.ok()) {
+      return s;
+    }
+    const std::int64_t run_id = sqlite3_last_insert_rowid(writer_.get());
+    auto ins_gap = Statement::Prepare(
+        writer_.get(), "INSERT INTO gaps(run_id, " + std::string(kGapColumns) +
+                           ", wkb) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+                           "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, "
+                           "?27, ?28)");
+    if (!ins_gap.ok()) return ins_gap.status();
+    for (const geo::Gap& g : gaps) {
+      Statement& q = ins_gap.value();
+      q.Bind(1, run_id).Bind(2, g.gap_id).Bind(3, static_cast<std::int64_t>(g.kind));
+      q.Bind(4, g.operator_id).Bind(5, static_cast<std::int64_t>(g.tech)).Bind(6, g.severity);
+      q.Bind(7, g.area_m2).Bind(8, g.n_cells).Bind(9, g.n_dead_cells).Bind(10, g.n_samples);
+      q.Bind(11, g.median_dbm).Bind(12, std::int64_t{g.min_dbm}).Bind(13, g.province);
+      q.Bind(14, g.district).Bind(15, g.commune).Bind(16, g.schools).Bind(17, g.students_nodev);
+      q.Bind(18, g.poor_hh).Bind(19, g.npoor_hh).Bind(20, g.hardship_students).Bind(21, g.score);
+      q.Bind(22, g.rank).Bind(23, g.status).Bind(24, g.plan);
+      if (g.target_ms) {
+        q.Bind(25, *g.target_ms);
+      } else {
+        q.BindNull(25);
+      }
+      q.Bind(26, g.analysed_ms).Bind(27, g.crs).BindBlob(28, g.wkb);
+      if (Status s = q.Run(); !s.ok()) return s;
+    }
+    if (previous > 0) {
+      auto carry = Statement::Prepare(
+          writer_.get(),
+          "UPDATE gaps AS g SET status = p.status, plan = p.plan, target_ms = p.target_ms FROM "
+          "gaps AS p WHERE g.run_id = ?1 AND p.run_id = ?2 AND p.gap_id = g.gap_id");
+      if (!carry.ok()) return carry.status();
+      if (Status s = carry->Bind(1, run_id).Bind(2, previous).Run(); !s.ok()) return s;
+    }
+    auto prune = Statement::Prepare(writer_.get(), "DELETE FROM gaps WHERE run_id <= ?1");
+    if (!prune.ok()) return prune.status();
+    if (Status s = prune->Bind(1, run_id - kRunsWithGaps).Run(); !s.ok()) return s;
+    if (Status s = txn->Commit(); !s.ok()) return s;
+    return run_id;
+  }
+
+  StatusOr<std::optional<AnalysisRun>> LatestRun() override {
+    std::optional<AnalysisRun> run;
+    Status s = Query(
+        "SELECT run_id, started_ms, finished_ms, params_json, summary_json, measurements, gaps "
+        "FROM analysis_runs ORDER BY run_id DESC LIMIT 1",
+        [&](const Statement& q) {
+          run.emplace();
+          run->run_id = q.Int(0);
+          run->started_ms = q.Int(1);
+          run->finished_ms = q.Int(2);
+          run->params_json = q.Text(3);
+          run->summary_json = q.Text(4);
+          run->measurements = static_cast<std::uint64_t>(q.Int(5));
+          run->gaps = static_cast<std::uint64_t>(q.Int(6));
+        });
+    if (!s.ok()) return s;
+    return run;
+  }
+
+  StatusOr<std::pair<std::vector<geo::Gap>, std::uint64_t>> ListGaps(
+      const GapQuery& query) override {
+    std::lock_guard lock(read_mu_);
+    auto txn = Transaction::Begin(reader_.get(), "BEGIN");
+    if (!txn.ok()) return txn.status();
+    const std::string where =
+        " FROM gaps WHERE run_id = (SELECT max(run_id) FROM analysis_runs)"
+        " AND (?1 = '' OR operator_id = ?1) AND (?2 < 0 OR tech = ?2) AND (?3 < 0 OR kind = ?3)"
+        " AND (?4 = '' OR district = ?4 OR substr(district, -length(?4) - 1) = ' ' || ?4)"
+        " AND (?5 = '' OR status = ?5) AND score >= ?6";
+    const char* order = query.order == GapOrder::kRank   ? " ORDER BY kind, operator_id, tech, rank"
+                        : query.order == GapOrder::kArea ? " ORDER BY area_m2 DESC, gap_id"
+                                                         : " ORDER BY score DESC, gap_id";
+    auto bind = [&](Statement& q) {
+      q.Bind(1, query.operator_id)
+          .Bind(2, query.tech ? static_cast<std::int64_t>(*query.tech) : std::int64_t{-1})
+          .Bind(3, query.kind ? static_cast<std::int64_t>(*query.kind) : std::int64_t{-1})
+          .Bind(4, query.district)
+          .Bind(5, query.status)
+          .Bind(6, query.min_score);
+    };
+    auto count = Statement::Prepare(reader_.get(), "SELECT count(*)" + where);
+    if (!count.ok()) return count.status();
+    bind(count.value());
+    if (auto r = count->Step(); !r.ok()) return r.status();
+    const auto total = static_cast<std::uint64_t>(count->Int(0));
+    count->Reset();
+    auto q = Statement::Prepare(reader_.get(), "SELECT " + std::string(kGapColumns) +
+                                                   (query.with_geometry ? ", wkb" : "") + where +
+                                                   order + " LIMIT ?7 OFFSET ?8");
+    if (!q.ok()) return q.status();
+    bind(q.value());
+    q->Bind(7, static_cast<std::int64_t>(std::min<std::uint64_t>(query.limit, INT64_MAX)))
+        .Bind(8, static_cast<std::int64_t>(query.offset));
+    std::vector<geo::Gap> gaps;
+    if (Status s = ForEachRow(
+            q.value(),
+            [&](const Statement& row) { gaps.push_back(ReadGap(row, query.with_geometry)); });
+        !s.ok()) {
+      return s;
+    }
+    return std::make_pair(std::move(gaps), total);
+  }
+
+  StatusOr<geo::Gap> GetGap(const std::string& gap_id) override {
+    std::optional<geo::Gap> gap;
+    Status s = Query(
+        "SELECT " + std::string(kGapColumns) +
+            ", wkb FROM gaps WHERE run_id = (SELECT max(run_id) FROM analysis_runs) "
+            "AND gap_id = ?1",
+        [&](const Statement& q) { gap = ReadGap(q, true); }, gap_id);
+    if (!s.ok()) return s;
+    if (!gap) return NotFound("no gap '" + gap_id + "' in the latest analysis");
+    return std::move(*gap);
+  }
+
  private:
+  // Runs a read query (optionally with one text parameter) on the reader connection.
+  Status Query(const std::string& sql, const std::function<void(const Statement&)>& row,
+               const std::string& param = {}) {
+    std::lock_guard lock(read_mu_);
+    auto q = Statement::Prepare(reader_.get(), sql);
+    if (!q.ok()) return q.status();
+    if (!param.empty()) q->Bind(1, param);
+    return ForEachRow(q.value(), row);
+  }
+
+  // Inserts or updates rows in one transaction; counts what existed before.
+  template <typename T, typename BindFn>
+  StatusOr<UpsertCounts> Upsert(const char* exists_sql, const char* upsert_sql,
+                                const std::vector<T>& rows, BindFn bind) {
+    std::lock_guard lock(write_mu_);
+    auto txn = Transaction::Begin(writer_.get());
+    if (!txn.ok()) return txn.status();
+    auto exists = Statement::Prepare(writer_.get(), exists_sql);
+    auto upsert = Statement::Prepare(writer_.get(), upsert_sql);
+    if (!exists.ok()) return exists.status();
+    if (!upsert.ok()) return upsert.status();
+    UpsertCounts counts;
+    for (const T& row : rows) {
+      bind(exists.value(), row);
+      auto found = exists->Step();
+      if (!found.ok()) return found.status();
+      if (found.value()) {
+        exists->Reset();
+        ++counts.updated;
+      } else {
+        ++counts.inserted;
+      }
+      bind(upsert.value(), row);
+      if (Status s = upsert->Run(); !s.ok()) return s;
+    }
+    if (Status s = txn->Commit(); !s.ok()) return s;
+    return counts;
+  }
+
   Status InsertRows(const BatchToStore& batch) {
     // Group rows by (operator, technology): one chunk each.
     std::map<std::pair<std::string_view, geo::Technology>, MeasurementColumns> groups;
@@ -299,21 +690,31 @@ Status Migrate(sqlite3* db) {
   if (version == kSchemaVersion) return Status::Ok();
   auto txn = Transaction::Begin(db);
   if (!txn.ok()) return txn.status();
-  if (Status s = Exec(db, kSchemaV1); !s.ok()) return s;
-  unsigned char secret[16];
-  if (RAND_bytes(secret, sizeof secret) != 1) return Internal("no random bytes for the store key");
-  auto meta = Statement::Prepare(db, "INSERT INTO meta VALUES('device_hash_key', ?)");
-  if (!meta.ok()) return meta.status();
-  if (Status s = meta->BindBlob(1, {reinterpret_cast<const char*>(secret), sizeof secret}).Run();
+  if (version < 1) {
+    if (Status s = Exec(db, kSchemaV1); !s.ok()) return s;
+    unsigned char secret[16];
+    if (RAND_bytes(secret, sizeof secret) != 1) {
+      return Internal("no random bytes for the store key");
+    }
+    auto meta = Statement::Prepare(db, "INSERT INTO meta VALUES('device_hash_key', ?)");
+    if (!meta.ok()) return meta.status();
+    if (Status s = meta->BindBlob(1, {reinterpret_cast<const char*>(secret), sizeof secret}).Run();
+        !s.ok()) {
+      return s;
+    }
+    auto op = Statement::Prepare(db, "INSERT INTO operators VALUES(?, ?)");
+    if (!op.ok()) return op.status();
+    for (const auto& [id, name] : DefaultOperators()) {
+      if (Status s = op->Bind(1, id).Bind(2, name).Run(); !s.ok()) return s;
+    }
+  }
+  if (version < 2) {
+    if (Status s = Exec(db, kSchemaV2); !s.ok()) return s;
+  }
+  if (Status s = Exec(db, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
       !s.ok()) {
     return s;
   }
-  auto op = Statement::Prepare(db, "INSERT INTO operators VALUES(?, ?)");
-  if (!op.ok()) return op.status();
-  for (const auto& [id, name] : DefaultOperators()) {
-    if (Status s = op->Bind(1, id).Bind(2, name).Run(); !s.ok()) return s;
-  }
-  if (Status s = Exec(db, "PRAGMA user_version = 1"); !s.ok()) return s;
   return txn->Commit();
 }
 

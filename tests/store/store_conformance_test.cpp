@@ -8,7 +8,7 @@
 #include <iterator>
 #include <thread>
 
-#include "server/store/measurement_store.h"
+#include "server/store/store.h"
 #include "server/store/sqlite_store.h"
 
 namespace covgap::store {

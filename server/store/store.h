@@ -1,4 +1,5 @@
-// The store interface: everything covgapd keeps, behind one seam.
+// The store interface: everything covgapd keeps, behind one seam: measurements, the registry
+// (areas, schools, households, operators) and analysis runs with their gaps.
 //
 // Two implementations are planned: an embedded SQLite file (sqlite_store.h, the default) and
 // PostgreSQL/PostGIS for deployments with several covgapd replicas. Both must pass the same
@@ -12,10 +13,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "geo/gap.h"
 #include "geo/measurement.h"
 #include "geo/status.h"
 
@@ -72,6 +75,37 @@ struct ScanFilter {
   std::int64_t to_time_ms = INT64_MAX;
 };
 
+struct UpsertCounts {
+  std::uint64_t inserted = 0;
+  std::uint64_t updated = 0;
+};
+
+// One analysis run: when, with which parameters (a JSON object as text), on how much data.
+struct AnalysisRun {
+  std::int64_t run_id = 0;
+  std::int64_t started_ms = 0;
+  std::int64_t finished_ms = 0;
+  std::string params_json;
+  std::string summary_json;  // per-grid class counts and stage timings
+  std::uint64_t measurements = 0;
+  std::uint64_t gaps = 0;
+};
+
+enum class GapOrder { kRank, kScore, kArea };
+
+struct GapQuery {
+  std::string operator_id;  // empty = any
+  std::optional<geo::Technology> tech;
+  std::optional<geo::GapKind> kind;
+  std::string district;  // exact name, or the name without its prefix ("Lục Ngạn")
+  std::string status;
+  double min_score = -1e300;
+  GapOrder order = GapOrder::kScore;
+  std::uint64_t offset = 0;
+  std::uint64_t limit = 100;
+  bool with_geometry = false;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -89,6 +123,28 @@ class Store {
   // within a chunk may still lie outside the filter's time range: callers filter rows.
   virtual Status Scan(const ScanFilter& filter,
                       const std::function<void(const MeasurementChunk&)>& visit) = 0;
+
+  // Registry. Areas are keyed by (level, code), schools by school_id, households by
+  // household_id; an import updates what it names and adds the rest.
+  virtual StatusOr<UpsertCounts> UpsertAreas(const std::vector<geo::AdminArea>& areas) = 0;
+  virtual StatusOr<std::vector<geo::AdminArea>> Areas() = 0;
+  virtual StatusOr<UpsertCounts> UpsertSchools(const std::vector<geo::School>& schools) = 0;
+  virtual StatusOr<std::vector<geo::School>> Schools() = 0;
+  virtual StatusOr<UpsertCounts> UpsertHouseholds(
+      const std::vector<geo::Household>& households) = 0;
+  virtual StatusOr<std::vector<geo::Household>> Households() = 0;
+
+  // Stores a finished run and its gaps in one transaction: readers see the previous run until
+  // it commits, then only the new one. A gap whose id the previous run had keeps its status,
+  // plan and target date. Returns the run id.
+  virtual StatusOr<std::int64_t> SaveAnalysis(const AnalysisRun& run,
+                                              const std::vector<geo::Gap>& gaps) = 0;
+  // The latest run, if any.
+  virtual StatusOr<std::optional<AnalysisRun>> LatestRun() = 0;
+  // Gaps of the latest run matching the query, and how many match in all (before paging).
+  virtual StatusOr<std::pair<std::vector<geo::Gap>, std::uint64_t>> ListGaps(
+      const GapQuery& query) = 0;
+  virtual StatusOr<geo::Gap> GetGap(const std::string& gap_id) = 0;
 };
 
 // Operators registered in a new store: the licensed mobile operators of Vietnam.

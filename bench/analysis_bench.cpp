@@ -1,0 +1,178 @@
+// Analysis benchmark: N synthetic measurements stored in a fresh SQLite store, then one analysis
+// (scan + grid + gaps + attribution + ranking) timed stage by stage, with peak RSS.
+//   build/bench/analysis_bench [N ...]        (default 1000000 10000000)
+//   build/bench/analysis_bench --csv FILE ...  measurements from CSV files instead (e.g. the demo
+//                                              generator's output, scripts/bench_analysis.sh)
+// The synthetic field: three operators x LTE/UMTS over Bắc Giang's bounding box, signal falling
+// with distance to a regular lattice of sites plus a smooth "terrain" term toward the east, so
+// that a realistic share of cells is weak or dead. Positions cluster along lines ("roads").
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "geo/gap_analysis.h"
+#include "geo/time_format.h"
+#include "importers/measurement_csv.h"
+#include "server/store/sqlite_store.h"
+
+namespace {
+
+using namespace covgap;
+
+double PeakRssMiB() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+
+void Fill(store::Store& store, std::size_t n, std::int64_t as_of) {
+  std::mt19937_64 rng(42);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::normal_distribution<double> noise(0, 6);
+  const char* ops[] = {"viettel", "vnpt", "mobifone"};
+  const geo::Technology techs[] = {geo::Technology::kLte, geo::Technology::kUmts};
+  const std::size_t batch_rows = 50000;
+  std::size_t done = 0;
+  int batch_no = 0;
+  while (done < n) {
+    std::vector<store::BatchToStore> batches(6);
+    for (int k = 0; k < 6; ++k) {
+      batches[k].batch_id = "bench-" + std::to_string(batch_no) + "-" + std::to_string(k);
+    }
+    const std::size_t rows = std::min(batch_rows, n - done);
+    for (std::size_t i = 0; i < rows; ++i) {
+      const int k = static_cast<int>(rng() % 6);
+      geo::Measurement m;
+      m.operator_id = ops[k / 2];
+      m.tech = techs[k % 2];
+      // Half on "roads" (lines of constant latitude), half anywhere.
+      m.lon = 105.9 + 1.1 * u(rng);
+      m.lat = u(rng) < 0.5 ? 21.15 + 0.05 * static_cast<int>(u(rng) * 9) + 0.0005 * u(rng)
+                           : 21.12 + 0.5 * u(rng);
+      const double site_spacing = 0.03 + 0.01 * (k / 2);
+      const double dx = std::fmod(m.lon, site_spacing) - site_spacing / 2;
+      const double dy = std::fmod(m.lat, site_spacing) - site_spacing / 2;
+      const double d_km = std::max(0.05, std::hypot(dx, dy) * 111.0);
+      const double terrain = std::max(0.0, (m.lon - 106.4) * 30.0);
+      double dbm = -60 - 35 * std::log10(d_km / 0.05) - terrain + noise(rng);
+      if (m.tech == geo::Technology::kUmts) dbm += 8;
+      m.signal_dbm = static_cast<int>(std::clamp(std::round(dbm), -140.0, -44.0));
+      m.time_ms = as_of - static_cast<std::int64_t>(u(rng) * 300 * 86400000.0);
+      m.source = geo::Source::kDrive;
+      batches[k].rows.push_back(std::move(m));
+    }
+    std::vector<const store::BatchToStore*> ptrs;
+    for (const auto& b : batches) ptrs.push_back(&b);
+    auto r = store.CommitBatches(ptrs);
+    if (!r.ok()) {
+      std::fprintf(stderr, "commit failed: %s\n", r.status().message().c_str());
+      std::exit(1);
+    }
+    done += rows;
+    ++batch_no;
+  }
+}
+
+std::size_t FillFromCsv(store::Store& store, const std::string& path) {
+  auto reader = importers::MeasurementCsvReader::Open(path);
+  if (!reader.ok()) {
+    std::fprintf(stderr, "%s\n", reader.status().message().c_str());
+    std::exit(1);
+  }
+  importers::CsvMeasurementChunk chunk;
+  std::size_t n = 0;
+  int batch_no = 0;
+  while (reader.value()->Next(chunk, 50000)) {
+    store::BatchToStore batch;
+    batch.batch_id = "csv-" + std::to_string(batch_no++);
+    for (const auto& row : chunk.rows) {
+      if (!row.rejection) batch.rows.push_back(row.measurement);
+    }
+    n += batch.rows.size();
+    const store::BatchToStore* ptr = &batch;
+    if (auto r = store.CommitBatches({&ptr, 1}); !r.ok()) {
+      std::fprintf(stderr, "commit failed: %s\n", r.status().message().c_str());
+      std::exit(1);
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::size_t> sizes;
+  std::vector<std::string> csvs;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--csv" && i + 1 < argc) {
+      csvs.push_back(argv[++i]);
+      sizes.push_back(0);
+    } else {
+      sizes.push_back(std::stoull(argv[i]));
+    }
+  }
+  if (sizes.empty()) sizes = {1000000, 10000000};
+  std::size_t csv_index = 0;
+  const std::int64_t as_of = *geo::ParseIso8601("2021-12-01T00:00:00Z");
+  for (std::size_t n : sizes) {
+    const std::string csv = n == 0 ? csvs[csv_index++] : "";
+    const std::string dir =
+        "/tmp/covgap_analysis_bench_" + std::to_string(n) + "_" + std::to_string(csv_index);
+    std::filesystem::remove_all(dir);
+    auto store = store::OpenSqliteStore(dir);
+    if (!store.ok()) {
+      std::fprintf(stderr, "%s\n", store.status().message().c_str());
+      return 1;
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    if (csv.empty()) {
+      Fill(*store.value(), n, as_of);
+    } else {
+      n = FillFromCsv(*store.value(), csv);
+    }
+    const double fill_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    geo::AnalysisParams params;
+    params.as_of_ms = as_of;
+    geo::MeasurementSource source = [&](const auto& visit) {
+      return store.value()->Scan({}, [&](const store::MeasurementChunk& c) {
+        visit(geo::MeasurementBlock{c.operator_id, c.tech, c.columns.lat_e7, c.columns.lon_e7,
+                                    c.columns.time_ms, c.columns.signal_dbm});
+      });
+    };
+    t0 = std::chrono::steady_clock::now();
+    auto result = geo::RunGapAnalysis(source, {}, params);
+    const double total =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!result.ok()) {
+      std::fprintf(stderr, "analysis failed: %s\n", result.status().message().c_str());
+      return 1;
+    }
+    std::uint64_t cells = 0, gap_cells = 0;
+    for (const auto& g : result->grids) {
+      if (g.operator_id.empty()) continue;
+      cells += g.good + g.weak + g.dead + g.unmeasured;
+      gap_cells += g.weak + g.dead;
+    }
+    std::printf("%s: analysis of %zu measurements: %.2f s total (%.0f measurements/s); ",
+                csv.empty() ? "synthetic" : csv.c_str(), n, total, static_cast<double>(n) / total);
+    for (const auto& s : result->stages) std::printf("%s %.3f s, ", s.stage.c_str(), s.seconds);
+    std::printf(
+        "project %.3f s + bin %.3f s (thread time); %zu gaps, %llu cells, %llu gap cells; "
+        "peak RSS %.0f MiB; store filled in %.1f s\n",
+        result->grid_stats.project_seconds, result->grid_stats.bin_seconds, result->gaps.size(),
+        static_cast<unsigned long long>(cells), static_cast<unsigned long long>(gap_cells),
+        PeakRssMiB(), fill_s);
+    std::fflush(stdout);
+    store.value().reset();
+    std::filesystem::remove_all(dir);
+  }
+  return 0;
+}

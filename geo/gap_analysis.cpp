@@ -1,0 +1,112 @@
+#include "geo/gap_analysis.h"
+
+#include <chrono>
+#include <map>
+
+#include "geo/gap_finder.h"
+#include "geo/time_format.h"
+
+namespace covgap::geo {
+namespace {
+
+class Stopwatch {
+ public:
+  explicit Stopwatch(std::vector<StageTiming>& stages) : stages_(stages) {}
+  void Lap(std::string stage) {
+    const auto now = std::chrono::steady_clock::now();
+    stages_.push_back({std::move(stage), std::chrono::duration<double>(now - last_).count()});
+    last_ = now;
+  }
+
+ private:
+  std::vector<StageTiming>& stages_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+GridSummary Summarise(const CoverageGrid& grid, std::uint64_t gaps) {
+  GridSummary s;
+  s.operator_id = grid.operator_id;
+  s.tech = grid.tech;
+  s.samples = grid.samples();
+  for (const GridCell& c : grid.cells) {
+    switch (c.cls) {
+      case CellClass::kGood:
+        ++s.good;
+        break;
+      case CellClass::kWeak:
+        ++s.weak;
+        break;
+      case CellClass::kDead:
+        ++s.dead;
+        break;
+      case CellClass::kUnmeasured:
+        ++s.unmeasured;
+        break;
+    }
+  }
+  s.gaps = gaps;
+  return s;
+}
+
+}  // namespace
+
+StatusOr<AnalysisResult> RunGapAnalysis(const MeasurementSource& source,
+                                        const AnalysisInputs& inputs, const AnalysisParams& params,
+                                        const RankingWeights& weights,
+                                        const ProgressCallback& progress) {
+  auto report = [&](std::string_view stage, double fraction) {
+    if (progress) progress(stage, fraction);
+  };
+  AnalysisResult result;
+  Stopwatch watch(result.stages);
+
+  report("reading measurements", 0.0);
+  GridBuilder builder(params);
+  if (Status s = source([&](const MeasurementBlock& b) { builder.Add(b); }); !s.ok()) return s;
+  watch.Lap("read");
+
+  report("binning cells", 0.3);
+  auto grids = builder.Build(&result.grid_stats);
+  if (!grids.ok()) return grids.status();
+  watch.Lap("grid");
+
+  report("finding gaps", 0.6);
+  std::vector<FoundGap> found;
+  std::map<Technology, std::vector<const CoverageGrid*>> by_tech;
+  for (const CoverageGrid& grid : grids.value()) {
+    auto gaps = FindOperatorGaps(grid, params);
+    result.grids.push_back(Summarise(grid, gaps.size()));
+    for (auto& g : gaps) found.push_back(std::move(g));
+    by_tech[grid.tech].push_back(&grid);
+  }
+  for (const auto& [tech, group] : by_tech) {
+    const CoverageGrid merged = MergeForCommonGaps(group);
+    auto gaps = FindCommonGaps(merged, params);
+    result.grids.push_back(Summarise(merged, gaps.size()));
+    for (auto& g : gaps) found.push_back(std::move(g));
+  }
+  grids.value().clear();
+  watch.Lap("gaps");
+
+  report("attributing areas, schools and households", 0.8);
+  if (Status s = JoinPlaces(found, inputs.schools, inputs.households, params, weights); !s.ok()) {
+    return s;
+  }
+  auto areas = AreaIndex::Build(inputs.areas, params.analysis_crs);
+  if (!areas.ok()) return areas.status();
+  result.gaps.reserve(found.size());
+  const std::int64_t analysed_ms = NowUnixMs();
+  for (auto& fg : found) {
+    areas.value()->Attribute(fg.gap);
+    fg.gap.analysed_ms = analysed_ms;
+    result.gaps.push_back(std::move(fg.gap));
+  }
+  watch.Lap("attribute");
+
+  ScoreAndRank(result.gaps, weights);
+  watch.Lap("rank");
+  report("done", 1.0);
+  return result;
+}
+
+}  // namespace covgap::geo

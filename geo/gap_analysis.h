@@ -1,0 +1,56 @@
+// One analysis run of the reference binned method, end to end and in plain C++: measurements ->
+// coverage grids -> operator and common gaps -> areas, schools, households -> score and rank.
+// The caller feeds measurements through a source callback (the store's scan in covgapd, arrays
+// in tests and benchmarks) and gets the gaps plus per-stage timings and per-grid class counts.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "geo/coverage_grid.h"
+#include "geo/gap.h"
+#include "geo/gap_attribution.h"
+#include "geo/status.h"
+
+namespace covgap::geo {
+
+// Calls `visit` for every stored measurement block; returns the scan's status.
+using MeasurementSource =
+    std::function<Status(const std::function<void(const MeasurementBlock&)>& visit)>;
+// Progress: a stage name and the fraction of the whole run done (0..1).
+using ProgressCallback = std::function<void(std::string_view stage, double fraction)>;
+
+struct AnalysisInputs {
+  std::vector<AdminArea> areas;
+  std::vector<School> schools;
+  std::vector<Household> households;
+};
+
+struct GridSummary {
+  std::string operator_id;  // "" for the merged grid of common gaps
+  Technology tech = Technology::kLte;
+  std::uint64_t samples = 0;
+  std::uint64_t good = 0, weak = 0, dead = 0, unmeasured = 0;  // cells per class
+  std::uint64_t gaps = 0;
+};
+
+struct StageTiming {
+  std::string stage;
+  double seconds = 0;
+};
+
+struct AnalysisResult {
+  std::vector<Gap> gaps;  // operator gaps first, then common gaps; ranked
+  std::vector<GridSummary> grids;
+  std::vector<StageTiming> stages;
+  GridStats grid_stats;
+};
+
+StatusOr<AnalysisResult> RunGapAnalysis(const MeasurementSource& source,
+                                        const AnalysisInputs& inputs, const AnalysisParams& params,
+                                        const RankingWeights& weights = {},
+                                        const ProgressCallback& progress = {});
+
+}  // namespace covgap::geo

@@ -1,0 +1,208 @@
+#include "geo/gap_attribution.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <unordered_map>
+
+#include "geo/coverage_grid.h"
+#include "geo/gdal_handles.h"
+#include "geo/point_projector.h"
+
+namespace covgap::geo {
+
+struct AreaIndex::Impl {
+  struct Entry {
+    AreaLevel level;
+    std::string name;
+    GeosGeometry geometry;
+    const GEOSPreparedGeometry* prepared = nullptr;
+    double minx, miny, maxx, maxy;
+  };
+  GeosContext ctx;
+  std::vector<Entry> entries;
+  GEOSWKBReader* reader = nullptr;
+  ~Impl() {
+    for (auto& e : entries) GEOSPreparedGeom_destroy_r(ctx.get(), e.prepared);
+    if (reader) GEOSWKBReader_destroy_r(ctx.get(), reader);
+  }
+  GeosGeometry Read(const std::string& wkb) const {
+    return GeosGeometry(
+        ctx.get(),
+        GEOSWKBReader_read_r(ctx.get(), reader, reinterpret_cast<const unsigned char*>(wkb.data()),
+                             wkb.size()));
+  }
+};
+
+AreaIndex::AreaIndex() : impl_(std::make_unique<Impl>()) {}
+AreaIndex::~AreaIndex() = default;
+
+StatusOr<std::unique_ptr<AreaIndex>> AreaIndex::Build(const std::vector<AdminArea>& areas,
+                                                      const std::string& analysis_crs) {
+  InitGdal();
+  std::unique_ptr<AreaIndex> index(new AreaIndex());
+  Impl& impl = *index->impl_;
+  impl.reader = GEOSWKBReader_create_r(impl.ctx.get());
+  auto wgs84 = MakeSrs("EPSG:4326");
+  auto target = MakeSrs(analysis_crs);
+  if (!wgs84.ok()) return wgs84.status();
+  if (!target.ok()) return target.status();
+  TransformPtr transform(OCTNewCoordinateTransformation(wgs84->get(), target->get()));
+  if (!transform) return InvalidArgument("cannot transform WGS84 to " + analysis_crs);
+  for (const AdminArea& area : areas) {
+    OGRGeometryH raw = nullptr;
+    if (OGR_G_CreateFromWkb(reinterpret_cast<const unsigned char*>(area.wkb.data()), nullptr, &raw,
+                            static_cast<int>(area.wkb.size())) != OGRERR_NONE) {
+      return Status(StatusCode::kDataLoss, "area '" + area.name + "' has unreadable geometry");
+    }
+    OgrGeometryPtr g(raw);
+    if (OGR_G_Transform(g.get(), transform.get()) != OGRERR_NONE) {
+      return InvalidArgument("area '" + area.name + "' cannot be projected to " + analysis_crs);
+    }
+    std::string wkb(static_cast<std::size_t>(OGR_G_WkbSize(g.get())), '\0');
+    OGR_G_ExportToIsoWkb(g.get(), wkbNDR, reinterpret_cast<unsigned char*>(wkb.data()));
+    Impl::Entry e{area.level, area.name, impl.Read(wkb), nullptr, 0, 0, 0, 0};
+    if (!e.geometry) continue;
+    if (!GEOSisValid_r(impl.ctx.get(), e.geometry.get())) {
+      e.geometry = GeosGeometry(impl.ctx.get(), GEOSMakeValid_r(impl.ctx.get(), e.geometry.get()));
+    }
+    GEOSGeom_getXMin_r(impl.ctx.get(), e.geometry.get(), &e.minx);
+    GEOSGeom_getYMin_r(impl.ctx.get(), e.geometry.get(), &e.miny);
+    GEOSGeom_getXMax_r(impl.ctx.get(), e.geometry.get(), &e.maxx);
+    GEOSGeom_getYMax_r(impl.ctx.get(), e.geometry.get(), &e.maxy);
+    e.prepared = GEOSPrepare_r(impl.ctx.get(), e.geometry.get());
+    impl.entries.push_back(std::move(e));
+  }
+  return index;
+}
+
+void AreaIndex::Attribute(Gap& gap) const {
+  const Impl& impl = *impl_;
+  GEOSContextHandle_t ctx = impl.ctx.get();
+  GeosGeometry g = impl.Read(gap.wkb);
+  if (!g) return;
+  double minx, miny, maxx, maxy;
+  GEOSGeom_getXMin_r(ctx, g.get(), &minx);
+  GEOSGeom_getYMin_r(ctx, g.get(), &miny);
+  GEOSGeom_getXMax_r(ctx, g.get(), &maxx);
+  GEOSGeom_getYMax_r(ctx, g.get(), &maxy);
+  std::map<AreaLevel, std::pair<double, const std::string*>> best;
+  for (const auto& e : impl.entries) {
+    if (e.maxx < minx || e.minx > maxx || e.maxy < miny || e.miny > maxy) continue;
+    double overlap = 0;
+    if (GEOSPreparedContains_r(ctx, e.prepared, g.get()) == 1) {
+      overlap = gap.area_m2;
+    } else if (GEOSPreparedIntersects_r(ctx, e.prepared, g.get()) == 1) {
+      GeosGeometry inter(ctx, GEOSIntersection_r(ctx, e.geometry.get(), g.get()));
+      if (inter) GEOSArea_r(ctx, inter.get(), &overlap);
+    }
+    auto& [area, name] = best[e.level];
+    if (overlap > area) {
+      area = overlap;
+      name = &e.name;
+    }
+  }
+  auto name_of = [&](AreaLevel level) {
+    auto it = best.find(level);
+    return it != best.end() && it->second.second ? *it->second.second : std::string();
+  };
+  gap.province = name_of(AreaLevel::kProvince);
+  gap.district = name_of(AreaLevel::kDistrict);
+  gap.commune = name_of(AreaLevel::kCommune);
+}
+
+Status JoinPlaces(std::vector<FoundGap>& gaps, const std::vector<School>& schools,
+                  const std::vector<Household>& households, const AnalysisParams& params,
+                  const RankingWeights& weights) {
+  auto projector = PointProjector::Create(params.analysis_crs);
+  if (!projector.ok()) return projector.status();
+  auto cell_keys = [&](auto const& places) {
+    std::vector<double> x(places.size()), y(places.size());
+    for (std::size_t i = 0; i < places.size(); ++i) {
+      x[i] = places[i].lon;
+      y[i] = places[i].lat;
+    }
+    projector.value()->Project(x.data(), y.data(), x.data(), y.data(), places.size());
+    std::vector<std::uint64_t> keys(places.size());
+    for (std::size_t i = 0; i < places.size(); ++i) {
+      const double fx = std::floor(x[i] / params.cell_size_m);
+      const double fy = std::floor(y[i] / params.cell_size_m);
+      keys[i] = std::isfinite(fx) && std::isfinite(fy) && std::abs(fx) < 2e9 && std::abs(fy) < 2e9
+                    ? CellKey(static_cast<std::int32_t>(fx), static_cast<std::int32_t>(fy))
+                    : ~std::uint64_t{0};
+    }
+    return keys;
+  };
+  const auto school_cells = cell_keys(schools);
+  const auto household_cells = cell_keys(households);
+  // Gaps of one (kind, operator, technology) never share a cell; gaps of different ones do.
+  std::map<std::tuple<GapKind, std::string, Technology>, std::unordered_map<std::uint64_t, Gap*>>
+      cell_to_gap;
+  for (auto& fg : gaps) {
+    auto& m = cell_to_gap[{fg.gap.kind, fg.gap.operator_id, fg.gap.tech}];
+    for (std::uint64_t c : fg.cells) m.emplace(c, &fg.gap);
+  }
+  for (auto& [group, m] : cell_to_gap) {
+    for (std::size_t i = 0; i < schools.size(); ++i) {
+      auto it = m.find(school_cells[i]);
+      if (it == m.end()) continue;
+      Gap& g = *it->second;
+      ++g.schools;
+      g.students_nodev += schools[i].students_nodev;
+      g.hardship_students +=
+          weights.school_student * static_cast<double>(schools[i].students_nodev);
+    }
+    for (std::size_t i = 0; i < households.size(); ++i) {
+      auto it = m.find(household_cells[i]);
+      if (it == m.end()) continue;
+      Gap& g = *it->second;
+      const Household& h = households[i];
+      g.students_nodev += h.students_nodev;
+      double w = weights.other_difficulty;
+      switch (h.category) {
+        case HouseholdCategory::kPoor:
+          ++g.poor_hh;
+          w = weights.poor;
+          break;
+        case HouseholdCategory::kNearPoor:
+          ++g.npoor_hh;
+          w = weights.near_poor;
+          break;
+        case HouseholdCategory::kCovidOrphan:
+          w = weights.covid_orphan;
+          break;
+        case HouseholdCategory::kOtherDifficulty:
+          break;
+      }
+      g.hardship_students += w * static_cast<double>(h.students_nodev);
+    }
+  }
+  return Status::Ok();
+}
+
+void ScoreAndRank(std::vector<Gap>& gaps, const RankingWeights& weights) {
+  for (Gap& g : gaps) {
+    g.score = g.hardship_students + weights.per_school * static_cast<double>(g.schools) +
+              weights.severity * g.severity + weights.per_km2 * g.area_m2 / 1e6;
+  }
+  std::vector<Gap*> order;
+  for (Gap& g : gaps) order.push_back(&g);
+  std::sort(order.begin(), order.end(), [](const Gap* a, const Gap* b) {
+    if (a->kind != b->kind) return a->kind < b->kind;
+    if (a->operator_id != b->operator_id) return a->operator_id < b->operator_id;
+    if (a->tech != b->tech) return a->tech < b->tech;
+    if (a->score != b->score) return a->score > b->score;
+    if (a->area_m2 != b->area_m2) return a->area_m2 > b->area_m2;
+    return a->gap_id < b->gap_id;
+  });
+  std::int64_t rank = 0;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const bool same_group = i > 0 && order[i]->kind == order[i - 1]->kind &&
+                            order[i]->operator_id == order[i - 1]->operator_id &&
+                            order[i]->tech == order[i - 1]->tech;
+    rank = same_group ? rank + 1 : 1;
+    order[i]->rank = rank;
+  }
+}
+
+}  // namespace covgap::geo

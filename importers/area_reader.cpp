@@ -1,0 +1,502 @@
+#include "importers/area_reader.h"
+
+#include <cpl_error.h>
+#include <cpl_string.h>
+#include <cpl_vsi.h>
+
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+#include "geo/gdal_handles.h"
+
+namespace covgap::importers {
+namespace {
+
+using geo::GeosGeometry;
+using geo::OgrGeometryPtr;
+
+constexpr std::string_view kBlanks = " \t\r\n\v\f";
+
+std::string_view Trim(std::string_view s) {
+  const std::size_t begin = s.find_first_not_of(kBlanks);
+  if (begin == std::string_view::npos) return {};
+  return s.substr(begin, s.find_last_not_of(kBlanks) - begin + 1);
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& items) {
+  if (items.empty()) return "(none)";
+  std::string out;
+  for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+// ---------------------------------------------------------------- name slugs
+
+// The ASCII letter a Latin (Vietnamese in particular) code point is based on; '-' for anything
+// else; 0 for combining marks, which are dropped.
+char BaseLetter(char32_t cp) {
+  if (cp < 0x80) {
+    const char c = static_cast<char>(cp);
+    if (c >= 'A' && c <= 'Z') return static_cast<char>(c - 'A' + 'a');
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return c;
+    return '-';
+  }
+  if (cp >= 0xC0 && cp <= 0xFF) {
+    static constexpr std::string_view kLatin1 =
+        "aaaaaaaceeeeiiiidnooooo-ouuuuyts"
+        "aaaaaaaceeeeiiiidnooooo-ouuuuyty";
+    return kLatin1[cp - 0xC0];
+  }
+  if (cp >= 0x300 && cp <= 0x36F) return 0;
+  switch (cp) {
+    case 0x102:
+    case 0x103:
+      return 'a';  // Ă ă
+    case 0x110:
+    case 0x111:
+      return 'd';  // Đ đ
+    case 0x128:
+    case 0x129:
+      return 'i';  // Ĩ ĩ
+    case 0x168:
+    case 0x169:
+    case 0x1AF:
+    case 0x1B0:
+      return 'u';  // Ũ ũ Ư ư
+    case 0x1A0:
+    case 0x1A1:
+      return 'o';  // Ơ ơ
+    default:
+      break;
+  }
+  if (cp >= 0x1EA0 && cp <= 0x1EB7) return 'a';  // Ạ … ặ
+  if (cp >= 0x1EB8 && cp <= 0x1EC7) return 'e';  // Ẹ … ệ
+  if (cp >= 0x1EC8 && cp <= 0x1ECB) return 'i';  // Ỉ … ị
+  if (cp >= 0x1ECC && cp <= 0x1EE3) return 'o';  // Ọ … ợ
+  if (cp >= 0x1EE4 && cp <= 0x1EF1) return 'u';  // Ụ … ự
+  if (cp >= 0x1EF2 && cp <= 0x1EF9) return 'y';  // Ỳ … ỹ
+  return '-';
+}
+
+// "Huyện Lục Ngạn" -> "huyen-luc-ngan". `text` must be valid UTF-8.
+std::string Slug(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    const int len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+    char32_t cp = len == 1 ? b : len == 2 ? (b & 0x1F) : len == 3 ? (b & 0x0F) : (b & 0x07);
+    for (int k = 1; k < len && i + k < text.size(); ++k) {
+      cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    }
+    i += len;
+    const char c = BaseLetter(cp);
+    if (c == 0 || (c == '-' && (out.empty() || out.back() == '-'))) continue;
+    out.push_back(c);
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out.empty() ? "area" : out;
+}
+
+// ---------------------------------------------------------------- fields
+
+std::vector<std::string> FieldNames(OGRLayerH layer) {
+  OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+  std::vector<std::string> names;
+  for (int i = 0; i < OGR_FD_GetFieldCount(defn); ++i) {
+    names.emplace_back(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
+  }
+  return names;
+}
+
+int FindField(const std::vector<std::string>& fields, std::string_view wanted) {
+  const std::string lower = Lower(wanted);
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (Lower(fields[i]) == lower) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::vector<std::string> NameCandidates(geo::AreaLevel level) {
+  const std::string n = std::to_string(static_cast<int>(level));
+  const char* ten = level == geo::AreaLevel::kProvince   ? "ten_tinh"
+                    : level == geo::AreaLevel::kDistrict ? "ten_huyen"
+                                                         : "ten_xa";
+  return {"name", "ten", std::string(geo::ToString(level)) + "_vn", "NAME_" + n, ten};
+}
+
+std::vector<std::string> CodeCandidates(geo::AreaLevel level) {
+  return {"level" + std::to_string(static_cast<int>(level)) + "_id",
+          std::string(geo::ToString(level)) + "_id", "code", "ma"};
+}
+
+std::string FieldText(OGRFeatureH feature, int field) {
+  if (field < 0 || !OGR_F_IsFieldSetAndNotNull(feature, field)) return {};
+  return std::string(Trim(OGR_F_GetFieldAsString(feature, field)));
+}
+
+// ---------------------------------------------------------------- layers and geometry types
+
+bool IsPolygonal(OGRwkbGeometryType type) {
+  switch (wkbFlatten(type)) {
+    case wkbPolygon:
+    case wkbMultiPolygon:
+    case wkbCurvePolygon:
+    case wkbMultiSurface:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool HoldsPolygon(OGRLayerH layer) {
+  OGR_L_ResetReading(layer);
+  bool found = false;
+  for (geo::FeaturePtr f(OGR_L_GetNextFeature(layer)); f && !found;
+       f.reset(OGR_L_GetNextFeature(layer))) {
+    OGRGeometryH g = OGR_F_GetGeometryRef(f.get());
+    found = g != nullptr && IsPolygonal(OGR_G_GetGeometryType(g));
+  }
+  OGR_L_ResetReading(layer);
+  return found;
+}
+
+// The first layer that declares polygons, or is of mixed type and holds one.
+StatusOr<OGRLayerH> ChoosePolygonLayer(GDALDatasetH ds, const std::string& path) {
+  std::vector<std::string> seen;
+  for (int i = 0; i < GDALDatasetGetLayerCount(ds); ++i) {
+    OGRLayerH layer = GDALDatasetGetLayer(ds, i);
+    const OGRwkbGeometryType type = wkbFlatten(OGR_L_GetGeomType(layer));
+    if (IsPolygonal(type)) return layer;
+    if ((type == wkbUnknown || type == wkbGeometryCollection) && HoldsPolygon(layer)) return layer;
+    seen.push_back(std::string(OGR_L_GetName(layer)) + " (" + OGRGeometryTypeToName(type) + ")");
+  }
+  return InvalidArgument(path + ": no layer with polygons; boundaries must be Polygon or " +
+                         "MultiPolygon (layers: " + Join(seen) + ")");
+}
+
+std::string IsoWkb(OGRGeometryH g) {
+  std::string out(static_cast<std::size_t>(OGR_G_WkbSize(g)), '\0');
+  OGR_G_ExportToIsoWkb(g, wkbNDR, reinterpret_cast<unsigned char*>(out.data()));
+  return out;
+}
+
+// ---------------------------------------------------------------- GEOS
+
+// WKB in and out of one GEOS context. GEOS's last error message is kept for reasons.
+class GeosIo {
+ public:
+  GeosIo()
+      : reader_(GEOSWKBReader_create_r(ctx_.get())), writer_(GEOSWKBWriter_create_r(ctx_.get())) {
+    GEOSContext_setErrorMessageHandler_r(ctx_.get(), &GeosIo::OnError, error_);
+    GEOSWKBWriter_setFlavor_r(ctx_.get(), writer_, GEOS_WKB_ISO);
+  }
+  ~GeosIo() {
+    GEOSWKBReader_destroy_r(ctx_.get(), reader_);
+    GEOSWKBWriter_destroy_r(ctx_.get(), writer_);
+  }
+  GeosIo(const GeosIo&) = delete;
+  GeosIo& operator=(const GeosIo&) = delete;
+
+  GEOSContextHandle_t ctx() const { return ctx_.get(); }
+  std::string last_error() const { return error_; }
+
+  GeosGeometry Read(std::string_view wkb) {
+    error_[0] = '\0';
+    return GeosGeometry(
+        ctx(), GEOSWKBReader_read_r(
+                   ctx(), reader_, reinterpret_cast<const unsigned char*>(wkb.data()), wkb.size()));
+  }
+
+  // GEOS -> OGR MultiPolygon; null on failure.
+  OgrGeometryPtr ToOgrMultiPolygon(const GEOSGeometry* g) {
+    std::size_t size = 0;
+    unsigned char* wkb = GEOSWKBWriter_write_r(ctx(), writer_, g, &size);
+    if (wkb == nullptr) return nullptr;
+    OGRGeometryH out = nullptr;
+    const OGRErr err = OGR_G_CreateFromWkbEx(wkb, nullptr, &out, size);
+    GEOSFree_r(ctx(), wkb);
+    if (err != OGRERR_NONE) return nullptr;
+    return OgrGeometryPtr(OGR_G_ForceToMultiPolygon(out));
+  }
+
+  std::string ValidityReason(const GEOSGeometry* g) {
+    char* reason = GEOSisValidReason_r(ctx(), g);
+    if (reason == nullptr) return "invalid geometry";
+    std::string out = reason;
+    GEOSFree_r(ctx(), reason);
+    return out;
+  }
+
+  // The polygons of `g` (any nesting of collections) as one MultiPolygon; null when there are none.
+  GeosGeometry PolygonalPart(const GEOSGeometry* g) {
+    std::vector<GEOSGeometry*> polygons;
+    CollectPolygons(g, polygons);
+    if (polygons.empty()) return {};
+    return GeosGeometry(ctx(),
+                        GEOSGeom_createCollection_r(ctx(), GEOS_MULTIPOLYGON, polygons.data(),
+                                                    static_cast<unsigned>(polygons.size())));
+  }
+
+ private:
+  static void OnError(const char* message, void* userdata) {
+    std::snprintf(static_cast<char*>(userdata), kErrorSize, "%s", message ? message : "");
+  }
+
+  void CollectPolygons(const GEOSGeometry* g, std::vector<GEOSGeometry*>& out) {
+    const int type = GEOSGeomTypeId_r(ctx(), g);
+    if (type == GEOS_POLYGON) {
+      if (GEOSisEmpty_r(ctx(), g) == 0) out.push_back(GEOSGeom_clone_r(ctx(), g));
+    } else if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
+      for (int i = 0; i < GEOSGetNumGeometries_r(ctx(), g); ++i) {
+        CollectPolygons(GEOSGetGeometryN_r(ctx(), g, i), out);
+      }
+    }
+  }
+
+  static constexpr std::size_t kErrorSize = 256;
+  geo::GeosContext ctx_;
+  char error_[kErrorSize] = {};
+  GEOSWKBReader* reader_;
+  GEOSWKBWriter* writer_;
+};
+
+// ---------------------------------------------------------------- CRS
+
+struct Reprojection {
+  geo::TransformPtr transform;  // null: the coordinates are lon/lat WGS84 already
+};
+
+StatusOr<Reprojection> PlanReprojection(OGRLayerH layer, const std::string& path,
+                                        const AreaReadOptions& options) {
+  geo::SrsPtr source;
+  if (!options.source_crs.empty()) {
+    StatusOr<geo::SrsPtr> srs = geo::MakeSrs(options.source_crs);
+    if (!srs.ok()) return srs.status();
+    source = std::move(srs.value());
+  } else if (OGRSpatialReferenceH declared = OGR_L_GetSpatialRef(layer)) {
+    source.reset(OSRClone(declared));
+    OSRSetAxisMappingStrategy(source.get(), OAMS_TRADITIONAL_GIS_ORDER);
+  }
+
+  OGREnvelope env{};
+  const bool has_extent = OGR_L_GetExtent(layer, &env, TRUE) == OGRERR_NONE;
+  const bool lon_lat_range =
+      !has_extent || (env.MinX >= -180 && env.MaxX <= 180 && env.MinY >= -90 && env.MaxY <= 90);
+  char extent[160] = "";
+  std::snprintf(extent, sizeof extent, "x %.6g..%.6g, y %.6g..%.6g", env.MinX, env.MaxX, env.MinY,
+                env.MaxY);
+  const std::string ask =
+      " Pass the CRS of the data (--crs / AreaReadOptions::source_crs, e.g. EPSG:32648 for UTM "
+      "48N or EPSG:9214 for VN-2000 / TM-3 107-00) or add the right .prj.";
+  if (!source) {
+    if (!lon_lat_range) {
+      return InvalidArgument(path +
+                             ": the layer has no coordinate reference system (CRS; .prj "
+                             "missing?) and its coordinates (" +
+                             extent +
+                             ") are not longitude/latitude: they look projected (metres)." + ask);
+    }
+    return Reprojection{};  // taken as EPSG:4326
+  }
+  if (OSRIsGeographic(source.get()) && !lon_lat_range) {
+    return InvalidArgument(
+        path + ": the layer's CRS is geographic (degrees) but its coordinates (" + extent +
+        ") are out of longitude/latitude range: the CRS is wrong." + ask);
+  }
+  StatusOr<geo::SrsPtr> wgs84 = geo::MakeSrs("EPSG:4326");
+  if (!wgs84.ok()) return wgs84.status();
+  if (OSRIsSame(source.get(), wgs84->get())) return Reprojection{};
+  Reprojection plan;
+  plan.transform.reset(OCTNewCoordinateTransformation(source.get(), wgs84->get()));
+  if (!plan.transform) {
+    return InvalidArgument(
+        path + ": cannot transform from the layer's CRS to EPSG:4326: " + CPLGetLastErrorMsg());
+  }
+  return plan;
+}
+
+}  // namespace
+
+StatusOr<AreaImport> ReadAreas(const std::string& path, const AreaReadOptions& options) {
+  geo::InitGdal();
+  std::string source = path;
+  if (Lower(path).ends_with(".zip") && !path.starts_with("/vsi")) source = "/vsizip/" + path;
+  CPLErrorReset();
+  geo::DatasetPtr ds(
+      GDALOpenEx(source.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
+  if (!ds) {
+    VSIStatBufL st;
+    if (VSIStatL(source.c_str(), &st) != 0) return NotFound(path + ": no such file");
+    const std::string gdal_says = CPLGetLastErrorMsg();
+    return InvalidArgument(path + ": not a vector source GDAL can read (GeoJSON, Shapefile, " +
+                           "GeoPackage)" + (gdal_says.empty() ? "" : ": " + gdal_says));
+  }
+  StatusOr<OGRLayerH> chosen = ChoosePolygonLayer(ds.get(), path);
+  if (!chosen.ok()) return chosen.status();
+  OGRLayerH layer = *chosen;
+  const std::string layer_name = OGR_L_GetName(layer);
+
+  const std::vector<std::string> fields = FieldNames(layer);
+  int name_field = -1;
+  if (!options.name_field.empty()) {
+    name_field = FindField(fields, options.name_field);
+    if (name_field < 0) {
+      return InvalidArgument(path + ": layer '" + layer_name + "' has no field '" +
+                             options.name_field + "'; its fields are: " + Join(fields));
+    }
+  } else {
+    const std::vector<std::string> candidates = NameCandidates(options.level);
+    for (const std::string& c : candidates) {
+      if ((name_field = FindField(fields, c)) >= 0) break;
+    }
+    if (name_field < 0) {
+      return InvalidArgument(
+          path + ": cannot tell which field of layer '" + layer_name + "' holds the " +
+          std::string(geo::ToString(options.level)) + " name (looked for " + Join(candidates) +
+          "); its fields are: " + Join(fields) + ". Pass the field with --name-field.");
+    }
+  }
+  int code_field = -1;
+  if (!options.code_field.empty()) {
+    code_field = FindField(fields, options.code_field);
+    if (code_field < 0) {
+      return InvalidArgument(path + ": layer '" + layer_name + "' has no field '" +
+                             options.code_field + "'; its fields are: " + Join(fields));
+    }
+  } else {
+    for (const std::string& c : CodeCandidates(options.level)) {
+      if ((code_field = FindField(fields, c)) >= 0) break;
+    }
+  }
+
+  StatusOr<Reprojection> reprojection = PlanReprojection(layer, path, options);
+  if (!reprojection.ok()) return reprojection.status();
+  OGRCoordinateTransformationH transform = reprojection->transform.get();
+
+  AreaImport out;
+  out.layer = layer_name;
+  out.name_field = fields[name_field];
+  if (code_field >= 0) out.code_field = fields[code_field];
+  GeosIo geos;
+  std::unordered_map<std::string, std::size_t> area_of_code;
+  std::vector<std::uint64_t> row_of_area;
+
+  OGR_L_ResetReading(layer);
+  for (geo::FeaturePtr feature(OGR_L_GetNextFeature(layer)); feature;
+       feature.reset(OGR_L_GetNextFeature(layer))) {
+    const std::uint64_t row = ++out.rows_read;
+    const auto reject = [&](std::string code, std::string reason) {
+      out.rejected.push_back({row, std::move(code), std::move(reason)});
+    };
+
+    OGRGeometryH source_geom = OGR_F_GetGeometryRef(feature.get());
+    if (source_geom == nullptr || OGR_G_IsEmpty(source_geom)) {
+      reject("empty_geometry",
+             source_geom == nullptr ? "the feature has no geometry" : "the geometry is empty");
+      continue;
+    }
+    const OGRwkbGeometryType type = OGR_G_GetGeometryType(source_geom);
+    if (!IsPolygonal(type)) {
+      reject("not_a_polygon", std::string("the geometry is a ") +
+                                  OGRGeometryTypeToName(wkbFlatten(type)) +
+                                  "; an area must be a Polygon or MultiPolygon");
+      continue;
+    }
+    const std::string name = FieldText(feature.get(), name_field);
+    if (name.empty()) {
+      reject("missing_value", "field " + out.name_field + " (the name) is empty");
+      continue;
+    }
+    if (!CPLIsUTF8(name.data(), static_cast<int>(name.size()))) {
+      reject("invalid_encoding",
+             "field " + out.name_field +
+                 " is not valid UTF-8 (a shapefile in TCVN3/VNI or "
+                 "without a .cpg must be converted or given the right encoding first)");
+      continue;
+    }
+
+    OgrGeometryPtr geom(OGR_G_Clone(source_geom));
+    const OGRwkbGeometryType flat = wkbFlatten(type);
+    if (flat == wkbCurvePolygon || flat == wkbMultiSurface) {
+      geom.reset(OGR_G_GetLinearGeometry(geom.get(), 0, nullptr));
+    }
+    OGR_G_FlattenTo2D(geom.get());
+    OGR_G_SetMeasured(geom.get(), FALSE);
+    geom.reset(OGR_G_ForceToMultiPolygon(geom.release()));
+    OGR_G_CloseRings(geom.get());
+    if (transform != nullptr && OGR_G_Transform(geom.get(), transform) != OGRERR_NONE) {
+      reject("reprojection_failed",
+             std::string("cannot transform the geometry to EPSG:4326: ") + CPLGetLastErrorMsg());
+      continue;
+    }
+
+    GeosGeometry g = geos.Read(IsoWkb(geom.get()));
+    if (!g) {
+      reject("invalid_geometry", "GEOS cannot read the geometry: " + geos.last_error());
+      continue;
+    }
+    if (GEOSisValid_r(geos.ctx(), g.get()) != 1) {
+      const std::string why = geos.ValidityReason(g.get());
+      GeosGeometry made(geos.ctx(), GEOSMakeValid_r(geos.ctx(), g.get()));
+      GeosGeometry polygonal = made ? geos.PolygonalPart(made.get()) : GeosGeometry();
+      OgrGeometryPtr repaired = polygonal ? geos.ToOgrMultiPolygon(polygonal.get()) : nullptr;
+      if (!repaired || OGR_G_IsEmpty(repaired.get())) {
+        reject("invalid_geometry", why + "; nothing polygonal is left after make-valid");
+        continue;
+      }
+      out.repaired.push_back({row, "invalid_geometry", why});
+      geom = std::move(repaired);
+    }
+
+    std::string code = FieldText(feature.get(), code_field);
+    if (!code.empty()) {
+      auto it = area_of_code.find(code);
+      if (it != area_of_code.end()) {
+        geo::AdminArea& first = out.areas[it->second];
+        const std::string first_row = std::to_string(row_of_area[it->second]);
+        if (first.name != name) {
+          reject("duplicate_id", "code '" + code + "' is already used by feature " + first_row +
+                                     " ('" + first.name + "')");
+          continue;
+        }
+        GeosGeometry a = geos.Read(first.wkb);
+        GeosGeometry b = geos.Read(IsoWkb(geom.get()));
+        GeosGeometry u(geos.ctx(), a && b ? GEOSUnion_r(geos.ctx(), a.get(), b.get()) : nullptr);
+        GeosGeometry polygonal = u ? geos.PolygonalPart(u.get()) : GeosGeometry();
+        OgrGeometryPtr merged = polygonal ? geos.ToOgrMultiPolygon(polygonal.get()) : nullptr;
+        if (!merged) {
+          reject("invalid_geometry", "cannot merge with feature " + first_row +
+                                         " of the same code: " + geos.last_error());
+          continue;
+        }
+        first.wkb = IsoWkb(merged.get());
+        out.repaired.push_back({row, "merged",
+                                "same code '" + code + "' and name as feature " + first_row +
+                                    ": its parts were merged into that area"});
+        continue;
+      }
+    } else {
+      const std::string base = Slug(name);
+      code = base;
+      for (int k = 2; area_of_code.contains(code); ++k) code = base + "-" + std::to_string(k);
+    }
+    area_of_code.emplace(code, out.areas.size());
+    row_of_area.push_back(row);
+    out.areas.push_back(geo::AdminArea{options.level, std::move(code), name, IsoWkb(geom.get())});
+  }
+  return out;
+}
+
+}  // namespace covgap::importers
