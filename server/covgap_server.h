@@ -12,7 +12,7 @@
 #include "geo/measurement_rules.h"
 #include "geo/status.h"
 #include "server/measurement_service.h"
-#include "server/store/measurement_store.h"
+#include "server/store/store.h"
 
 namespace covgap::server {
 
