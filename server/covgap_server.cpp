@@ -3,6 +3,8 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <filesystem>
+
 #include "geo/log.h"
 
 namespace covgap::server {
@@ -14,6 +16,11 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
   s->committer_ = std::make_unique<BatchCommitter>(*s->store_, options.commit_options);
   s->measurement_service_ = std::make_unique<MeasurementService>(
       *s->store_, *s->committer_, options.rules, options.ingest_limits);
+  s->registry_service_ = std::make_unique<RegistryService>(*s->store_, options.rules.region);
+  s->analysis_service_ = std::make_unique<AnalysisService>(*s->store_);
+  s->gap_service_ = std::make_unique<GapService>(
+      *s->store_, options.scratch_dir.empty() ? std::filesystem::temp_directory_path().string()
+                                              : options.scratch_dir);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -24,6 +31,9 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.SetMaxSendMessageSize(64 << 20);
   builder.RegisterService(s->measurement_service_.get());
+  builder.RegisterService(s->registry_service_.get());
+  builder.RegisterService(s->analysis_service_.get());
+  builder.RegisterService(s->gap_service_.get());
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || (!options.listen_address.empty() && s->port_ == 0)) {
     return Unavailable("cannot listen on " + options.listen_address +
@@ -49,6 +59,9 @@ void CovgapServer::Shutdown(std::chrono::milliseconds grace) {
   server_->Wait();
   committer_.reset();  // commits everything still queued
   measurement_service_.reset();
+  registry_service_.reset();
+  analysis_service_.reset();
+  gap_service_.reset();
   store_.reset();
 }
 

@@ -11,7 +11,10 @@
 
 #include "geo/measurement_rules.h"
 #include "geo/status.h"
+#include "server/analysis_service.h"
+#include "server/gap_service.h"
 #include "server/measurement_service.h"
+#include "server/registry_service.h"
 #include "server/store/store.h"
 
 namespace covgap::server {
@@ -21,7 +24,8 @@ struct ServerOptions {
   geo::ValidationRules rules;
   IngestLimits ingest_limits;
   BatchCommitterOptions commit_options;
-  int max_receive_message_bytes = 16 << 20;
+  int max_receive_message_bytes = 64 << 20;
+  std::string scratch_dir;  // for export files; default: the system temporary directory
 };
 
 class CovgapServer {
@@ -44,6 +48,9 @@ class CovgapServer {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<BatchCommitter> committer_;
   std::unique_ptr<MeasurementService> measurement_service_;
+  std::unique_ptr<RegistryService> registry_service_;
+  std::unique_ptr<AnalysisService> analysis_service_;
+  std::unique_ptr<GapService> gap_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;

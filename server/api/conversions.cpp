@@ -1,6 +1,7 @@
 #include "server/api/conversions.h"
 
 #include <cmath>
+#include <string>
 
 namespace covgap::api {
 
@@ -108,6 +109,197 @@ void ToProto(const store::StoreStats& stats, v1::Stats& out) {
   }
   out.set_total(stats.total);
   out.set_batches(stats.batches);
+}
+
+namespace {
+
+std::optional<geo::Rejection> CheckPosition(double lat, double lon, const geo::Region& region) {
+  if (!std::isfinite(lat) || !std::isfinite(lon)) {
+    return geo::Rejection{"non_finite_coordinates", "latitude or longitude is not a number"};
+  }
+  if (region.Contains(lat, lon)) return std::nullopt;
+  if (region.Contains(lon, lat)) {
+    return geo::Rejection{"coordinates_swapped",
+                          "latitude and longitude look swapped (lat=" + std::to_string(lat) +
+                              ", lon=" + std::to_string(lon) + ")"};
+  }
+  return geo::Rejection{"outside_region", "position lat=" + std::to_string(lat) + ", lon=" +
+                                              std::to_string(lon) + " is outside the region"};
+}
+
+}  // namespace
+
+void ToProto(const geo::AdminArea& a, v1::Area& out) {
+  out.set_level(static_cast<v1::AreaLevel>(a.level));
+  out.set_code(a.code);
+  out.set_name(a.name);
+  out.set_wkb(a.wkb);
+}
+
+std::optional<geo::Rejection> FromProto(const v1::Area& in, geo::AdminArea& out) {
+  if (in.level() < v1::PROVINCE || in.level() > v1::COMMUNE) {
+    return geo::Rejection{"unknown_level", "area level must be province, district or commune"};
+  }
+  if (in.name().empty() || in.code().empty()) {
+    return geo::Rejection{"missing_value", "an area needs a code and a name"};
+  }
+  if (in.wkb().size() < 9) return geo::Rejection{"empty_geometry", "the area has no geometry"};
+  out.level = static_cast<geo::AreaLevel>(in.level());
+  out.code = in.code();
+  out.name = in.name();
+  out.wkb = in.wkb();
+  return std::nullopt;
+}
+
+void ToProto(const geo::School& s, v1::School& out) {
+  out.set_school_id(s.school_id);
+  out.set_name(s.name);
+  out.set_level(std::string(geo::ToString(s.level)));
+  out.set_district(s.district);
+  out.set_commune(s.commune);
+  out.set_lat(s.lat);
+  out.set_lon(s.lon);
+  out.set_students(s.students);
+  out.set_students_nodev(s.students_nodev);
+}
+
+std::optional<geo::Rejection> FromProto(const v1::School& in, const geo::Region& region,
+                                        geo::School& out) {
+  if (in.school_id().empty()) return geo::Rejection{"missing_value", "school_id is empty"};
+  auto level = geo::ParseSchoolLevel(in.level());
+  if (!level) {
+    return geo::Rejection{"unknown_level",
+                          "level '" + in.level() +
+                              "' is not primary, lower_secondary, upper_secondary or "
+                              "continuing_ed"};
+  }
+  if (in.students() < 0 || in.students_nodev() < 0) {
+    return geo::Rejection{"negative_count", "student counts must not be negative"};
+  }
+  if (auto r = CheckPosition(in.lat(), in.lon(), region)) return r;
+  out.school_id = in.school_id();
+  out.name = in.name();
+  out.level = *level;
+  out.district = in.district();
+  out.commune = in.commune();
+  out.lat = in.lat();
+  out.lon = in.lon();
+  out.students = in.students();
+  out.students_nodev = in.students_nodev();
+  return std::nullopt;
+}
+
+void ToProto(const geo::Household& h, v1::Household& out) {
+  out.set_household_id(h.household_id);
+  out.set_category(std::string(geo::ToString(h.category)));
+  out.set_lat(h.lat);
+  out.set_lon(h.lon);
+  out.set_students_nodev(h.students_nodev);
+  out.set_district(h.district);
+  out.set_commune(h.commune);
+}
+
+std::optional<geo::Rejection> FromProto(const v1::Household& in, const geo::Region& region,
+                                        geo::Household& out) {
+  if (in.household_id().empty()) return geo::Rejection{"missing_value", "household_id is empty"};
+  auto category = geo::ParseHouseholdCategory(in.category());
+  if (!category) {
+    return geo::Rejection{"unknown_category",
+                          "category '" + in.category() +
+                              "' is not poor, near_poor, covid_orphan or other_difficulty"};
+  }
+  if (in.students_nodev() < 0) {
+    return geo::Rejection{"negative_count", "students_nodev must not be negative"};
+  }
+  if (auto r = CheckPosition(in.lat(), in.lon(), region)) return r;
+  out.household_id = in.household_id();
+  out.category = *category;
+  out.lat = in.lat();
+  out.lon = in.lon();
+  out.students_nodev = in.students_nodev();
+  out.district = in.district();
+  out.commune = in.commune();
+  return std::nullopt;
+}
+
+v1::GapKind ToProto(geo::GapKind kind) {
+  return kind == geo::GapKind::kCommon ? v1::COMMON : v1::OPERATOR;
+}
+
+std::optional<geo::GapKind> FromProto(v1::GapKind kind) {
+  if (kind == v1::OPERATOR) return geo::GapKind::kOperator;
+  if (kind == v1::COMMON) return geo::GapKind::kCommon;
+  return std::nullopt;
+}
+
+void ToProto(const geo::Gap& g, bool with_geometry, v1::Gap& out) {
+  out.set_gap_id(g.gap_id);
+  out.set_operator_id(g.operator_id);
+  out.set_tech(ToProto(g.tech));
+  out.set_kind(ToProto(g.kind));
+  out.set_severity(g.severity);
+  out.set_area_m2(g.area_m2);
+  out.set_n_cells(g.n_cells);
+  out.set_n_dead_cells(g.n_dead_cells);
+  out.set_n_samples(g.n_samples);
+  out.set_median_dbm(g.median_dbm);
+  out.set_min_dbm(g.min_dbm);
+  out.set_province(g.province);
+  out.set_district(g.district);
+  out.set_commune(g.commune);
+  out.set_schools(g.schools);
+  out.set_stud_nodev(g.students_nodev);
+  out.set_poor_hh(g.poor_hh);
+  out.set_npoor_hh(g.npoor_hh);
+  out.set_score(g.score);
+  out.set_rank(g.rank);
+  out.set_status(g.status);
+  out.set_plan(g.plan);
+  if (g.target_ms) out.set_target_unix_ms(*g.target_ms);
+  out.set_analysed_unix_ms(g.analysed_ms);
+  out.set_crs(g.crs);
+  if (with_geometry) out.set_wkb(g.wkb);
+}
+
+store::GapQuery FromProto(const v1::GapFilter& f) {
+  store::GapQuery q;
+  q.operator_id = f.operator_id();
+  q.tech = FromProto(f.tech());
+  q.kind = FromProto(f.kind());
+  q.district = f.district();
+  q.status = f.status();
+  if (f.has_min_score()) q.min_score = f.min_score();
+  return q;
+}
+
+StatusOr<geo::AnalysisParams> FromProto(const v1::RunAnalysisRequest& in, std::int64_t now_ms) {
+  if (!in.method().empty() && in.method() != "binned") {
+    return InvalidArgument("unknown analysis method '" + in.method() +
+                           "' (available: binned, the reference method)");
+  }
+  geo::AnalysisParams p;
+  if (in.has_cell_size_m()) p.cell_size_m = in.cell_size_m();
+  if (in.has_min_samples()) p.min_samples = in.min_samples();
+  if (in.has_min_area_m2()) p.min_area_m2 = in.min_area_m2();
+  if (!in.analysis_crs().empty()) p.analysis_crs = in.analysis_crs();
+  if (in.has_window_days()) p.window_days = in.window_days();
+  p.as_of_ms = in.has_as_of_unix_ms() ? in.as_of_unix_ms() : now_ms;
+  if (!(p.cell_size_m >= 1 && p.cell_size_m <= 100000)) {
+    return InvalidArgument("cell size must be between 1 and 100000 m");
+  }
+  if (p.min_samples < 1) return InvalidArgument("min samples must be at least 1");
+  if (p.window_days < 0) return InvalidArgument("the evidence window cannot be negative");
+  if (p.min_area_m2 < 0) return InvalidArgument("min area cannot be negative");
+  for (const auto& t : in.thresholds()) {
+    auto tech = FromProto(t.tech());
+    if (!tech) return InvalidArgument("a threshold names no technology");
+    if (t.dead_dbm() > t.good_dbm()) {
+      return InvalidArgument("the dead threshold of " + std::string(geo::ToString(*tech)) +
+                             " must not be above its good threshold");
+    }
+    p.thresholds[*tech] = {t.good_dbm(), t.dead_dbm()};
+  }
+  return p;
 }
 
 }  // namespace covgap::api

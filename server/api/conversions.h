@@ -3,7 +3,9 @@
 
 #include <optional>
 
+#include "covgap/v1/gaps.pb.h"
 #include "covgap/v1/measurement.pb.h"
+#include "geo/gap.h"
 #include "geo/measurement.h"
 #include "geo/measurement_rules.h"
 #include "server/store/store.h"
@@ -21,5 +23,25 @@ void ToProto(const geo::Measurement& m, v1::Measurement& out);
 std::optional<geo::Rejection> FromProto(const v1::Measurement& in, geo::Measurement& out);
 
 void ToProto(const store::StoreStats& stats, v1::Stats& out);
+
+// Registry rows. FromProto fills `out` or says why the row cannot be stored (unknown level or
+// category, coordinates outside the region or swapped, negative counts, empty id).
+void ToProto(const geo::AdminArea& a, v1::Area& out);
+std::optional<geo::Rejection> FromProto(const v1::Area& in, geo::AdminArea& out);
+void ToProto(const geo::School& s, v1::School& out);
+std::optional<geo::Rejection> FromProto(const v1::School& in, const geo::Region& region,
+                                        geo::School& out);
+void ToProto(const geo::Household& h, v1::Household& out);
+std::optional<geo::Rejection> FromProto(const v1::Household& in, const geo::Region& region,
+                                        geo::Household& out);
+
+void ToProto(const geo::Gap& g, bool with_geometry, v1::Gap& out);
+v1::GapKind ToProto(geo::GapKind kind);
+std::optional<geo::GapKind> FromProto(v1::GapKind kind);
+store::GapQuery FromProto(const v1::GapFilter& filter);
+
+// Analysis parameters with covgap's defaults for what the request leaves out; `now_ms` is the
+// default as-of time. Fails for an unknown method or a technology without thresholds.
+StatusOr<geo::AnalysisParams> FromProto(const v1::RunAnalysisRequest& in, std::int64_t now_ms);
 
 }  // namespace covgap::api

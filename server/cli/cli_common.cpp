@@ -1,5 +1,6 @@
 #include "server/cli/cli_common.h"
 
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -23,6 +24,9 @@ Args::Args(std::vector<std::string> args, std::vector<std::string> switches) {
       } else {
         flags_.emplace(name, args[++i]);
       }
+    } else if (a.size() == 2 && a[0] == '-' && std::isalpha(static_cast<unsigned char>(a[1]))) {
+      // A short flag such as -o takes the next argument as its value.
+      flags_.emplace(a.substr(1), i + 1 < args.size() ? args[++i] : "");
     } else {
       positional_.push_back(a);
     }

@@ -8,8 +8,18 @@ namespace covgap::cli {
 
 int RunIngest(const GlobalOptions& options, const Args& args);
 int RunStats(const GlobalOptions& options, const Args& args);
+int RunImport(const GlobalOptions& options, const Args& args);
+int RunAnalyse(const GlobalOptions& options, const Args& args);
+int RunGaps(const GlobalOptions& options, const Args& args);
+int RunGap(const GlobalOptions& options, const Args& args);
+int RunExport(const GlobalOptions& options, const Args& args);
 
 extern const char* const kIngestHelp;
 extern const char* const kStatsHelp;
+extern const char* const kImportHelp;
+extern const char* const kAnalyseHelp;
+extern const char* const kGapsHelp;
+extern const char* const kGapHelp;
+extern const char* const kExportHelp;
 
 }  // namespace covgap::cli

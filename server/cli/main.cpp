@@ -16,6 +16,11 @@ Usage: covgap [--server HOST:PORT] [--connect-timeout S] [--json] COMMAND [ARGS]
 Commands:
   ingest FILE...   stream measurement CSV files to covgapd
   stats            measurement counts per operator and technology
+  import KIND FILE import areas (boundaries), schools or households
+  analyse          run the gap analysis (reference binned method)
+  gaps             list the ranked gaps of the latest analysis
+  gap GAP_ID       one gap in full
+  export           write the gaps to a Shapefile, GeoPackage, GeoJSON, CSV or KML file
   help COMMAND     help on one command
 
 Global options:
@@ -39,6 +44,12 @@ const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"ingest", covgap::cli::RunIngest, &covgap::cli::kIngestHelp, {"json"}},
       {"stats", covgap::cli::RunStats, &covgap::cli::kStatsHelp, {"json"}},
+      {"import", covgap::cli::RunImport, &covgap::cli::kImportHelp, {"json"}},
+      {"analyse", covgap::cli::RunAnalyse, &covgap::cli::kAnalyseHelp, {"json"}},
+      {"analyze", covgap::cli::RunAnalyse, &covgap::cli::kAnalyseHelp, {"json"}},
+      {"gaps", covgap::cli::RunGaps, &covgap::cli::kGapsHelp, {"json"}},
+      {"gap", covgap::cli::RunGap, &covgap::cli::kGapHelp, {"json"}},
+      {"export", covgap::cli::RunExport, &covgap::cli::kExportHelp, {"json"}},
   };
   return kCommands;
 }

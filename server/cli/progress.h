@@ -1,5 +1,6 @@
 // A one-line progress bar on stderr, drawn only when stderr is a terminal, at most 10 times a
-// second: "[########            ]  41%  123,456 rows  512,000 rows/s  file.csv".
+// second: "[########            ]  41%  123,456 rows  512,000 rows/s  file.csv" (without the row
+// figures when rows is 0).
 #pragma once
 
 #include <chrono>

@@ -94,6 +94,7 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  options.scratch_dir = data_dir;
   auto store = covgap::store::OpenSqliteStore(data_dir);
   if (!store.ok()) Die("cannot open the store: " + store.status().message());
   covgap::LogInfo("store: " + data_dir + "/covgap.sqlite");

@@ -532,10 +532,13 @@ class SqliteStore final : public Store {
     std::lock_guard lock(read_mu_);
     auto txn = Transaction::Begin(reader_.get(), "BEGIN");
     if (!txn.ok()) return txn.status();
+    // A district matches by its full name or by the name after its unit prefix ("Lục Ngạn" for
+    // "Huyện Lục Ngạn"), never by its last words alone ("Ngạn").
     const std::string where =
         " FROM gaps WHERE run_id = (SELECT max(run_id) FROM analysis_runs)"
         " AND (?1 = '' OR operator_id = ?1) AND (?2 < 0 OR tech = ?2) AND (?3 < 0 OR kind = ?3)"
-        " AND (?4 = '' OR district = ?4 OR substr(district, -length(?4) - 1) = ' ' || ?4)"
+        " AND (?4 = '' OR district IN (?4, 'Huyện ' || ?4, 'Quận ' || ?4, 'Thị xã ' || ?4,"
+        " 'Thành phố ' || ?4))"
         " AND (?5 = '' OR status = ?5) AND score >= ?6";
     const char* order = query.order == GapOrder::kRank   ? " ORDER BY kind, operator_id, tech, rank"
                         : query.order == GapOrder::kArea ? " ORDER BY area_m2 DESC, gap_id"

@@ -1,0 +1,164 @@
+#include "server/analysis_service.h"
+
+#include "geo/gap_analysis.h"
+#include "geo/json_writer.h"
+#include "geo/log.h"
+#include "geo/time_format.h"
+#include "server/api/conversions.h"
+#include "server/status_mapping.h"
+
+namespace covgap::server {
+namespace {
+
+std::string ParamsJson(const geo::AnalysisParams& p) {
+  geo::JsonWriter j;
+  j.BeginObject();
+  j.Key("method").String("binned");
+  j.Key("cell_size_m").Number(p.cell_size_m);
+  j.Key("min_samples").Number(std::int64_t{p.min_samples});
+  j.Key("thresholds").BeginObject();
+  for (geo::Technology t : geo::kAllTechnologies) {
+    const geo::Thresholds th = p.ThresholdsFor(t);
+    j.Key(geo::ToString(t)).BeginObject();
+    j.Key("good_dbm").Number(std::int64_t{th.good_dbm});
+    j.Key("dead_dbm").Number(std::int64_t{th.dead_dbm});
+    j.EndObject();
+  }
+  j.EndObject();
+  j.Key("min_area_m2").Number(p.min_area_m2);
+  j.Key("analysis_crs").String(p.analysis_crs);
+  j.Key("window_days").Number(std::int64_t{p.window_days});
+  j.Key("as_of").String(geo::FormatIso8601(p.as_of_ms));
+  j.EndObject();
+  return j.str();
+}
+
+std::string SummaryJson(const geo::AnalysisResult& r) {
+  geo::JsonWriter j;
+  j.BeginObject();
+  j.Key("measurements_read").Number(r.grid_stats.measurements_read);
+  j.Key("measurements_in_window").Number(r.grid_stats.in_window);
+  j.Key("grids").BeginArray();
+  for (const auto& g : r.grids) {
+    j.BeginObject();
+    j.Key("operator").String(g.operator_id.empty() ? "(common)" : g.operator_id);
+    j.Key("tech").String(geo::ToString(g.tech));
+    j.Key("samples").Number(g.samples);
+    j.Key("good").Number(g.good);
+    j.Key("weak").Number(g.weak);
+    j.Key("dead").Number(g.dead);
+    j.Key("unmeasured").Number(g.unmeasured);
+    j.Key("gaps").Number(g.gaps);
+    j.EndObject();
+  }
+  j.EndArray();
+  j.Key("stages").BeginObject();
+  for (const auto& s : r.stages) j.Key(s.stage).Number(s.seconds);
+  j.EndObject();
+  j.EndObject();
+  return j.str();
+}
+
+}  // namespace
+
+grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
+                                          const v1::RunAnalysisRequest* request,
+                                          grpc::ServerWriter<v1::AnalysisProgress>* writer) {
+  const std::int64_t started = geo::NowUnixMs();
+  auto params = api::FromProto(*request, started);
+  if (!params.ok()) return ToGrpcStatus(params.status());
+
+  std::unique_lock lock(running_, std::try_to_lock);
+  if (!lock.owns_lock()) {
+    v1::AnalysisProgress waiting;
+    waiting.set_stage("waiting for the running analysis to finish");
+    writer->Write(waiting);
+    lock.lock();
+  }
+  auto areas = store_.Areas();
+  auto schools = store_.Schools();
+  auto households = store_.Households();
+  for (const Status* s : {&areas.status(), &schools.status(), &households.status()}) {
+    if (!s->ok()) return ToGrpcStatus(*s);
+  }
+  geo::AnalysisInputs inputs{std::move(areas.value()), std::move(schools.value()),
+                             std::move(households.value())};
+  LogInfo("analysis started by " + context->peer() + ": " + ParamsJson(params.value()));
+
+  store::ScanFilter filter;
+  if (params->window_days > 0) {
+    filter.from_time_ms = params->as_of_ms - std::int64_t{params->window_days} * 86'400'000;
+  }
+  filter.to_time_ms = params->as_of_ms;
+  geo::MeasurementSource source = [&](const auto& visit) {
+    return store_.Scan(filter, [&](const store::MeasurementChunk& c) {
+      visit(geo::MeasurementBlock{c.operator_id, c.tech, c.columns.lat_e7, c.columns.lon_e7,
+                                  c.columns.time_ms, c.columns.signal_dbm});
+    });
+  };
+  auto progress = [&](std::string_view stage, double fraction) {
+    v1::AnalysisProgress p;
+    p.set_stage(std::string(stage));
+    p.set_fraction(fraction);
+    writer->Write(p);
+  };
+  auto result = geo::RunGapAnalysis(source, inputs, params.value(), {}, progress);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+
+  store::AnalysisRun run;
+  run.started_ms = started;
+  run.finished_ms = geo::NowUnixMs();
+  run.params_json = ParamsJson(params.value());
+  run.summary_json = SummaryJson(result.value());
+  run.measurements = result->grid_stats.in_window;
+  auto run_id = store_.SaveAnalysis(run, result->gaps);
+  if (!run_id.ok()) return ToGrpcStatus(run_id.status());
+
+  v1::AnalysisProgress last;
+  last.set_stage("stored");
+  last.set_fraction(1.0);
+  v1::AnalysisRunInfo* info = last.mutable_run();
+  info->set_run_id(run_id.value());
+  info->set_started_unix_ms(run.started_ms);
+  info->set_finished_unix_ms(run.finished_ms);
+  info->set_measurements(run.measurements);
+  info->set_gaps(result->gaps.size());
+  info->set_params_json(run.params_json);
+  for (const auto& g : result->grids) {
+    auto* out = info->add_grids();
+    out->set_operator_id(g.operator_id);
+    out->set_tech(api::ToProto(g.tech));
+    out->set_samples(g.samples);
+    out->set_good_cells(g.good);
+    out->set_weak_cells(g.weak);
+    out->set_dead_cells(g.dead);
+    out->set_unmeasured_cells(g.unmeasured);
+    out->set_gaps(g.gaps);
+  }
+  for (const auto& s : result->stages) {
+    auto* out = info->add_stages();
+    out->set_stage(s.stage);
+    out->set_seconds(s.seconds);
+  }
+  writer->Write(last);
+  LogInfo("analysis " + std::to_string(run_id.value()) + " stored: " +
+          std::to_string(result->gaps.size()) + " gaps from " + std::to_string(run.measurements) +
+          " measurements in " + std::to_string((run.finished_ms - run.started_ms) / 1000.0) + " s");
+  return grpc::Status::OK;
+}
+
+grpc::Status AnalysisService::GetLatestRun(grpc::ServerContext*, const v1::GetLatestRunRequest*,
+                                           v1::AnalysisRunInfo* response) {
+  auto run = store_.LatestRun();
+  if (!run.ok()) return ToGrpcStatus(run.status());
+  if (!run.value()) return {grpc::StatusCode::NOT_FOUND, "no analysis has been run yet"};
+  response->set_run_id(run.value()->run_id);
+  response->set_started_unix_ms(run.value()->started_ms);
+  response->set_finished_unix_ms(run.value()->finished_ms);
+  response->set_measurements(run.value()->measurements);
+  response->set_gaps(run.value()->gaps);
+  response->set_params_json(run.value()->params_json);
+  return grpc::Status::OK;
+}
+
+}  // namespace covgap::server

@@ -1,0 +1,305 @@
+// covgap gaps / gap ID / export: the gaps of the latest analysis, as a ranked table, one gap in
+// full, or a GIS file.
+#include <cstdio>
+#include <fstream>
+
+#include "covgap/v1/gaps.grpc.pb.h"
+#include "geo/measurement.h"
+#include "geo/time_format.h"
+#include "server/api/conversions.h"
+#include "server/cli/commands.h"
+
+namespace covgap::cli {
+
+const char* const kGapsHelp = R"(Usage: covgap [--server HOST:PORT] gaps [options]
+
+Lists the gaps of the latest analysis, highest score first (the order to clear them in).
+With --operator OP it is that operator's to-do list.
+
+Options:
+  --operator OP          only this operator's gaps
+  --tech T               LTE, UMTS, GSM or NR (4G, 3G, 2G, 5G work too)
+  --district NAME        full name or without the prefix: "Huyện Lục Ngạn" or "Lục Ngạn"
+  --kind operator|common operator gaps, or common gaps (no operator covers the area)
+  --status S             open, planned, cleared, verified
+  --min-score X          only gaps scoring at least X
+  --order score|rank|area  (default score)
+  --limit N              at most N gaps (default 20; 0 = all)
+  --json                 print one JSON document
+)";
+
+const char* const kGapHelp = R"(Usage: covgap [--server HOST:PORT] gap GAP_ID [--json]
+
+Prints every attribute of one gap of the latest analysis, with its outline as WKT in the
+analysis CRS (--json: as a JSON document).
+)";
+
+const char* const kExportHelp =
+    R"(Usage: covgap [--server HOST:PORT] export --format F -o PATH [options]
+
+Writes the gaps of the latest analysis to a GIS file (docs/exports.md): one layer "gaps" with
+kind/operator/tech columns and the attributes of docs/domain.md "Gap attributes".
+
+Options:
+  --format shp|gpkg|geojson|csv|kml   shp is a .zip with .shp .shx .dbf .prj .cpg
+  -o, --output PATH      the file to write
+  --crs CRS              output CRS (default EPSG:4326; e.g. EPSG:32648, EPSG:9214 VN-2000)
+  the filters of `covgap gaps` (--operator, --tech, --district, --kind, --status, --min-score)
+)";
+
+namespace {
+
+const std::vector<std::string> kFilterFlags = {"operator", "tech",   "district",
+                                               "kind",     "status", "min-score"};
+
+// Fills the filter from the flags; returns an error sentence or "".
+std::string ParseFilter(const Args& args, v1::GapFilter& f) {
+  f.set_operator_id(args.Get("operator"));
+  if (args.Has("tech")) {
+    auto tech = geo::ParseTechnology(args.Get("tech"));
+    if (!tech) return "--tech must be LTE, UMTS, GSM or NR";
+    f.set_tech(api::ToProto(*tech));
+  }
+  if (args.Has("kind")) {
+    auto kind = geo::ParseGapKind(args.Get("kind"));
+    if (!kind) return "--kind must be operator or common";
+    f.set_kind(api::ToProto(*kind));
+  }
+  f.set_district(args.Get("district"));
+  f.set_status(args.Get("status"));
+  if (args.Has("min-score")) {
+    try {
+      f.set_min_score(std::stod(args.Get("min-score")));
+    } catch (const std::exception&) {
+      return "--min-score must be a number";
+    }
+  }
+  return "";
+}
+
+std::string TechName(v1::Technology t) {
+  auto tech = api::FromProto(t);
+  return tech ? std::string(geo::ToString(*tech)) : "?";
+}
+
+void GapJson(JsonWriter& j, const v1::Gap& g) {
+  j.BeginObject();
+  j.Key("gap_id").String(g.gap_id()).Key("operator").String(g.operator_id());
+  j.Key("tech").String(TechName(g.tech()));
+  j.Key("kind").String(g.kind() == v1::COMMON ? "common" : "operator");
+  j.Key("severity").Number(g.severity()).Key("area_m2").Number(g.area_m2());
+  j.Key("n_cells").Number(g.n_cells()).Key("n_samples").Number(g.n_samples());
+  j.Key("median_dbm").Number(g.median_dbm()).Key("min_dbm").Number(std::int64_t{g.min_dbm()});
+  j.Key("province").String(g.province()).Key("district").String(g.district());
+  j.Key("commune").String(g.commune()).Key("schools").Number(g.schools());
+  j.Key("stud_nodev").Number(g.stud_nodev()).Key("poor_hh").Number(g.poor_hh());
+  j.Key("npoor_hh").Number(g.npoor_hh()).Key("score").Number(g.score());
+  j.Key("rank").Number(g.rank()).Key("status").String(g.status()).Key("plan").String(g.plan());
+  j.Key("target_dt")
+      .String(g.has_target_unix_ms() ? geo::FormatIso8601(g.target_unix_ms()).substr(0, 10) : "");
+  j.Key("analysed").String(geo::FormatIso8601(g.analysed_unix_ms()));
+  j.EndObject();
+}
+
+std::string Short(const std::string& s, std::size_t n) {
+  // Cut on a UTF-8 character boundary.
+  if (s.size() <= n) return s;
+  std::size_t cut = n;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return s.substr(0, cut);
+}
+
+// printf pads by bytes; Vietnamese names need padding by characters.
+std::string Pad(const std::string& s, std::size_t width) {
+  std::size_t chars = 0;
+  for (unsigned char c : s) chars += (c & 0xC0) != 0x80;
+  return chars >= width ? s : s + std::string(width - chars, ' ');
+}
+
+}  // namespace
+
+int RunGaps(const GlobalOptions& options, const Args& args) {
+  std::vector<std::string> known = kFilterFlags;
+  known.insert(known.end(), {"order", "limit", "json"});
+  if (std::string bad = args.Unknown(known); !bad.empty() || !args.positional().empty()) {
+    std::fprintf(stderr, "covgap gaps: unexpected argument\n\n%s", kGapsHelp);
+    return kExitUsage;
+  }
+  v1::ListGapsRequest request;
+  if (std::string e = ParseFilter(args, *request.mutable_filter()); !e.empty()) {
+    std::fprintf(stderr, "covgap gaps: %s\n", e.c_str());
+    return kExitUsage;
+  }
+  const std::string order = args.Get("order", "score");
+  if (order == "rank") {
+    request.set_order(v1::GAP_ORDER_RANK);
+  } else if (order == "area") {
+    request.set_order(v1::GAP_ORDER_AREA);
+  } else if (order != "score") {
+    std::fprintf(stderr, "covgap gaps: --order must be score, rank or area\n");
+    return kExitUsage;
+  }
+  const long limit = std::atol(args.Get("limit", "20").c_str());
+  const bool json = options.json || args.Has("json");
+  std::string error;
+  auto channel = Connect(options, error);
+  if (!channel) {
+    std::fprintf(stderr, "covgap: %s\n", error.c_str());
+    return kExitUnreachable;
+  }
+  auto stub = v1::GapService::NewStub(channel);
+  std::vector<v1::Gap> gaps;
+  std::uint64_t total = 0;
+  do {
+    request.set_page_size(limit > 0 ? static_cast<std::uint32_t>(std::min<long>(
+                                          1000, limit - static_cast<long>(gaps.size())))
+                                    : 1000);
+    grpc::ClientContext context;
+    v1::ListGapsResponse response;
+    const grpc::Status status = stub->ListGaps(&context, request, &response);
+    if (!status.ok()) {
+      std::fprintf(stderr, "covgap gaps: %s\n", DescribeRpcError(status, options).c_str());
+      return ExitCodeFor(status);
+    }
+    total = response.total();
+    for (auto& g : *response.mutable_gaps()) gaps.push_back(std::move(g));
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty() && (limit <= 0 || static_cast<long>(gaps.size()) < limit));
+
+  if (json) {
+    JsonWriter j;
+    j.BeginObject().Key("total").Number(total).Key("gaps").BeginArray();
+    for (const auto& g : gaps) GapJson(j, g);
+    j.EndArray().EndObject();
+    std::printf("%s\n", j.str().c_str());
+    return kExitOk;
+  }
+  std::printf("%-4s %-26s %-9s %-5s %-22s %9s %5s %8s %7s %8s\n", "rank", "gap", "operator", "tech",
+              "district", "area km2", "dead", "students", "schools", "score");
+  for (const auto& g : gaps) {
+    std::printf("%-4lld %-26s %-9s %-5s %s %9.2f %4.0f%% %8lld %7lld %8.1f\n",
+                static_cast<long long>(g.rank()), Short(g.gap_id(), 26).c_str(),
+                g.kind() == v1::COMMON ? "(common)" : g.operator_id().c_str(),
+                TechName(g.tech()).c_str(), Pad(Short(g.district(), 40), 22).c_str(),
+                g.area_m2() / 1e6, g.severity() * 100, static_cast<long long>(g.stud_nodev()),
+                static_cast<long long>(g.schools()), g.score());
+  }
+  std::printf("%zu of %s gaps shown\n", gaps.size(), Thousands(total).c_str());
+  return kExitOk;
+}
+
+int RunGap(const GlobalOptions& options, const Args& args) {
+  if (std::string bad = args.Unknown({"json"}); !bad.empty() || args.positional().size() != 1) {
+    std::fprintf(stderr, "covgap gap: name one GAP_ID\n\n%s", kGapHelp);
+    return kExitUsage;
+  }
+  std::string error;
+  auto channel = Connect(options, error);
+  if (!channel) {
+    std::fprintf(stderr, "covgap: %s\n", error.c_str());
+    return kExitUnreachable;
+  }
+  auto stub = v1::GapService::NewStub(channel);
+  grpc::ClientContext context;
+  v1::GetGapRequest request;
+  request.set_gap_id(args.positional()[0]);
+  v1::Gap gap;
+  const grpc::Status status = stub->GetGap(&context, request, &gap);
+  if (!status.ok()) {
+    std::fprintf(stderr, "covgap gap: %s\n", DescribeRpcError(status, options).c_str());
+    return ExitCodeFor(status);
+  }
+  JsonWriter j;
+  GapJson(j, gap);
+  if (options.json || args.Has("json")) {
+    std::printf("%s\n", j.str().c_str());
+    return kExitOk;
+  }
+  std::printf("gap %s (%s %s, %s gap)\n", gap.gap_id().c_str(),
+              gap.kind() == v1::COMMON ? "all operators" : gap.operator_id().c_str(),
+              TechName(gap.tech()).c_str(), gap.kind() == v1::COMMON ? "common" : "operator");
+  std::printf("  where      %s, %s, %s\n", gap.commune().c_str(), gap.district().c_str(),
+              gap.province().c_str());
+  std::printf("  size       %.0f m2 in %lld cells, %.0f%% dead\n", gap.area_m2(),
+              static_cast<long long>(gap.n_cells()), gap.severity() * 100);
+  std::printf("  signal     median %.1f dBm, min %d dBm over %lld samples\n", gap.median_dbm(),
+              gap.min_dbm(), static_cast<long long>(gap.n_samples()));
+  std::printf(
+      "  people     %lld schools, %lld students without a device, %lld poor and %lld "
+      "near-poor households\n",
+      static_cast<long long>(gap.schools()), static_cast<long long>(gap.stud_nodev()),
+      static_cast<long long>(gap.poor_hh()), static_cast<long long>(gap.npoor_hh()));
+  std::printf("  rank       %lld (score %.2f)\n", static_cast<long long>(gap.rank()), gap.score());
+  std::printf("  status     %s%s%s\n", gap.status().c_str(),
+              gap.plan().empty() ? "" : (", plan: " + gap.plan()).c_str(),
+              gap.has_target_unix_ms()
+                  ? (", target " + geo::FormatIso8601(gap.target_unix_ms()).substr(0, 10)).c_str()
+                  : "");
+  std::printf("  analysed   %s, geometry in %s (%zu bytes of WKB)\n",
+              geo::FormatIso8601(gap.analysed_unix_ms()).c_str(), gap.crs().c_str(),
+              gap.wkb().size());
+  return kExitOk;
+}
+
+int RunExport(const GlobalOptions& options, const Args& args) {
+  std::vector<std::string> known = kFilterFlags;
+  known.insert(known.end(), {"format", "o", "output", "crs", "json"});
+  const std::string output = args.Get("o", args.Get("output"));
+  if (std::string bad = args.Unknown(known);
+      !bad.empty() || !args.positional().empty() || output.empty() || !args.Has("format")) {
+    std::fprintf(stderr, "covgap export: %s\n\n%s",
+                 !bad.empty() ? ("unknown option " + bad).c_str() : "give --format and -o PATH",
+                 kExportHelp);
+    return kExitUsage;
+  }
+  v1::ExportGapsRequest request;
+  if (std::string e = ParseFilter(args, *request.mutable_filter()); !e.empty()) {
+    std::fprintf(stderr, "covgap export: %s\n", e.c_str());
+    return kExitUsage;
+  }
+  request.set_format(args.Get("format"));
+  request.set_crs(args.Get("crs"));
+  std::string error;
+  auto channel = Connect(options, error);
+  if (!channel) {
+    std::fprintf(stderr, "covgap: %s\n", error.c_str());
+    return kExitUnreachable;
+  }
+  auto stub = v1::GapService::NewStub(channel);
+  grpc::ClientContext context;
+  auto reader = stub->ExportGaps(&context, request);
+  const std::string tmp = output + ".part";
+  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    std::fprintf(stderr, "covgap export: cannot write %s\n", tmp.c_str());
+    return kExitError;
+  }
+  v1::FileChunk chunk;
+  std::uint64_t bytes = 0;
+  while (reader->Read(&chunk)) {
+    out.write(chunk.data().data(), static_cast<std::streamsize>(chunk.data().size()));
+    bytes += chunk.data().size();
+  }
+  out.close();
+  const grpc::Status status = reader->Finish();
+  if (!status.ok() || !out) {
+    std::remove(tmp.c_str());
+    std::fprintf(stderr, "covgap export: %s\n",
+                 status.ok() ? ("cannot write " + output).c_str()
+                             : DescribeRpcError(status, options).c_str());
+    return status.ok() ? kExitError : ExitCodeFor(status);
+  }
+  std::rename(tmp.c_str(), output.c_str());
+  if (options.json || args.Has("json")) {
+    JsonWriter j;
+    j.BeginObject().Key("path").String(output).Key("bytes").Number(bytes).EndObject();
+    std::printf("%s\n", j.str().c_str());
+  } else {
+    std::printf("wrote %s (%s bytes, %s, %s)\n", output.c_str(), Thousands(bytes).c_str(),
+                request.format().c_str(),
+                request.crs().empty() ? "EPSG:4326" : request.crs().c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace covgap::cli

@@ -1,0 +1,100 @@
+#include "server/gap_service.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "geo/gap_export.h"
+#include "server/api/conversions.h"
+#include "server/status_mapping.h"
+
+namespace covgap::server {
+namespace {
+
+constexpr std::uint32_t kDefaultPageSize = 50;
+constexpr std::uint32_t kMaxPageSize = 1000;
+constexpr std::size_t kChunkBytes = 1 << 20;
+
+}  // namespace
+
+grpc::Status GapService::ListGaps(grpc::ServerContext*, const v1::ListGapsRequest* request,
+                                  v1::ListGapsResponse* response) {
+  store::GapQuery query = api::FromProto(request->filter());
+  query.order = request->order() == v1::GAP_ORDER_RANK   ? store::GapOrder::kRank
+                : request->order() == v1::GAP_ORDER_AREA ? store::GapOrder::kArea
+                                                         : store::GapOrder::kScore;
+  query.limit =
+      request->page_size() == 0 ? kDefaultPageSize : std::min(request->page_size(), kMaxPageSize);
+  if (!request->page_token().empty()) {
+    try {
+      query.offset = std::stoull(request->page_token());
+    } catch (const std::exception&) {
+      return {grpc::StatusCode::INVALID_ARGUMENT, "page_token is not one this server issued"};
+    }
+  }
+  query.with_geometry = request->with_geometry();
+  auto gaps = store_.ListGaps(query);
+  if (!gaps.ok()) return ToGrpcStatus(gaps.status());
+  for (const auto& g : gaps->first) api::ToProto(g, query.with_geometry, *response->add_gaps());
+  response->set_total(gaps->second);
+  const std::uint64_t next = query.offset + gaps->first.size();
+  if (next < gaps->second) response->set_next_page_token(std::to_string(next));
+  return grpc::Status::OK;
+}
+
+grpc::Status GapService::GetGap(grpc::ServerContext*, const v1::GetGapRequest* request,
+                                v1::Gap* response) {
+  auto gap = store_.GetGap(request->gap_id());
+  if (!gap.ok()) return ToGrpcStatus(gap.status());
+  api::ToProto(gap.value(), true, *response);
+  return grpc::Status::OK;
+}
+
+grpc::Status GapService::ExportGaps(grpc::ServerContext* context,
+                                    const v1::ExportGapsRequest* request,
+                                    grpc::ServerWriter<v1::FileChunk>* writer) {
+  auto format = geo::ParseExportFormat(request->format());
+  if (!format) {
+    return {grpc::StatusCode::INVALID_ARGUMENT,
+            "unknown export format '" + request->format() + "' (shp, gpkg, geojson, csv, kml)"};
+  }
+  store::GapQuery query = api::FromProto(request->filter());
+  query.order = store::GapOrder::kRank;
+  query.limit = UINT64_MAX >> 1;
+  query.with_geometry = true;
+  auto gaps = store_.ListGaps(query);
+  if (!gaps.ok()) return ToGrpcStatus(gaps.status());
+
+  geo::ExportOptions options;
+  options.format = *format;
+  if (!request->crs().empty()) options.target_crs = request->crs();
+  static std::atomic<std::uint64_t> counter{0};
+  const std::string path = scratch_dir_ + "/export-" + std::to_string(::getpid()) + "-" +
+                           std::to_string(++counter) + std::string(geo::DefaultExtension(*format));
+  struct Cleanup {
+    std::string path;
+    ~Cleanup() { std::remove(path.c_str()); }
+  } cleanup{path};
+  if (Status s = geo::WriteGapExport(gaps->first, options, path); !s.ok()) return ToGrpcStatus(s);
+
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {grpc::StatusCode::INTERNAL, "cannot read back the export file"};
+  std::string buffer(kChunkBytes, '\0');
+  bool first = true;
+  while (in && !context->IsCancelled()) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    const auto n = static_cast<std::size_t>(in.gcount());
+    if (n == 0 && !first) break;
+    v1::FileChunk chunk;
+    if (first) chunk.set_file_name("covgap-gaps" + std::string(geo::DefaultExtension(*format)));
+    chunk.set_data(buffer.data(), n);
+    first = false;
+    if (!writer->Write(chunk)) break;
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace covgap::server

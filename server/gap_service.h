@@ -1,0 +1,29 @@
+// GapService: the gaps of the latest analysis — list (filter, order, page), read one, export
+// (a file written with geo/gap_export.h, streamed back in chunks).
+#pragma once
+
+#include <string>
+
+#include "covgap/v1/gaps.grpc.pb.h"
+#include "server/store/store.h"
+
+namespace covgap::server {
+
+class GapService final : public v1::GapService::Service {
+ public:
+  GapService(store::Store& store, std::string scratch_dir)
+      : store_(store), scratch_dir_(std::move(scratch_dir)) {}
+
+  grpc::Status ListGaps(grpc::ServerContext* context, const v1::ListGapsRequest* request,
+                        v1::ListGapsResponse* response) override;
+  grpc::Status GetGap(grpc::ServerContext* context, const v1::GetGapRequest* request,
+                      v1::Gap* response) override;
+  grpc::Status ExportGaps(grpc::ServerContext* context, const v1::ExportGapsRequest* request,
+                          grpc::ServerWriter<v1::FileChunk>* writer) override;
+
+ private:
+  store::Store& store_;
+  std::string scratch_dir_;  // where export files are written before they are streamed
+};
+
+}  // namespace covgap::server
