@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's demo command: installs what is missing, builds, starts covgapd on a temporary
-# data directory (embedded store), generates the Bắc Giang demo scenario, ingests it, prints the
-# measurement counts and stops the server. Outputs go to ./out/.
+# data directory (embedded store), generates the Bắc Giang demo scenario, ingests it, imports the
+# real boundaries and the scenario's schools and households, runs the gap analysis, prints the
+# top 10 gaps, writes the exports to ./out/ and stops the server.
 # Usage: scripts/demo.sh [--seed N] [--measurements N] [--keep]
 #   --keep   leave covgapd's data directory in place (its path is printed)
 set -euo pipefail
@@ -64,6 +65,26 @@ step "ingesting the same file again (nothing changes: every row is a duplicate)"
 step "measurements per operator and technology"
 "$covgap" --server "$server" stats
 
+step "importing the Bắc Giang boundaries (province, districts, 2009 communes), schools, households"
+"$covgap" --server "$server" import areas data/bacgiang/province.geojson --level province
+"$covgap" --server "$server" import areas data/bacgiang/districts.geojson --level district
+"$covgap" --server "$server" import areas data/bacgiang/communes.geojson --level commune
+"$covgap" --server "$server" import schools "$scenario/schools.csv"
+"$covgap" --server "$server" import households "$scenario/households.csv"
+
+step "gap analysis (reference binned method, 100 m cells, as of the scenario date 2021-12-01)"
+"$covgap" --server "$server" analyse --as-of 2021-12-01T00:00:00Z
+
+step "top 10 gaps to clear first"
+"$covgap" --server "$server" gaps --limit 10
+
+step "exports for QGIS/ArcGIS"
+for f in shp:zip gpkg:gpkg geojson:geojson csv:csv kml:kml; do
+  "$covgap" --server "$server" export --format "${f%%:*}" -o "$out/gaps.${f#*:}"
+done
+"$covgap" --server "$server" export --format gpkg --crs EPSG:9214 -o "$out/gaps-vn2000.gpkg"
+
 echo
 echo "rejected rows with their reasons: $out/rejects.csv"
 echo "scenario files (sites, schools, households): $scenario/"
+echo "gap layers: $out/gaps.zip (Shapefile), $out/gaps.gpkg, $out/gaps.geojson, $out/gaps.csv, $out/gaps.kml, $out/gaps-vn2000.gpkg"
