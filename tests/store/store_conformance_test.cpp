@@ -2,14 +2,23 @@
 // PostgreSQL store joins the same suite when it exists.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
+#include <optional>
+#include <string>
 #include <thread>
+#include <tuple>
+#include <utility>
+#include <vector>
 
-#include "server/store/store.h"
 #include "server/store/sqlite_store.h"
+#include "server/store/store.h"
 
 namespace covgap::store {
 namespace {
@@ -215,6 +224,649 @@ TEST_P(StoreConformanceTest, ConcurrentCommitsAllLand) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(Total(*store), 200u);
+}
+
+// ---- registry and analysis ----
+
+// A little-endian ISO WKB MultiPolygon with one square ring: real geometry, though the store only
+// has to keep the bytes (which include zero bytes, so text handling would truncate them).
+std::string SquareMultiPolygonWkb(double x0, double y0, double size) {
+  std::string w;
+  auto u8 = [&](std::uint8_t v) { w.push_back(static_cast<char>(v)); };
+  auto u32 = [&](std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) u8(static_cast<std::uint8_t>(v >> (8 * i)));
+  };
+  auto f64 = [&](double d) {
+    const auto v = std::bit_cast<std::uint64_t>(d);
+    for (int i = 0; i < 8; ++i) u8(static_cast<std::uint8_t>(v >> (8 * i)));
+  };
+  u8(1);   // little endian
+  u32(6);  // MultiPolygon
+  u32(1);  // of one polygon
+  u8(1);
+  u32(3);  // Polygon
+  u32(1);  // of one ring
+  u32(5);  // of five points
+  for (const auto& [x, y] :
+       {std::pair{x0, y0}, std::pair{x0 + size, y0}, std::pair{x0 + size, y0 + size},
+        std::pair{x0, y0 + size}, std::pair{x0, y0}}) {
+    f64(x);
+    f64(y);
+  }
+  return w;
+}
+
+geo::AdminArea Area(geo::AreaLevel level, std::string code, std::string name, std::string wkb) {
+  geo::AdminArea a;
+  a.level = level;
+  a.code = std::move(code);
+  a.name = std::move(name);
+  a.wkb = std::move(wkb);
+  return a;
+}
+
+auto Fields(const geo::AdminArea& a) { return std::tie(a.level, a.code, a.name, a.wkb); }
+
+auto Fields(const geo::School& s) {
+  return std::tie(s.school_id, s.name, s.level, s.district, s.commune, s.lat, s.lon, s.students,
+                  s.students_nodev);
+}
+
+auto Fields(const geo::Household& h) {
+  return std::tie(h.household_id, h.category, h.lat, h.lon, h.students_nodev, h.district,
+                  h.commune);
+}
+
+auto Fields(const AnalysisRun& r) {
+  return std::tie(r.run_id, r.started_ms, r.finished_ms, r.params_json, r.summary_json,
+                  r.measurements, r.gaps);
+}
+
+// Compares element by element so a failure names the row.
+template <typename T>
+void ExpectSameRows(const std::vector<T>& got, const std::vector<T>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(Fields(got[i]), Fields(want[i])) << "row " << i;
+  }
+}
+
+template <typename T>
+std::vector<T> SortedById(std::vector<T> rows, std::string T::*id) {
+  std::sort(rows.begin(), rows.end(), [&](const T& a, const T& b) { return a.*id < b.*id; });
+  return rows;
+}
+
+geo::School MakeSchool(std::string id, std::string name, geo::SchoolLevel level,
+                       std::string district, std::string commune, double lat, double lon,
+                       std::int64_t students, std::int64_t students_nodev) {
+  geo::School s;
+  s.school_id = std::move(id);
+  s.name = std::move(name);
+  s.level = level;
+  s.district = std::move(district);
+  s.commune = std::move(commune);
+  s.lat = lat;
+  s.lon = lon;
+  s.students = students;
+  s.students_nodev = students_nodev;
+  return s;
+}
+
+geo::Household MakeHousehold(std::string id, geo::HouseholdCategory category, double lat,
+                             double lon, std::int64_t students_nodev, std::string district,
+                             std::string commune) {
+  geo::Household h;
+  h.household_id = std::move(id);
+  h.category = category;
+  h.lat = lat;
+  h.lon = lon;
+  h.students_nodev = students_nodev;
+  h.district = std::move(district);
+  h.commune = std::move(commune);
+  return h;
+}
+
+// A gap with every field set, each to a value derived from `seed` so that no two fields (and no
+// two gaps) share a value by accident.
+geo::Gap MakeGap(std::string id, geo::GapKind kind, std::string op, geo::Technology tech,
+                 double score, double area_m2, std::string district, std::int64_t rank, int seed) {
+  geo::Gap g;
+  g.gap_id = std::move(id);
+  g.kind = kind;
+  g.operator_id = std::move(op);
+  g.tech = tech;
+  g.severity = 0.125 + seed / 1024.0 + 1e-9;
+  g.area_m2 = area_m2;
+  g.n_cells = 10 + seed;
+  g.n_dead_cells = 3 + seed;
+  g.n_samples = 1000 + seed;
+  g.median_dbm = -108.25 - seed / 3.0;
+  g.min_dbm = -121 - seed;
+  g.province = "Tỉnh Bắc Giang";
+  g.district = std::move(district);
+  g.commune = "Xã Tân Sơn " + std::to_string(seed);
+  g.schools = 2 + seed;
+  g.students_nodev = 57 + seed;
+  g.poor_hh = 11 + seed;
+  g.npoor_hh = 7 + seed;
+  g.hardship_students = 83.0 / 7.0 + seed;
+  g.score = score;
+  g.rank = rank;
+  g.analysed_ms = 1717200000000 + seed;
+  g.crs = "EPSG:32648";
+  g.wkb = SquareMultiPolygonWkb(600000 + 100 * seed, 2360000 + 100 * seed, 100);
+  return g;
+}
+
+void ExpectSameGap(const geo::Gap& got, const geo::Gap& want, bool with_wkb = true) {
+  SCOPED_TRACE("gap " + want.gap_id);
+  EXPECT_EQ(got.gap_id, want.gap_id);
+  EXPECT_EQ(got.kind, want.kind);
+  EXPECT_EQ(got.operator_id, want.operator_id);
+  EXPECT_EQ(got.tech, want.tech);
+  EXPECT_EQ(got.severity, want.severity);
+  EXPECT_EQ(got.area_m2, want.area_m2);
+  EXPECT_EQ(got.n_cells, want.n_cells);
+  EXPECT_EQ(got.n_dead_cells, want.n_dead_cells);
+  EXPECT_EQ(got.n_samples, want.n_samples);
+  EXPECT_EQ(got.median_dbm, want.median_dbm);
+  EXPECT_EQ(got.min_dbm, want.min_dbm);
+  EXPECT_EQ(got.province, want.province);
+  EXPECT_EQ(got.district, want.district);
+  EXPECT_EQ(got.commune, want.commune);
+  EXPECT_EQ(got.schools, want.schools);
+  EXPECT_EQ(got.students_nodev, want.students_nodev);
+  EXPECT_EQ(got.poor_hh, want.poor_hh);
+  EXPECT_EQ(got.npoor_hh, want.npoor_hh);
+  EXPECT_EQ(got.hardship_students, want.hardship_students);
+  EXPECT_EQ(got.score, want.score);
+  EXPECT_EQ(got.rank, want.rank);
+  EXPECT_EQ(got.status, want.status);
+  EXPECT_EQ(got.plan, want.plan);
+  EXPECT_EQ(got.target_ms, want.target_ms);
+  EXPECT_EQ(got.analysed_ms, want.analysed_ms);
+  EXPECT_EQ(got.crs, want.crs);
+  EXPECT_EQ(got.wkb, with_wkb ? want.wkb : std::string());
+}
+
+constexpr std::int64_t kTargetMs = 1735603200000;  // 2024-12-31
+
+// Five gaps of one run. Scores, areas and ids are ordered differently from each other:
+//   by score: b c d a e   by area: a d b c e   by rank (kind, operator, tech, rank): d a e c b.
+std::vector<geo::Gap> SampleGaps() {
+  using geo::GapKind;
+  using geo::Technology;
+  std::vector<geo::Gap> gaps = {
+      MakeGap("gap-a", GapKind::kOperator, "viettel", Technology::kLte, 0.42, 900000,
+              "Huyện Lục Ngạn", 2, 1),
+      MakeGap("gap-b", GapKind::kCommon, "", Technology::kLte, 0.91, 250000, "Huyện Lục Ngạn", 1,
+              2),
+      MakeGap("gap-c", GapKind::kOperator, "vnpt", Technology::kUmts, 0.77, 120000,
+              "Thành phố Bắc Giang", 1, 3),
+      MakeGap("gap-d", GapKind::kOperator, "viettel", Technology::kLte, 0.55, 480000,
+              "Huyện Sơn Động", 1, 4),
+      MakeGap("gap-e", GapKind::kOperator, "viettel", Technology::kNr, 0.13, 60000, "Huyện Lục Nam",
+              1, 5),
+  };
+  gaps[1].status = "planned";
+  gaps[1].plan = "Trạm BTS mới tại xã Tân Sơn, Viettel lắp đặt";
+  gaps[1].target_ms = kTargetMs;
+  gaps[3].status = "in_progress";
+  return gaps;
+}
+
+AnalysisRun SampleRun(std::uint64_t gaps) {
+  AnalysisRun run;
+  run.started_ms = 1717200000000;
+  run.finished_ms = 1717200004321;
+  run.params_json = R"({"cell_size_m":100,"min_samples":3,"analysis_crs":"EPSG:32648"})";
+  run.summary_json =
+      R"({"grids":{"viettel/lte":{"good":120,"weak":30,"dead":4}},"note":"Lục Ngạn"})";
+  run.measurements = 123456789012;
+  run.gaps = gaps;
+  return run;
+}
+
+std::vector<std::string> Ids(const std::vector<geo::Gap>& gaps) {
+  std::vector<std::string> ids;
+  for (const geo::Gap& g : gaps) ids.push_back(g.gap_id);
+  return ids;
+}
+
+// A GapQuery built field by field (designated initializers warn about the fields they skip).
+class Query {
+ public:
+  Query& Operator(std::string id) {
+    q_.operator_id = std::move(id);
+    return *this;
+  }
+  Query& Tech(geo::Technology tech) {
+    q_.tech = tech;
+    return *this;
+  }
+  Query& Kind(geo::GapKind kind) {
+    q_.kind = kind;
+    return *this;
+  }
+  Query& District(std::string name) {
+    q_.district = std::move(name);
+    return *this;
+  }
+  Query& Status(std::string status) {
+    q_.status = std::move(status);
+    return *this;
+  }
+  Query& MinScore(double score) {
+    q_.min_score = score;
+    return *this;
+  }
+  Query& Order(GapOrder order) {
+    q_.order = order;
+    return *this;
+  }
+  Query& Page(std::uint64_t offset, std::uint64_t limit) {
+    q_.offset = offset;
+    q_.limit = limit;
+    return *this;
+  }
+  Query& WithGeometry(bool with_geometry) {
+    q_.with_geometry = with_geometry;
+    return *this;
+  }
+  operator GapQuery() const { return q_; }  // NOLINT(google-explicit-constructor)
+
+ private:
+  GapQuery q_;
+};
+
+// The ids ListGaps returns for `query`, and the total it reports.
+std::pair<std::vector<std::string>, std::uint64_t> ListIds(Store& store, const GapQuery& query) {
+  auto r = store.ListGaps(query);
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  if (!r.ok()) return {};
+  return {Ids(r->first), r->second};
+}
+
+using IdsAndTotal = std::pair<std::vector<std::string>, std::uint64_t>;
+
+TEST_P(StoreConformanceTest, AreasUpsertByLevelAndCodeAndReadBackOrdered) {
+  auto store = Open();
+  const std::vector<geo::AdminArea> first = {
+      Area(geo::AreaLevel::kCommune, "22101", "Xã Tân Sơn", SquareMultiPolygonWkb(106.6, 21.4, .1)),
+      Area(geo::AreaLevel::kProvince, "221", "Tỉnh Bắc Giang", SquareMultiPolygonWkb(106, 21, 1)),
+      Area(geo::AreaLevel::kDistrict, "22105", "Huyện Lục Ngạn",
+           SquareMultiPolygonWkb(106.5, 21.3, .3)),
+  };
+  auto counts = store->UpsertAreas(first);
+  ASSERT_TRUE(counts.ok()) << counts.status().message();
+  EXPECT_EQ(counts->inserted, 3u);
+  EXPECT_EQ(counts->updated, 0u);
+
+  // A district renamed, with a new geometry; and a new district with the code of a commune (areas
+  // are keyed by level and code), which sorts before the other district.
+  const std::vector<geo::AdminArea> second = {
+      Area(geo::AreaLevel::kDistrict, "22105", "Thị xã Chũ",
+           SquareMultiPolygonWkb(106.5, 21.3, .2)),
+      Area(geo::AreaLevel::kDistrict, "22101", "Huyện Sơn Động", std::string("\x01\x00\xff", 3)),
+  };
+  counts = store->UpsertAreas(second);
+  ASSERT_TRUE(counts.ok()) << counts.status().message();
+  EXPECT_EQ(counts->inserted, 1u);
+  EXPECT_EQ(counts->updated, 1u);
+
+  auto areas = store->Areas();
+  ASSERT_TRUE(areas.ok()) << areas.status().message();
+  ExpectSameRows(*areas, {first[1], second[1], second[0], first[0]});
+}
+
+TEST_P(StoreConformanceTest, SchoolsUpsertBySchoolIdWithoutDuplicates) {
+  auto store = Open();
+  const std::vector<geo::School> first = {
+      MakeSchool("BG-TH-001", "Trường Tiểu học Thị trấn Thắng", geo::SchoolLevel::kPrimary,
+                 "Huyện Hiệp Hòa", "Thị trấn Thắng", 21.353330123456789, 105.97912345678901, 612,
+                 41),
+      MakeSchool("BG-THPT-014", "Trường THPT Sơn Động số 3", geo::SchoolLevel::kUpperSecondary,
+                 "Huyện Sơn Động", "Thị trấn An Châu", 21.3311, 106.8422, 1034, 0),
+      MakeSchool("BG-GDTX-013", "Trung tâm GDTX Lục Nam", geo::SchoolLevel::kContinuingEd,
+                 "Huyện Lục Nam", "", 21.33, 106.38, 0, 7),
+  };
+  auto counts = store->UpsertSchools(first);
+  ASSERT_TRUE(counts.ok()) << counts.status().message();
+  EXPECT_EQ(counts->inserted, 3u);
+  EXPECT_EQ(counts->updated, 0u);
+  auto schools = store->Schools();
+  ASSERT_TRUE(schools.ok()) << schools.status().message();
+  ExpectSameRows(SortedById(*schools, &geo::School::school_id),
+                 SortedById(first, &geo::School::school_id));
+
+  // Re-import: one school changed in every field but its id, one new.
+  const std::vector<geo::School> second = {
+      MakeSchool("BG-THPT-014", "Trường THCS \"Lê Lợi\", số 2", geo::SchoolLevel::kLowerSecondary,
+                 "Huyện Lục Ngạn", "Xã Kiên Lao", -0.1, 179.99999999, 250, 249),
+      MakeSchool("BG-TH-015", "Trường Tiểu học Đồng Việt", geo::SchoolLevel::kPrimary,
+                 "Huyện Yên Dũng", "Xã Đồng Việt", 21.18, 106.28, 301, 12),
+  };
+  counts = store->UpsertSchools(second);
+  ASSERT_TRUE(counts.ok()) << counts.status().message();
+  EXPECT_EQ(counts->inserted, 1u);
+  EXPECT_EQ(counts->updated, 1u);
+  schools = store->Schools();
+  ASSERT_TRUE(schools.ok()) << schools.status().message();
+  ExpectSameRows(
+      SortedById(*schools, &geo::School::school_id),
+      SortedById(std::vector{first[0], second[0], first[2], second[1]}, &geo::School::school_id));
+
+  // The same import again only updates.
+  counts = store->UpsertSchools(second);
+  ASSERT_TRUE(counts.ok()) << counts.status().message();
+  EXPECT_EQ(counts->inserted, 0u);
+  EXPECT_EQ(counts->updated, 2u);
+  schools = store->Schools();
+  ASSERT_TRUE(schools.ok()) << schools.status().message();
+  EXPECT_EQ(schools->size(), 4u);
+}
+
+TEST_P(StoreConformanceTest, HouseholdsUpsertByHouseholdIdWithoutDuplicates) {
+  auto store = Open();
+  const std::vector<geo::Household> first = {
+      MakeHousehold("HH-0001", geo::HouseholdCategory::kPoor, 21.40123456789, 106.61234567891, 2,
+                    "Huyện Lục Ngạn", "Xã Tân Sơn"),
+      MakeHousehold("HH-0002", geo::HouseholdCategory::kNearPoor, 21.2, 106.1, 1, "Huyện Yên Thế",
+                    "Xã Đồng Kỳ"),
+      MakeHousehold("HH-0003", geo::HouseholdCategory::kCovidOrphan, 21.3, 106.2, 1,
+                    "Huyện Sơn Động", "Thị trấn An Châu"),
+  };
+  auto counts = store->UpsertHouseholds(first);
+  ASSERT_TRUE(counts.ok()) << counts.status().message();
+  EXPECT_EQ(counts->inserted, 3u);
+  EXPECT_EQ(counts->updated, 0u);
+  auto households = store->Households();
+  ASSERT_TRUE(households.ok()) << households.status().message();
+  ExpectSameRows(SortedById(*households, &geo::Household::household_id),
+                 SortedById(first, &geo::Household::household_id));
+
+  const std::vector<geo::Household> second = {
+      MakeHousehold("HH-0002", geo::HouseholdCategory::kOtherDifficulty, 21.25, 106.15, 3,
+                    "Huyện Lục Nam", "Xã Cẩm Lý"),
+      MakeHousehold("HH-0004", geo::HouseholdCategory::kPoor, 21.5, 106.5, 0, "Huyện Lục Ngạn",
+                    "Xã Kiên Lao"),
+  };
+  counts = store->UpsertHouseholds(second);
+  ASSERT_TRUE(counts.ok()) << counts.status().message();
+  EXPECT_EQ(counts->inserted, 1u);
+  EXPECT_EQ(counts->updated, 1u);
+  households = store->Households();
+  ASSERT_TRUE(households.ok()) << households.status().message();
+  ExpectSameRows(SortedById(*households, &geo::Household::household_id),
+                 SortedById(std::vector{first[0], second[0], first[2], second[1]},
+                            &geo::Household::household_id));
+
+  counts = store->UpsertHouseholds(second);
+  ASSERT_TRUE(counts.ok()) << counts.status().message();
+  EXPECT_EQ(counts->inserted, 0u);
+  EXPECT_EQ(counts->updated, 2u);
+  households = store->Households();
+  ASSERT_TRUE(households.ok()) << households.status().message();
+  EXPECT_EQ(households->size(), 4u);
+}
+
+TEST_P(StoreConformanceTest, SavedAnalysisIsTheLatestRunWithEveryGapField) {
+  auto store = Open();
+  auto latest = store->LatestRun();
+  ASSERT_TRUE(latest.ok()) << latest.status().message();
+  EXPECT_FALSE(latest->has_value());
+  auto none = store->ListGaps({});
+  ASSERT_TRUE(none.ok()) << none.status().message();
+  EXPECT_TRUE(none->first.empty());
+  EXPECT_EQ(none->second, 0u);
+
+  // gap-a (viettel LTE), gap-b (common LTE, planned with a target date), gap-c (vnpt UMTS).
+  const std::vector<geo::Gap> all = SampleGaps();
+  const std::vector<geo::Gap> gaps(all.begin(), all.begin() + 3);
+  AnalysisRun run = SampleRun(3);
+  auto run_id = store->SaveAnalysis(run, gaps);
+  ASSERT_TRUE(run_id.ok()) << run_id.status().message();
+  EXPECT_GT(*run_id, 0);
+
+  latest = store->LatestRun();
+  ASSERT_TRUE(latest.ok()) << latest.status().message();
+  ASSERT_TRUE(latest->has_value());
+  run.run_id = *run_id;
+  EXPECT_EQ(Fields(**latest), Fields(run));
+
+  for (const geo::Gap& want : gaps) {
+    auto got = store->GetGap(want.gap_id);
+    ASSERT_TRUE(got.ok()) << want.gap_id << ": " << got.status().message();
+    ExpectSameGap(*got, want);
+  }
+
+  auto unknown = store->GetGap("gap-z");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->GetGap("").status().code(), StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, ListGapsFiltersByEachField) {
+  auto store = Open();
+  ASSERT_TRUE(store->SaveAnalysis(SampleRun(5), SampleGaps()).ok());
+  auto ids = [&](GapQuery q) { return ListIds(*store, q); };
+
+  EXPECT_EQ(ids({}), IdsAndTotal({"gap-b", "gap-c", "gap-d", "gap-a", "gap-e"}, 5));
+  EXPECT_EQ(ids(Query().Operator("viettel")), IdsAndTotal({"gap-d", "gap-a", "gap-e"}, 3));
+  EXPECT_EQ(ids(Query().Operator("mobifone")), IdsAndTotal({}, 0));
+  EXPECT_EQ(ids(Query().Tech(geo::Technology::kLte)), IdsAndTotal({"gap-b", "gap-d", "gap-a"}, 3));
+  EXPECT_EQ(ids(Query().Tech(geo::Technology::kUmts)), IdsAndTotal({"gap-c"}, 1));
+  EXPECT_EQ(ids(Query().Tech(geo::Technology::kGsm)), IdsAndTotal({}, 0));
+  EXPECT_EQ(ids(Query().Kind(geo::GapKind::kCommon)), IdsAndTotal({"gap-b"}, 1));
+  EXPECT_EQ(ids(Query().Kind(geo::GapKind::kOperator)),
+            IdsAndTotal({"gap-c", "gap-d", "gap-a", "gap-e"}, 4));
+  EXPECT_EQ(ids(Query().Status("planned")), IdsAndTotal({"gap-b"}, 1));
+  EXPECT_EQ(ids(Query().Status("open")), IdsAndTotal({"gap-c", "gap-a", "gap-e"}, 3));
+  EXPECT_EQ(ids(Query().MinScore(0.55)), IdsAndTotal({"gap-b", "gap-c", "gap-d"}, 3));
+  EXPECT_EQ(ids(Query().MinScore(0.5500001)), IdsAndTotal({"gap-b", "gap-c"}, 2));
+  EXPECT_EQ(ids(Query().Operator("viettel").Tech(geo::Technology::kLte).MinScore(0.5)),
+            IdsAndTotal({"gap-d"}, 1));
+}
+
+TEST_P(StoreConformanceTest, ListGapsMatchesTheDistrictByFullOrShortNameOnly) {
+  auto store = Open();
+  ASSERT_TRUE(store->SaveAnalysis(SampleRun(5), SampleGaps()).ok());
+  auto ids = [&](const std::string& district) {
+    return ListIds(*store, Query().District(district));
+  };
+  EXPECT_EQ(ids("Huyện Lục Ngạn"), IdsAndTotal({"gap-b", "gap-a"}, 2));
+  EXPECT_EQ(ids("Lục Ngạn"), IdsAndTotal({"gap-b", "gap-a"}, 2));
+  EXPECT_EQ(ids("Thành phố Bắc Giang"), IdsAndTotal({"gap-c"}, 1));
+  EXPECT_EQ(ids("Bắc Giang"), IdsAndTotal({"gap-c"}, 1));
+  EXPECT_EQ(ids("Lục Nam"), IdsAndTotal({"gap-e"}, 1));
+  // Parts of a name are not a name.
+  EXPECT_EQ(ids("Ngạn"), IdsAndTotal({}, 0));
+  EXPECT_EQ(ids("Giang"), IdsAndTotal({}, 0));
+  EXPECT_EQ(ids("phố Bắc Giang"), IdsAndTotal({}, 0));
+  EXPECT_EQ(ids("Lục"), IdsAndTotal({}, 0));
+  EXPECT_EQ(ids("Huyện Lục"), IdsAndTotal({}, 0));
+  EXPECT_EQ(ids("Huyện"), IdsAndTotal({}, 0));
+  EXPECT_EQ(ids("Lục Ngạn "), IdsAndTotal({}, 0));
+}
+
+TEST_P(StoreConformanceTest, ListGapsOrdersAndPages) {
+  auto store = Open();
+  ASSERT_TRUE(store->SaveAnalysis(SampleRun(5), SampleGaps()).ok());
+  auto ids = [&](GapQuery q) { return ListIds(*store, q); };
+
+  EXPECT_EQ(ids(Query().Order(GapOrder::kScore)),
+            IdsAndTotal({"gap-b", "gap-c", "gap-d", "gap-a", "gap-e"}, 5));
+  EXPECT_EQ(ids(Query().Order(GapOrder::kArea)),
+            IdsAndTotal({"gap-a", "gap-d", "gap-b", "gap-c", "gap-e"}, 5));
+  EXPECT_EQ(ids(Query().Order(GapOrder::kRank)),
+            IdsAndTotal({"gap-d", "gap-a", "gap-e", "gap-c", "gap-b"}, 5));
+
+  // The total counts every match; the page is a window of the ordered matches.
+  EXPECT_EQ(ids(Query().Page(1, 2)), IdsAndTotal({"gap-c", "gap-d"}, 5));
+  EXPECT_EQ(ids(Query().Order(GapOrder::kArea).Page(3, 2)), IdsAndTotal({"gap-c", "gap-e"}, 5));
+  EXPECT_EQ(ids(Query().Page(4, 2)), IdsAndTotal({"gap-e"}, 5));
+  EXPECT_EQ(ids(Query().Page(5, 2)), IdsAndTotal({}, 5));
+  EXPECT_EQ(ids(Query().Page(1000, 2)), IdsAndTotal({}, 5));
+  EXPECT_EQ(ids(Query().Operator("viettel").Page(1, 1)), IdsAndTotal({"gap-a"}, 3));
+  EXPECT_EQ(ids(Query().Page(0, UINT64_MAX)),
+            IdsAndTotal({"gap-b", "gap-c", "gap-d", "gap-a", "gap-e"}, 5));
+}
+
+TEST_P(StoreConformanceTest, ListGapsReturnsGeometryOnlyWhenAsked) {
+  auto store = Open();
+  const std::vector<geo::Gap> saved = SampleGaps();
+  ASSERT_TRUE(store->SaveAnalysis(SampleRun(5), saved).ok());
+  std::map<std::string, geo::Gap> by_id;
+  for (const geo::Gap& g : saved) by_id[g.gap_id] = g;
+
+  for (const bool with_geometry : {false, true}) {
+    SCOPED_TRACE(with_geometry ? "with geometry" : "without geometry");
+    auto list = store->ListGaps(Query().WithGeometry(with_geometry));
+    ASSERT_TRUE(list.ok()) << list.status().message();
+    ASSERT_EQ(list->first.size(), 5u);
+    for (const geo::Gap& got : list->first) {
+      ASSERT_TRUE(by_id.contains(got.gap_id)) << got.gap_id;
+      ExpectSameGap(got, by_id[got.gap_id], with_geometry);
+    }
+  }
+}
+
+TEST_P(StoreConformanceTest, NewAnalysisReplacesGapsAndKeepsTheirFollowUp) {
+  auto store = Open();
+  std::vector<geo::Gap> first = SampleGaps();
+  first[0].status = "planned";  // gap-a
+  first[0].plan = "Viettel: trạm mới Q3";
+  first[0].target_ms = kTargetMs;
+  // gap-c stays open, without a plan or target date.
+  auto first_id = store->SaveAnalysis(SampleRun(5), first);
+  ASSERT_TRUE(first_id.ok()) << first_id.status().message();
+
+  // The new run finds gap-a and gap-c again (with new figures and fresh follow-up fields), and
+  // gap-f for the first time; gap-b, gap-d and gap-e are gone.
+  std::vector<geo::Gap> second = {
+      MakeGap("gap-a", geo::GapKind::kOperator, "viettel", geo::Technology::kLte, 0.61, 870000,
+              "Huyện Lục Ngạn", 1, 11),
+      MakeGap("gap-c", geo::GapKind::kOperator, "vnpt", geo::Technology::kUmts, 0.33, 110000,
+              "Thành phố Bắc Giang", 1, 13),
+      MakeGap("gap-f", geo::GapKind::kCommon, "", geo::Technology::kNr, 0.48, 70000,
+              "Huyện Yên Thế", 1, 16),
+  };
+  second[1].status = "done";
+  second[1].plan = "should not replace the previous plan";
+  second[1].target_ms = kTargetMs + 1;
+  second[2].status = "planned";
+  second[2].plan = "MobiFone: phủ sóng 5G";
+  second[2].target_ms = kTargetMs + 2;
+  AnalysisRun run = SampleRun(3);
+  run.started_ms += 86400000;
+  run.finished_ms += 86400000;
+  run.params_json = R"({"cell_size_m":50})";
+  run.measurements = 7;
+  auto second_id = store->SaveAnalysis(run, second);
+  ASSERT_TRUE(second_id.ok()) << second_id.status().message();
+  EXPECT_GT(*second_id, *first_id);
+
+  auto latest = store->LatestRun();
+  ASSERT_TRUE(latest.ok() && latest->has_value());
+  run.run_id = *second_id;
+  EXPECT_EQ(Fields(**latest), Fields(run));
+
+  EXPECT_EQ(ListIds(*store, {}), IdsAndTotal({"gap-a", "gap-f", "gap-c"}, 3));
+  EXPECT_EQ(ListIds(*store, Query().Status("in_progress")), IdsAndTotal({}, 0));  // was gap-d's
+  for (const char* gone : {"gap-b", "gap-d", "gap-e"}) {
+    EXPECT_EQ(store->GetGap(gone).status().code(), StatusCode::kNotFound) << gone;
+  }
+
+  // Figures come from the new run, follow-up from the previous one.
+  geo::Gap want_a = second[0];
+  want_a.status = "planned";
+  want_a.plan = "Viettel: trạm mới Q3";
+  want_a.target_ms = kTargetMs;
+  geo::Gap want_c = second[1];
+  want_c.status = "open";
+  want_c.plan = "";
+  want_c.target_ms = std::nullopt;
+  for (const geo::Gap& want : {want_a, want_c, second[2]}) {
+    auto got = store->GetGap(want.gap_id);
+    ASSERT_TRUE(got.ok()) << want.gap_id << ": " << got.status().message();
+    ExpectSameGap(*got, want);
+  }
+  EXPECT_EQ(ListIds(*store, Query().Status("planned")), IdsAndTotal({"gap-a", "gap-f"}, 2));
+}
+
+TEST_P(StoreConformanceTest, ManyRunsKeepTheLatestGapsAndFollowUp) {
+  auto store = Open();
+  std::int64_t previous = 0;
+  for (int i = 1; i <= 7; ++i) {
+    std::vector<geo::Gap> gaps = {
+        MakeGap("gap-a", geo::GapKind::kOperator, "viettel", geo::Technology::kLte, 0.5, 1000,
+                "Huyện Lục Ngạn", 1, i),
+        MakeGap("gap-run-" + std::to_string(i), geo::GapKind::kCommon, "", geo::Technology::kLte,
+                0.25, 2000, "Huyện Lục Ngạn", 1, 100 + i),
+    };
+    if (i == 1) gaps[0].status = "planned";
+    auto id = store->SaveAnalysis(SampleRun(2), gaps);
+    ASSERT_TRUE(id.ok()) << id.status().message();
+    if (previous != 0) {
+      EXPECT_EQ(*id, previous + 1);
+    }
+    previous = *id;
+    auto latest = store->LatestRun();
+    ASSERT_TRUE(latest.ok() && latest->has_value());
+    EXPECT_EQ((*latest)->run_id, *id);
+  }
+  EXPECT_EQ(ListIds(*store, {}), IdsAndTotal({"gap-a", "gap-run-7"}, 2));
+  EXPECT_EQ(store->GetGap("gap-run-6").status().code(), StatusCode::kNotFound);
+  auto a = store->GetGap("gap-a");
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_EQ(a->status, "planned");  // carried through every run
+  EXPECT_EQ(a->n_cells, 10 + 7);    // figures of the latest run
+}
+
+TEST_P(StoreConformanceTest, RegistryAndAnalysisSurviveReopen) {
+  const std::vector<geo::AdminArea> areas = {
+      Area(geo::AreaLevel::kProvince, "221", "Tỉnh Bắc Giang", SquareMultiPolygonWkb(106, 21, 1)),
+      Area(geo::AreaLevel::kDistrict, "22105", "Huyện Lục Ngạn",
+           SquareMultiPolygonWkb(106.5, 21.3, .3)),
+  };
+  const std::vector<geo::School> schools = {MakeSchool(
+      "BG-TH-001", "Trường Tiểu học Thị trấn Thắng", geo::SchoolLevel::kPrimary, "Huyện Hiệp Hòa",
+      "Thị trấn Thắng", 21.353330123456789, 105.97912345678901, 612, 41)};
+  const std::vector<geo::Household> households = {
+      MakeHousehold("HH-0001", geo::HouseholdCategory::kNearPoor, 21.40123456789, 106.61234567891,
+                    2, "Huyện Lục Ngạn", "Xã Tân Sơn")};
+  const std::vector<geo::Gap> gaps = SampleGaps();
+  AnalysisRun run = SampleRun(5);
+  {
+    auto store = Open();
+    ASSERT_TRUE(store->UpsertAreas(areas).ok());
+    ASSERT_TRUE(store->UpsertSchools(schools).ok());
+    ASSERT_TRUE(store->UpsertHouseholds(households).ok());
+    auto id = store->SaveAnalysis(run, gaps);
+    ASSERT_TRUE(id.ok()) << id.status().message();
+    run.run_id = *id;
+  }
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  auto got_areas = store->Areas();
+  ASSERT_TRUE(got_areas.ok());
+  ExpectSameRows(*got_areas, areas);
+  auto got_schools = store->Schools();
+  ASSERT_TRUE(got_schools.ok());
+  ExpectSameRows(*got_schools, schools);
+  auto got_households = store->Households();
+  ASSERT_TRUE(got_households.ok());
+  ExpectSameRows(*got_households, households);
+  auto latest = store->LatestRun();
+  ASSERT_TRUE(latest.ok() && latest->has_value());
+  EXPECT_EQ(Fields(**latest), Fields(run));
+  EXPECT_EQ(ListIds(*store, {}), IdsAndTotal({"gap-b", "gap-c", "gap-d", "gap-a", "gap-e"}, 5));
+  for (const geo::Gap& want : gaps) {
+    auto got = store->GetGap(want.gap_id);
+    ASSERT_TRUE(got.ok()) << want.gap_id << ": " << got.status().message();
+    ExpectSameGap(*got, want);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(

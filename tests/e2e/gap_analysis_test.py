@@ -1,0 +1,253 @@
+#!/usr/bin/python3
+"""End-to-end gap analysis through covgapd and the covgap CLI on loopback.
+
+Generates a small Bắc Giang scenario with scripts/gen_demo.py, ingests it, imports the real
+boundaries, schools and households, runs `covgap analyse`, and checks:
+- per operator/technology cell classes and gap counts equal the generator's independent Python
+  implementation of the binned method (scenario.json "reference_binned": pyproj + numpy);
+- every operator gap lies in a district of Bắc Giang; students without a device inside gaps add
+  up to no more than the directive's totals; ranks run 1..n per operator and technology;
+- `covgap gaps` filters by operator, technology, kind and district (short name);
+- exports open with ogrinfo with the expected feature count, fields and CRS, Vietnamese names
+  intact, for shp (zip), gpkg, geojson, csv and kml, and in EPSG:32648 and EPSG:9214.
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+ARGS = None
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.dirname(os.path.dirname(HERE))
+
+
+def fail(msg):
+    print("FAIL: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+    print("ok: " + msg)
+
+
+def run(cmd, **kw):
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600, **kw)
+    if p.returncode != 0:
+        fail(f"{' '.join(cmd)} exited {p.returncode}:\n{p.stdout}\n{p.stderr}")
+    return p.stdout
+
+
+def cli(address, *args):
+    return run([ARGS.covgap, "--server", address, *args])
+
+
+def independent_people_in_gaps(scenario):
+    """{(operator, tech): (students_nodev, poor_hh, near_poor_hh)} inside weak/dead cells."""
+    import csv
+    import math
+    from pyproj import Transformer
+    to_utm = Transformer.from_crs(4326, 32648, always_xy=True)
+    thresholds = {"LTE": (-105, -115), "UMTS": (-95, -105)}
+    samples = {}
+    with open(os.path.join(scenario, "measurements.csv")) as f:
+        for r in csv.DictReader(f):
+            samples.setdefault((r["operator"], r["tech"]), ([], [], []))
+            lon, lat, dbm = samples[(r["operator"], r["tech"])]
+            lon.append(float(r["lon"]))
+            lat.append(float(r["lat"]))
+            dbm.append(int(r["signal_dbm"]))
+
+    def cell_of(lons, lats):
+        xs, ys = to_utm.transform(lons, lats)
+        return [(math.floor(x / 100), math.floor(y / 100)) for x, y in zip(xs, ys)]
+
+    gap_cells = {}
+    for (op, tech), (lon, lat, dbm) in samples.items():
+        per_cell = {}
+        for c, v in zip(cell_of(lon, lat), dbm):
+            per_cell.setdefault(c, []).append(v)
+        good, dead = thresholds[tech]
+        cells = set()
+        for c, vs in per_cell.items():
+            if len(vs) < 3:
+                continue
+            vs.sort()
+            n = len(vs)
+            median = vs[n // 2] if n % 2 else (vs[n // 2 - 1] + vs[n // 2]) / 2
+            if median < good:
+                cells.add(c)
+        gap_cells[(op, tech)] = cells
+
+    def read(name):
+        with open(os.path.join(scenario, name)) as f:
+            rows = list(csv.DictReader(f))
+        return rows, cell_of([float(r["lon"]) for r in rows], [float(r["lat"]) for r in rows])
+
+    schools, school_cells = read("schools.csv")
+    households, household_cells = read("households.csv")
+    result = {}
+    for key, cells in gap_cells.items():
+        students = sum(int(s["students_nodev"]) for s, c in zip(schools, school_cells)
+                       if c in cells)
+        students += sum(int(h["students_nodev"]) for h, c in zip(households, household_cells)
+                        if c in cells)
+        poor = sum(1 for h, c in zip(households, household_cells)
+                   if c in cells and h["category"] == "poor")
+        near_poor = sum(1 for h, c in zip(households, household_cells)
+                        if c in cells and h["category"] == "near_poor")
+        result[key] = (students, poor, near_poor)
+    return result
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--covgapd", required=True)
+    ap.add_argument("--covgap", required=True)
+    ARGS = ap.parse_args()
+    work = tempfile.mkdtemp(prefix="covgap_gaps_e2e_")
+    proc = None
+    try:
+        scenario = os.path.join(work, "scenario")
+        run(["/usr/bin/python3", os.path.join(SOURCE, "scripts", "gen_demo.py"), "--out", scenario,
+             "--seed", "11", "--measurements", "120000", "--data",
+             os.path.join(SOURCE, "data", "bacgiang")])
+        with open(os.path.join(scenario, "scenario.json")) as f:
+            meta = json.load(f)
+        data = os.path.join(work, "data")
+        port_file = os.path.join(work, "port")
+        log = open(os.path.join(work, "covgapd.log"), "w")
+        proc = subprocess.Popen([ARGS.covgapd, "--data", data, "--listen", "127.0.0.1:0",
+                                 "--port-file", port_file], stderr=log)
+        for _ in range(600):
+            if os.path.exists(port_file):
+                break
+            time.sleep(0.02)
+        with open(port_file) as f:
+            address = "127.0.0.1:" + f.read().strip()
+
+        doc = json.loads(cli(address, "ingest", os.path.join(scenario, "measurements.csv"),
+                             "--json"))
+        check(doc["accepted"] == 120000, "all 120,000 generated measurements are accepted")
+        bg = os.path.join(SOURCE, "data", "bacgiang")
+        for level, name in (("province", "province"), ("district", "districts"),
+                            ("commune", "communes")):
+            cli(address, "import", "areas", os.path.join(bg, name + ".geojson"), "--level", level)
+        schools = json.loads(cli(address, "import", "schools",
+                                 os.path.join(scenario, "schools.csv"), "--json"))
+        households = json.loads(cli(address, "import", "households",
+                                    os.path.join(scenario, "households.csv"), "--json"))
+        check(schools["rejected"] == 0 and households["rejected"] == 0,
+              f"{schools['inserted']} schools and {households['inserted']} households imported")
+
+        as_of = meta.get("as_of", "2021-12-01T00:00:00Z")
+        result = json.loads(cli(address, "analyse", "--as-of", as_of, "--json"))
+        reference = meta["reference_binned"]["by_operator_tech"]
+        for grid in result["grids"]:
+            if grid["kind"] != "operator":
+                continue
+            ref = reference[f"{grid['operator']}/{grid['tech']}"]
+            mine = {k: grid[k] for k in ("good", "weak", "dead", "unmeasured", "gaps", "samples")}
+            theirs = {k: ref[k] for k in ("good", "weak", "dead", "unmeasured", "gaps", "samples")}
+            check(mine == theirs,
+                  f"{grid['operator']}/{grid['tech']} equals the independent reference: {mine}")
+        check(len([g for g in result["grids"] if g["kind"] == "operator"]) == len(reference),
+              "every operator/technology of the reference was analysed")
+
+        gaps = json.loads(cli(address, "gaps", "--limit", "0", "--json"))["gaps"]
+        check(len(gaps) == result["gaps"], f"covgap gaps lists all {len(gaps)} gaps")
+        districts = set(json.loads(cli(address, "gaps", "--limit", "0", "--kind", "operator",
+                                       "--json"))["gaps"][i]["district"]
+                        for i in range(3))
+        check(all(d.startswith(("Huyện ", "Thành phố ")) for d in districts),
+              f"gaps carry Vietnamese district names: {sorted(districts)}")
+        check(all(g["province"] == "Tỉnh Bắc Giang" for g in gaps if g["kind"] == "operator"),
+              "every operator gap is attributed to Tỉnh Bắc Giang")
+        by_group = {}
+        for g in gaps:
+            by_group.setdefault((g["kind"], g["operator"], g["tech"]), []).append(g["rank"])
+        check(all(sorted(r) == list(range(1, len(r) + 1)) for r in by_group.values()),
+              "ranks run 1..n within each kind/operator/technology")
+        for (kind, op, tech), ranks in by_group.items():
+            group = sorted((g for g in gaps if (g["kind"], g["operator"], g["tech"]) ==
+                            (kind, op, tech)), key=lambda g: g["rank"])
+            scores = [g["score"] for g in group]
+            if scores != sorted(scores, reverse=True):
+                fail(f"scores of {kind}/{op}/{tech} do not fall with rank")
+        print("ok: scores fall with rank in every group")
+        # Independent join: a school or household is inside an operator gap exactly when its
+        # 100 m cell is weak or dead for that operator and technology (pyproj + median here).
+        expected = independent_people_in_gaps(scenario)
+        for (op, tech), (students, poor, near_poor) in sorted(expected.items()):
+            group = [g for g in gaps if g["kind"] == "operator" and g["operator"] == op and
+                     g["tech"] == tech]
+            mine = (sum(g["stud_nodev"] for g in group), sum(g["poor_hh"] for g in group),
+                    sum(g["npoor_hh"] for g in group))
+            check(mine == (students, poor, near_poor),
+                  f"{op}/{tech}: students without a device, poor and near-poor households in "
+                  f"gaps {mine} equal the independent join")
+
+        viettel_lte = json.loads(cli(address, "gaps", "--operator", "viettel", "--tech", "LTE",
+                                     "--limit", "0", "--json"))["gaps"]
+        check(viettel_lte and all(g["operator"] == "viettel" and g["tech"] == "LTE"
+                                  for g in viettel_lte),
+              f"--operator viettel --tech LTE lists {len(viettel_lte)} viettel LTE gaps")
+        son_dong = json.loads(cli(address, "gaps", "--district", "Sơn Động", "--limit", "0",
+                                  "--json"))["gaps"]
+        check(son_dong and all(g["district"] == "Huyện Sơn Động" for g in son_dong),
+              f"--district 'Sơn Động' (short name) lists {len(son_dong)} gaps of Huyện Sơn Động")
+        common = json.loads(cli(address, "gaps", "--kind", "common", "--limit", "0",
+                                "--json"))["gaps"]
+        check(common and all(g["kind"] == "common" and g["operator"] == "" for g in common),
+              f"--kind common lists {len(common)} common gaps")
+
+        one = json.loads(cli(address, "gap", gaps[0]["gap_id"], "--json"))
+        check(one["gap_id"] == gaps[0]["gap_id"] and one["score"] == gaps[0]["score"],
+              "covgap gap ID shows the same gap")
+
+        exports = os.path.join(work, "exports")
+        os.makedirs(exports)
+        fields = ["gap_id", "operator", "tech", "kind", "severity", "area_m2", "n_cells",
+                  "n_samples", "median_dbm", "min_dbm", "province", "district", "commune",
+                  "schools", "stud_nodev", "poor_hh", "npoor_hh", "score", "rank", "status",
+                  "plan", "target_dt", "analysed"]
+        for fmt, name, crs, ds in (
+                ("shp", "gaps.zip", "EPSG:4326", "/vsizip/{p}/gaps.shp"),
+                ("shp", "gaps32648.zip", "EPSG:32648", "/vsizip/{p}/gaps.shp"),
+                ("gpkg", "gaps.gpkg", "EPSG:9214", "{p}"),
+                ("geojson", "gaps.geojson", "EPSG:4326", "{p}"),
+                ("csv", "gaps.csv", "EPSG:4326", "{p}"),
+                ("kml", "gaps.kml", "EPSG:4326", "{p}")):
+            path = os.path.join(exports, name)
+            cli(address, "export", "--format", fmt, "--crs", crs, "-o", path)
+            info = run(["ogrinfo", "-ro", "-al", "-so", ds.format(p=path)])
+            count = int(info.split("Feature Count: ")[1].split()[0])
+            check(count == len(gaps), f"{fmt} in {crs}: {count} features")
+            if fmt in ("shp", "gpkg", "geojson"):
+                missing = [f for f in fields if f"\n{f}: " not in info]
+                check(not missing, f"{fmt} has every gap attribute (missing: {missing})")
+            if fmt != "csv" and crs != "EPSG:4326":
+                code = crs.split(":")[1]
+                check(f'ID["EPSG",{code}]' in info, f"{fmt} carries the CRS {crs}")
+            if fmt in ("shp", "gpkg"):
+                dump = run(["ogrinfo", "-ro", "-al", "-q", ds.format(p=path)])
+                check("Huyện Sơn Động" in dump, f"{fmt}: Vietnamese district names intact")
+        proc.send_signal(signal.SIGTERM)
+        check(proc.wait(timeout=60) == 0, "covgapd stops cleanly")
+        proc = None
+        print("e2e gap analysis: all checks passed")
+    finally:
+        if proc is not None:
+            proc.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
