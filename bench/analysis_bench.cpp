@@ -3,6 +3,8 @@
 //   build/bench/analysis_bench [N ...]        (default 1000000 10000000)
 //   build/bench/analysis_bench --csv FILE ...  measurements from CSV files instead (e.g. the demo
 //                                              generator's output, scripts/bench_analysis.sh)
+//   --areas DIR        attribute gaps to DIR/{province,districts,communes}.geojson
+//   --schools FILE --households FILE   join the generator's schools and households
 // The synthetic field: three operators x LTE/UMTS over Bắc Giang's bounding box, signal falling
 // with distance to a regular lattice of sites plus a smooth "terrain" term toward the east, so
 // that a realistic share of cells is weak or dead. Positions cluster along lines ("roads").
@@ -18,7 +20,9 @@
 
 #include "geo/gap_analysis.h"
 #include "geo/time_format.h"
+#include "importers/area_reader.h"
 #include "importers/measurement_csv.h"
+#include "importers/registry_csv.h"
 #include "server/store/sqlite_store.h"
 
 namespace {
@@ -109,10 +113,34 @@ std::size_t FillFromCsv(store::Store& store, const std::string& path) {
 int main(int argc, char** argv) {
   std::vector<std::size_t> sizes;
   std::vector<std::string> csvs;
+  geo::AnalysisInputs inputs;
   for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]) == "--csv" && i + 1 < argc) {
+    const std::string arg = argv[i];
+    if (arg == "--csv" && i + 1 < argc) {
       csvs.push_back(argv[++i]);
       sizes.push_back(0);
+    } else if (arg == "--areas" && i + 1 < argc) {
+      const std::string dir = argv[++i];
+      for (auto [file, level] : {std::pair{"province", geo::AreaLevel::kProvince},
+                                 std::pair{"districts", geo::AreaLevel::kDistrict},
+                                 std::pair{"communes", geo::AreaLevel::kCommune}}) {
+        importers::AreaReadOptions options;
+        options.level = level;
+        auto areas = importers::ReadAreas(dir + "/" + file + ".geojson", options);
+        if (!areas.ok()) {
+          std::fprintf(stderr, "%s\n", areas.status().message().c_str());
+          return 1;
+        }
+        for (auto& a : areas->areas) inputs.areas.push_back(std::move(a));
+      }
+    } else if (arg == "--schools" && i + 1 < argc) {
+      auto schools = importers::ReadSchoolsCsv(argv[++i]);
+      if (!schools.ok()) return 1;
+      inputs.schools = std::move(schools->schools);
+    } else if (arg == "--households" && i + 1 < argc) {
+      auto households = importers::ReadHouseholdsCsv(argv[++i]);
+      if (!households.ok()) return 1;
+      inputs.households = std::move(households->households);
     } else {
       sizes.push_back(std::stoull(argv[i]));
     }
@@ -148,7 +176,7 @@ int main(int argc, char** argv) {
       });
     };
     t0 = std::chrono::steady_clock::now();
-    auto result = geo::RunGapAnalysis(source, {}, params);
+    auto result = geo::RunGapAnalysis(source, inputs, params);
     const double total =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!result.ok()) {

@@ -92,8 +92,10 @@ StatusOr<AnalysisResult> RunGapAnalysis(const MeasurementSource& source,
   if (Status s = JoinPlaces(found, inputs.schools, inputs.households, params, weights); !s.ok()) {
     return s;
   }
+  watch.Lap("join");
   auto areas = AreaIndex::Build(inputs.areas, params.analysis_crs);
   if (!areas.ok()) return areas.status();
+  watch.Lap("areas");
   result.gaps.reserve(found.size());
   const std::int64_t analysed_ms = NowUnixMs();
   for (auto& fg : found) {

@@ -86,25 +86,43 @@ void AreaIndex::Attribute(Gap& gap) const {
   GEOSGeom_getYMin_r(ctx, g.get(), &miny);
   GEOSGeom_getXMax_r(ctx, g.get(), &maxx);
   GEOSGeom_getYMax_r(ctx, g.get(), &maxy);
-  std::map<AreaLevel, std::pair<double, const std::string*>> best;
+  // Per level: an area containing the gap wins outright; otherwise, among the areas the gap
+  // intersects, the one with the largest intersection area (computed only when there are two
+  // or more, on the area clipped to the gap's envelope).
+  std::map<AreaLevel, const std::string*> best;
+  std::map<AreaLevel, std::vector<const Impl::Entry*>> touching;
   for (const auto& e : impl.entries) {
     if (e.maxx < minx || e.minx > maxx || e.maxy < miny || e.miny > maxy) continue;
-    double overlap = 0;
+    if (best.count(e.level) && touching[e.level].empty()) continue;  // contained already
     if (GEOSPreparedContains_r(ctx, e.prepared, g.get()) == 1) {
-      overlap = gap.area_m2;
-    } else if (GEOSPreparedIntersects_r(ctx, e.prepared, g.get()) == 1) {
-      GeosGeometry inter(ctx, GEOSIntersection_r(ctx, e.geometry.get(), g.get()));
-      if (inter) GEOSArea_r(ctx, inter.get(), &overlap);
+      best[e.level] = &e.name;
+      touching[e.level].clear();
+    } else if (!best.count(e.level) && GEOSPreparedIntersects_r(ctx, e.prepared, g.get()) == 1) {
+      touching[e.level].push_back(&e);
     }
-    auto& [area, name] = best[e.level];
-    if (overlap > area) {
-      area = overlap;
-      name = &e.name;
+  }
+  for (auto& [level, candidates] : touching) {
+    if (best.count(level) || candidates.empty()) continue;
+    if (candidates.size() == 1) {
+      best[level] = &candidates[0]->name;
+      continue;
+    }
+    double largest = 0;
+    for (const Impl::Entry* e : candidates) {
+      GeosGeometry clipped(ctx, GEOSClipByRect_r(ctx, e->geometry.get(), minx, miny, maxx, maxy));
+      if (!clipped) continue;
+      GeosGeometry inter(ctx, GEOSIntersection_r(ctx, clipped.get(), g.get()));
+      double overlap = 0;
+      if (inter) GEOSArea_r(ctx, inter.get(), &overlap);
+      if (overlap > largest) {
+        largest = overlap;
+        best[level] = &e->name;
+      }
     }
   }
   auto name_of = [&](AreaLevel level) {
     auto it = best.find(level);
-    return it != best.end() && it->second.second ? *it->second.second : std::string();
+    return it != best.end() ? *it->second : std::string();
   };
   gap.province = name_of(AreaLevel::kProvince);
   gap.district = name_of(AreaLevel::kDistrict);

@@ -47,15 +47,15 @@ class UtmProjector final : public PointProjector {
       // tau' = sinh(atanh(sin phi) - e atanh(e sin phi)) through one exp/log pair:
       // exp(atanh(s)) = sqrt((1+s)/(1-s)), exp(-e atanh(e s)) = ((1-es)/(1+es))^(e/2).
       const double s = std::sin(phi);
-      const double big_e = std::sqrt((1 + s) / (1 - s)) *
-                           std::exp(half_e_ * std::log((1 - e_ * s) / (1 + e_ * s)));
+      const double big_e =
+          std::sqrt((1 + s) / (1 - s)) * std::exp(half_e_ * std::log((1 - e_ * s) / (1 + e_ * s)));
       const double t = 0.5 * (big_e - 1 / big_e);
       const double sl = std::sin(lam), cl = std::cos(lam);
       const double r = std::hypot(t, cl);
       const double xi_p = std::atan2(t, cl);
-      const double u = sl / r;                  // sinh(eta')
-      const double cu = std::sqrt(1 + u * u);   // cosh(eta')
-      const double eta_p = std::log(u + cu);    // asinh(u)
+      const double u = sl / r;                 // sinh(eta')
+      const double cu = std::sqrt(1 + u * u);  // cosh(eta')
+      const double eta_p = std::log(u + cu);   // asinh(u)
       // sin/cos(2 xi'), sinh/cosh(2 eta') from the half angles, higher multiples by recurrence.
       const double sx = t / r, cx = cl / r;
       const double s2 = 2 * sx * cx, c2 = cx * cx - sx * sx;
