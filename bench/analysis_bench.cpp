@@ -22,7 +22,7 @@
 #include "geo/time_format.h"
 #include "importers/area_reader.h"
 #include "importers/measurement_csv.h"
-#include "importers/registry_csv.h"
+#include "importers/place_reader.h"
 #include "server/store/sqlite_store.h"
 
 namespace {
@@ -134,11 +134,11 @@ int main(int argc, char** argv) {
         for (auto& a : areas->areas) inputs.areas.push_back(std::move(a));
       }
     } else if (arg == "--schools" && i + 1 < argc) {
-      auto schools = importers::ReadSchoolsCsv(argv[++i]);
+      auto schools = importers::ReadSchools(argv[++i]);
       if (!schools.ok()) return 1;
       inputs.schools = std::move(schools->schools);
     } else if (arg == "--households" && i + 1 < argc) {
-      auto households = importers::ReadHouseholdsCsv(argv[++i]);
+      auto households = importers::ReadHouseholds(argv[++i]);
       if (!households.ok()) return 1;
       inputs.households = std::move(households->households);
     } else {

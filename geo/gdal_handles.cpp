@@ -58,6 +58,20 @@ StatusOr<SrsPtr> MakeSrs(const std::string& definition) {
   return srs;
 }
 
+Status CheckProjectedMetricCrs(const std::string& definition) {
+  auto srs = MakeSrs(definition);
+  if (!srs.ok()) return srs.status();
+  if (!OSRIsProjected(srs->get())) {
+    return InvalidArgument("the analysis CRS " + definition +
+                           " is not projected: cells must be squares in metres (use e.g. "
+                           "EPSG:32648, UTM 48N, or EPSG:9214, VN-2000 / TM-3 107-00)");
+  }
+  if (OSRGetLinearUnits(srs->get(), nullptr) != 1.0) {
+    return InvalidArgument("the analysis CRS " + definition + " is not in metres");
+  }
+  return Status::Ok();
+}
+
 GeosContext::GeosContext() : handle_(GEOS_init_r()) {
   GEOSContext_setNoticeHandler_r(handle_, GeosNotice);
   GEOSContext_setErrorHandler_r(handle_, GeosError);

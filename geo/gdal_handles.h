@@ -57,6 +57,10 @@ using TransformPtr =
 // (longitude/easting first) whatever the authority says.
 StatusOr<SrsPtr> MakeSrs(const std::string& definition);
 
+// OK when `definition` is a projected CRS in metres (an analysis grid needs one); otherwise
+// InvalidArgument that says why.
+Status CheckProjectedMetricCrs(const std::string& definition);
+
 // GEOS reentrant context, one per thread of work. Notices and errors go to the covgap log.
 class GeosContext {
  public:

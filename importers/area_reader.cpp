@@ -12,35 +12,13 @@
 #include <utility>
 
 #include "geo/gdal_handles.h"
+#include "importers/vector_source.h"
 
 namespace covgap::importers {
 namespace {
 
 using geo::GeosGeometry;
 using geo::OgrGeometryPtr;
-
-constexpr std::string_view kBlanks = " \t\r\n\v\f";
-
-std::string_view Trim(std::string_view s) {
-  const std::size_t begin = s.find_first_not_of(kBlanks);
-  if (begin == std::string_view::npos) return {};
-  return s.substr(begin, s.find_last_not_of(kBlanks) - begin + 1);
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-std::string Join(const std::vector<std::string>& items) {
-  if (items.empty()) return "(none)";
-  std::string out;
-  for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
 
 // ---------------------------------------------------------------- name slugs
 
@@ -111,23 +89,6 @@ std::string Slug(std::string_view text) {
 
 // ---------------------------------------------------------------- fields
 
-std::vector<std::string> FieldNames(OGRLayerH layer) {
-  OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
-  std::vector<std::string> names;
-  for (int i = 0; i < OGR_FD_GetFieldCount(defn); ++i) {
-    names.emplace_back(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
-  }
-  return names;
-}
-
-int FindField(const std::vector<std::string>& fields, std::string_view wanted) {
-  const std::string lower = Lower(wanted);
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (Lower(fields[i]) == lower) return static_cast<int>(i);
-  }
-  return -1;
-}
-
 std::vector<std::string> NameCandidates(geo::AreaLevel level) {
   const std::string n = std::to_string(static_cast<int>(level));
   const char* ten = level == geo::AreaLevel::kProvince   ? "ten_tinh"
@@ -139,11 +100,6 @@ std::vector<std::string> NameCandidates(geo::AreaLevel level) {
 std::vector<std::string> CodeCandidates(geo::AreaLevel level) {
   return {"level" + std::to_string(static_cast<int>(level)) + "_id",
           std::string(geo::ToString(level)) + "_id", "code", "ma"};
-}
-
-std::string FieldText(OGRFeatureH feature, int field) {
-  if (field < 0 || !OGR_F_IsFieldSetAndNotNull(feature, field)) return {};
-  return std::string(Trim(OGR_F_GetFieldAsString(feature, field)));
 }
 
 // ---------------------------------------------------------------- layers and geometry types
@@ -183,7 +139,7 @@ StatusOr<OGRLayerH> ChoosePolygonLayer(GDALDatasetH ds, const std::string& path)
     seen.push_back(std::string(OGR_L_GetName(layer)) + " (" + OGRGeometryTypeToName(type) + ")");
   }
   return InvalidArgument(path + ": no layer with polygons; boundaries must be Polygon or " +
-                         "MultiPolygon (layers: " + Join(seen) + ")");
+                         "MultiPolygon (layers: " + JoinNames(seen) + ")");
 }
 
 std::string IsoWkb(OGRGeometryH g) {
@@ -272,89 +228,28 @@ class GeosIo {
   GEOSWKBWriter* writer_;
 };
 
-// ---------------------------------------------------------------- CRS
-
-struct Reprojection {
-  geo::TransformPtr transform;  // null: the coordinates are lon/lat WGS84 already
-};
-
-StatusOr<Reprojection> PlanReprojection(OGRLayerH layer, const std::string& path,
-                                        const AreaReadOptions& options) {
-  geo::SrsPtr source;
-  if (!options.source_crs.empty()) {
-    StatusOr<geo::SrsPtr> srs = geo::MakeSrs(options.source_crs);
-    if (!srs.ok()) return srs.status();
-    source = std::move(srs.value());
-  } else if (OGRSpatialReferenceH declared = OGR_L_GetSpatialRef(layer)) {
-    source.reset(OSRClone(declared));
-    OSRSetAxisMappingStrategy(source.get(), OAMS_TRADITIONAL_GIS_ORDER);
-  }
-
-  OGREnvelope env{};
-  const bool has_extent = OGR_L_GetExtent(layer, &env, TRUE) == OGRERR_NONE;
-  const bool lon_lat_range =
-      !has_extent || (env.MinX >= -180 && env.MaxX <= 180 && env.MinY >= -90 && env.MaxY <= 90);
-  char extent[160] = "";
-  std::snprintf(extent, sizeof extent, "x %.6g..%.6g, y %.6g..%.6g", env.MinX, env.MaxX, env.MinY,
-                env.MaxY);
-  const std::string ask =
-      " Pass the CRS of the data (--crs / AreaReadOptions::source_crs, e.g. EPSG:32648 for UTM "
-      "48N or EPSG:9214 for VN-2000 / TM-3 107-00) or add the right .prj.";
-  if (!source) {
-    if (!lon_lat_range) {
-      return InvalidArgument(path +
-                             ": the layer has no coordinate reference system (CRS; .prj "
-                             "missing?) and its coordinates (" +
-                             extent +
-                             ") are not longitude/latitude: they look projected (metres)." + ask);
-    }
-    return Reprojection{};  // taken as EPSG:4326
-  }
-  if (OSRIsGeographic(source.get()) && !lon_lat_range) {
-    return InvalidArgument(
-        path + ": the layer's CRS is geographic (degrees) but its coordinates (" + extent +
-        ") are out of longitude/latitude range: the CRS is wrong." + ask);
-  }
-  StatusOr<geo::SrsPtr> wgs84 = geo::MakeSrs("EPSG:4326");
-  if (!wgs84.ok()) return wgs84.status();
-  if (OSRIsSame(source.get(), wgs84->get())) return Reprojection{};
-  Reprojection plan;
-  plan.transform.reset(OCTNewCoordinateTransformation(source.get(), wgs84->get()));
-  if (!plan.transform) {
-    return InvalidArgument(
-        path + ": cannot transform from the layer's CRS to EPSG:4326: " + CPLGetLastErrorMsg());
-  }
-  return plan;
-}
-
 }  // namespace
 
 StatusOr<AreaImport> ReadAreas(const std::string& path, const AreaReadOptions& options) {
-  geo::InitGdal();
-  std::string source = path;
-  if (Lower(path).ends_with(".zip") && !path.starts_with("/vsi")) source = "/vsizip/" + path;
-  CPLErrorReset();
-  geo::DatasetPtr ds(
-      GDALOpenEx(source.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
-  if (!ds) {
-    VSIStatBufL st;
-    if (VSIStatL(source.c_str(), &st) != 0) return NotFound(path + ": no such file");
-    const std::string gdal_says = CPLGetLastErrorMsg();
-    return InvalidArgument(path + ": not a vector source GDAL can read (GeoJSON, Shapefile, " +
-                           "GeoPackage)" + (gdal_says.empty() ? "" : ": " + gdal_says));
-  }
+  auto opened = OpenVectorSource(path);
+  if (!opened.ok()) return opened.status();
+  geo::DatasetPtr ds = std::move(opened.value());
   StatusOr<OGRLayerH> chosen = ChoosePolygonLayer(ds.get(), path);
   if (!chosen.ok()) return chosen.status();
   OGRLayerH layer = *chosen;
   const std::string layer_name = OGR_L_GetName(layer);
 
-  const std::vector<std::string> fields = FieldNames(layer);
+  const TextDecoder decoder = TextDecoder::ForLayer(ds.get(), layer, path, options.encoding);
+  std::vector<std::string> fields = FieldNames(layer);
+  for (std::string& f : fields) {
+    if (auto decoded = decoder.Decode(f)) f = *decoded;
+  }
   int name_field = -1;
   if (!options.name_field.empty()) {
     name_field = FindField(fields, options.name_field);
     if (name_field < 0) {
       return InvalidArgument(path + ": layer '" + layer_name + "' has no field '" +
-                             options.name_field + "'; its fields are: " + Join(fields));
+                             options.name_field + "'; its fields are: " + JoinNames(fields));
     }
   } else {
     const std::vector<std::string> candidates = NameCandidates(options.level);
@@ -364,8 +259,8 @@ StatusOr<AreaImport> ReadAreas(const std::string& path, const AreaReadOptions& o
     if (name_field < 0) {
       return InvalidArgument(
           path + ": cannot tell which field of layer '" + layer_name + "' holds the " +
-          std::string(geo::ToString(options.level)) + " name (looked for " + Join(candidates) +
-          "); its fields are: " + Join(fields) + ". Pass the field with --name-field.");
+          std::string(geo::ToString(options.level)) + " name (looked for " + JoinNames(candidates) +
+          "); its fields are: " + JoinNames(fields) + ". Pass the field with --name-field.");
     }
   }
   int code_field = -1;
@@ -373,7 +268,7 @@ StatusOr<AreaImport> ReadAreas(const std::string& path, const AreaReadOptions& o
     code_field = FindField(fields, options.code_field);
     if (code_field < 0) {
       return InvalidArgument(path + ": layer '" + layer_name + "' has no field '" +
-                             options.code_field + "'; its fields are: " + Join(fields));
+                             options.code_field + "'; its fields are: " + JoinNames(fields));
     }
   } else {
     for (const std::string& c : CodeCandidates(options.level)) {
@@ -381,12 +276,16 @@ StatusOr<AreaImport> ReadAreas(const std::string& path, const AreaReadOptions& o
     }
   }
 
-  StatusOr<Reprojection> reprojection = PlanReprojection(layer, path, options);
+  StatusOr<geo::TransformPtr> reprojection =
+      PlanReprojectionToWgs84(layer, path, options.source_crs);
   if (!reprojection.ok()) return reprojection.status();
-  OGRCoordinateTransformationH transform = reprojection->transform.get();
+  OGRCoordinateTransformationH transform = reprojection->get();
 
   AreaImport out;
   out.layer = layer_name;
+  out.encoding = std::string(ToString(decoder.encoding()));
+  out.encoding_note = decoder.note();
+  out.format = GDALGetDriverShortName(GDALGetDatasetDriver(ds.get()));
   out.name_field = fields[name_field];
   if (code_field >= 0) out.code_field = fields[code_field];
   GeosIo geos;
@@ -414,16 +313,15 @@ StatusOr<AreaImport> ReadAreas(const std::string& path, const AreaReadOptions& o
                                   "; an area must be a Polygon or MultiPolygon");
       continue;
     }
-    const std::string name = FieldText(feature.get(), name_field);
-    if (name.empty()) {
-      reject("missing_value", "field " + out.name_field + " (the name) is empty");
+    const std::optional<std::string> decoded_name = FieldText(feature.get(), name_field, decoder);
+    if (!decoded_name) {
+      reject("invalid_encoding", "field " + out.name_field + " is not valid " + out.encoding +
+                                     " text (pass --encoding)");
       continue;
     }
-    if (!CPLIsUTF8(name.data(), static_cast<int>(name.size()))) {
-      reject("invalid_encoding",
-             "field " + out.name_field +
-                 " is not valid UTF-8 (a shapefile in TCVN3/VNI or "
-                 "without a .cpg must be converted or given the right encoding first)");
+    const std::string& name = *decoded_name;
+    if (name.empty()) {
+      reject("missing_value", "field " + out.name_field + " (the name) is empty");
       continue;
     }
 
@@ -460,7 +358,7 @@ StatusOr<AreaImport> ReadAreas(const std::string& path, const AreaReadOptions& o
       geom = std::move(repaired);
     }
 
-    std::string code = FieldText(feature.get(), code_field);
+    std::string code = FieldText(feature.get(), code_field, decoder).value_or("");
     if (!code.empty()) {
       auto it = area_of_code.find(code);
       if (it != area_of_code.end()) {

@@ -23,7 +23,7 @@
 //   rejected  empty_geometry     null or empty geometry
 //             not_a_polygon      anything but (Multi)Polygon (curved polygons are linearised)
 //             missing_value      empty name
-//             invalid_encoding   name is not valid UTF-8
+//             invalid_encoding   the name is not valid text in the layer's encoding
 //             reprojection_failed  the CRS transformation failed
 //             invalid_geometry   invalid, and nothing polygonal is left after GEOS make-valid
 //             duplicate_id       the source code repeats with a different name
@@ -34,20 +34,23 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "geo/gap.h"
 #include "geo/status.h"
-#include "importers/registry_csv.h"
+#include "importers/place_reader.h"
+#include "importers/text_encoding.h"
 
 namespace covgap::importers {
 
 struct AreaReadOptions {
   geo::AreaLevel level = geo::AreaLevel::kDistrict;
-  std::string name_field;  // empty: auto-detect
-  std::string code_field;  // empty: auto-detect, else derive from the name
-  std::string source_crs;  // empty: the layer's CRS; else e.g. "EPSG:32648", "EPSG:9214"
+  std::string name_field;            // empty: auto-detect
+  std::string code_field;            // empty: auto-detect, else derive from the name
+  std::string source_crs;            // empty: the layer's CRS; else e.g. "EPSG:32648", "EPSG:9214"
+  std::optional<Encoding> encoding;  // force the text encoding (else the .cpg, checked)
 };
 
 struct AreaImport {
@@ -58,6 +61,9 @@ struct AreaImport {
   std::string layer;               // the layer that was read
   std::string name_field;          // the fields used ("" for a derived code)
   std::string code_field;
+  std::string format;         // the GDAL driver that read it
+  std::string encoding;       // the text encoding used, e.g. "TCVN3"
+  std::string encoding_note;  // why, when not obvious (e.g. a wrong .cpg overridden)
 };
 
 StatusOr<AreaImport> ReadAreas(const std::string& path, const AreaReadOptions& options);

@@ -124,6 +124,7 @@ grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
   info->set_measurements(run.measurements);
   info->set_gaps(result->gaps.size());
   info->set_params_json(run.params_json);
+  info->set_summary_json(run.summary_json);
   for (const auto& g : result->grids) {
     auto* out = info->add_grids();
     out->set_operator_id(g.operator_id);
@@ -158,6 +159,7 @@ grpc::Status AnalysisService::GetLatestRun(grpc::ServerContext*, const v1::GetLa
   response->set_measurements(run.value()->measurements);
   response->set_gaps(run.value()->gaps);
   response->set_params_json(run.value()->params_json);
+  response->set_summary_json(run.value()->summary_json);
   return grpc::Status::OK;
 }
 

@@ -16,7 +16,8 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
   s->committer_ = std::make_unique<BatchCommitter>(*s->store_, options.commit_options);
   s->measurement_service_ = std::make_unique<MeasurementService>(
       *s->store_, *s->committer_, options.rules, options.ingest_limits);
-  s->registry_service_ = std::make_unique<RegistryService>(*s->store_, options.rules.region);
+  s->registry_service_ =
+      std::make_unique<RegistryService>(*s->store_, options.rules.region, options.max_upload_bytes);
   s->analysis_service_ = std::make_unique<AnalysisService>(*s->store_);
   s->gap_service_ = std::make_unique<GapService>(
       *s->store_, options.scratch_dir.empty() ? std::filesystem::temp_directory_path().string()

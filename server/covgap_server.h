@@ -26,6 +26,7 @@ struct ServerOptions {
   BatchCommitterOptions commit_options;
   int max_receive_message_bytes = 64 << 20;
   std::string scratch_dir;  // for export files; default: the system temporary directory
+  std::uint64_t max_upload_bytes = 256ull << 20;  // largest import upload
 };
 
 class CovgapServer {

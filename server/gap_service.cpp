@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -20,8 +21,19 @@ constexpr std::size_t kChunkBytes = 1 << 20;
 
 }  // namespace
 
+grpc::Status CheckFilter(const v1::GapFilter& f) {
+  if (f.tech() != v1::TECHNOLOGY_UNSPECIFIED && !api::FromProto(f.tech())) {
+    return {grpc::StatusCode::INVALID_ARGUMENT, "unknown technology in the filter"};
+  }
+  if (f.kind() != v1::GAP_KIND_UNSPECIFIED && !api::FromProto(f.kind())) {
+    return {grpc::StatusCode::INVALID_ARGUMENT, "unknown gap kind in the filter"};
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status GapService::ListGaps(grpc::ServerContext*, const v1::ListGapsRequest* request,
                                   v1::ListGapsResponse* response) {
+  if (grpc::Status s = CheckFilter(request->filter()); !s.ok()) return s;
   store::GapQuery query = api::FromProto(request->filter());
   query.order = request->order() == v1::GAP_ORDER_RANK   ? store::GapOrder::kRank
                 : request->order() == v1::GAP_ORDER_AREA ? store::GapOrder::kArea
@@ -29,11 +41,15 @@ grpc::Status GapService::ListGaps(grpc::ServerContext*, const v1::ListGapsReques
   query.limit =
       request->page_size() == 0 ? kDefaultPageSize : std::min(request->page_size(), kMaxPageSize);
   if (!request->page_token().empty()) {
-    try {
-      query.offset = std::stoull(request->page_token());
-    } catch (const std::exception&) {
+    // Tokens are the decimal offset of the next page; anything else was not issued here.
+    const std::string& token = request->page_token();
+    const bool digits = token.size() <= 18 && std::all_of(token.begin(), token.end(), [](char c) {
+                          return c >= '0' && c <= '9';
+                        });
+    if (!digits) {
       return {grpc::StatusCode::INVALID_ARGUMENT, "page_token is not one this server issued"};
     }
+    query.offset = std::stoull(token);
   }
   query.with_geometry = request->with_geometry();
   auto gaps = store_.ListGaps(query);
@@ -61,6 +77,7 @@ grpc::Status GapService::ExportGaps(grpc::ServerContext* context,
     return {grpc::StatusCode::INVALID_ARGUMENT,
             "unknown export format '" + request->format() + "' (shp, gpkg, geojson, csv, kml)"};
   }
+  if (grpc::Status s = CheckFilter(request->filter()); !s.ok()) return s;
   store::GapQuery query = api::FromProto(request->filter());
   query.order = store::GapOrder::kRank;
   query.limit = UINT64_MAX >> 1;

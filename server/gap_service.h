@@ -9,6 +9,9 @@
 
 namespace covgap::server {
 
+// INVALID_ARGUMENT for a filter naming an unknown technology or gap kind.
+grpc::Status CheckFilter(const v1::GapFilter& filter);
+
 class GapService final : public v1::GapService::Service {
  public:
   GapService(store::Store& store, std::string scratch_dir)

@@ -1,6 +1,14 @@
 #include "server/registry_service.h"
 
+#include <cpl_vsi.h>
+
+#include <algorithm>
+#include <atomic>
+
+#include "geo/area_lookup.h"
 #include "geo/log.h"
+#include "importers/area_reader.h"
+#include "importers/place_reader.h"
 #include "server/api/conversions.h"
 #include "server/status_mapping.h"
 
@@ -9,8 +17,8 @@ namespace {
 
 // Converts every row with `convert`, upserts the good ones with `upsert`, fills the summary.
 template <typename Row, typename Domain, typename Convert, typename Upsert>
-grpc::Status Import(const google::protobuf::RepeatedPtrField<Row>& rows, Convert convert,
-                    Upsert upsert, v1::ImportSummary* summary, const char* what) {
+grpc::Status ImportRows(const google::protobuf::RepeatedPtrField<Row>& rows, Convert convert,
+                        Upsert upsert, v1::ImportSummary* summary, const char* what) {
   std::vector<Domain> good;
   good.reserve(static_cast<std::size_t>(rows.size()));
   summary->set_received(static_cast<std::uint64_t>(rows.size()));
@@ -36,12 +44,230 @@ grpc::Status Import(const google::protobuf::RepeatedPtrField<Row>& rows, Convert
   return grpc::Status::OK;
 }
 
+// A directory in GDAL's in-memory file system, removed with everything in it.
+class MemoryDir {
+ public:
+  MemoryDir() {
+    static std::atomic<std::uint64_t> counter{0};
+    path_ = "/vsimem/covgap-import-" + std::to_string(++counter);
+    VSIMkdir(path_.c_str(), 0755);
+  }
+  ~MemoryDir() { VSIRmdirRecursive(path_.c_str()); }
+  MemoryDir(const MemoryDir&) = delete;
+  MemoryDir& operator=(const MemoryDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A plain file name: no directories, no "..", not empty.
+bool IsPlainFileName(const std::string& name) {
+  return !name.empty() && name.size() <= 255 && name.find('/') == std::string::npos &&
+         name.find('\\') == std::string::npos && name != "." && name != "..";
+}
+
+void AddIssues(const std::vector<importers::RowIssue>& issues,
+               google::protobuf::RepeatedPtrField<v1::RowIssue>* out) {
+  for (const auto& i : issues) {
+    auto* r = out->Add();
+    r->set_row(i.row);
+    r->set_code(i.code);
+    r->set_reason(i.reason);
+  }
+}
+
+// Rejects (moving them to `report`) the places outside the imported province, if there is one.
+template <typename Place>
+Status KeepInsideProvince(store::Store& store, std::vector<Place>& places,
+                          std::vector<std::uint64_t>& rows, v1::ImportReport& report) {
+  auto areas = store.Areas();
+  if (!areas.ok()) return areas.status();
+  auto province = geo::AreaLookup::Build(areas.value(), geo::AreaLevel::kProvince);
+  if (!province.ok()) return province.status();
+  if (province.value()->empty()) return Status::Ok();
+  std::vector<Place> kept;
+  std::vector<std::uint64_t> kept_rows;
+  for (std::size_t i = 0; i < places.size(); ++i) {
+    if (province.value()->Find(places[i].lon, places[i].lat)) {
+      kept.push_back(std::move(places[i]));
+      kept_rows.push_back(rows[i]);
+      continue;
+    }
+    auto* r = report.add_rejections();
+    r->set_row(rows[i]);
+    r->set_code("outside_province");
+    r->set_reason("lat " + std::to_string(places[i].lat) + ", lon " +
+                  std::to_string(places[i].lon) + " is outside " + province.value()->Names());
+  }
+  places = std::move(kept);
+  rows = std::move(kept_rows);
+  return Status::Ok();
+}
+
 }  // namespace
+
+grpc::Status RegistryService::Import(grpc::ServerContext* context,
+                                     grpc::ServerReader<v1::ImportUpload>* reader,
+                                     v1::ImportReport* report) {
+  v1::ImportUpload message;
+  if (!reader->Read(&message) || !message.has_spec()) {
+    return {grpc::StatusCode::INVALID_ARGUMENT,
+            "an import upload starts with its spec (kind, options), then the file"};
+  }
+  const v1::ImportSpec spec = message.spec();
+  MemoryDir dir;
+  std::vector<std::string> files;
+  std::uint64_t total = 0;
+  VSILFILE* current = nullptr;
+  std::string current_name;
+  auto close_current = [&] {
+    if (current != nullptr) VSIFCloseL(current);
+    current = nullptr;
+  };
+  while (reader->Read(&message)) {
+    if (!message.has_file()) {
+      close_current();
+      return {grpc::StatusCode::INVALID_ARGUMENT, "the spec may only come first"};
+    }
+    const v1::UploadPart& part = message.file();
+    if (!IsPlainFileName(part.file_name())) {
+      close_current();
+      return {grpc::StatusCode::INVALID_ARGUMENT,
+              "'" + part.file_name() + "' is not a plain file name"};
+    }
+    total += part.data().size();
+    if (total > max_upload_bytes_) {
+      close_current();
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+              "the upload is larger than the server's limit of " +
+                  std::to_string(max_upload_bytes_ >> 20) + " MiB (covgapd --max-upload-mb)"};
+    }
+    if (part.file_name() != current_name) {
+      close_current();
+      current_name = part.file_name();
+      if (std::find(files.begin(), files.end(), current_name) != files.end()) {
+        return {grpc::StatusCode::INVALID_ARGUMENT,
+                "the parts of '" + current_name + "' must be sent one after the other"};
+      }
+      files.push_back(current_name);
+      current = VSIFOpenL((dir.path() + "/" + current_name).c_str(), "wb");
+      if (current == nullptr) return {grpc::StatusCode::INTERNAL, "cannot buffer the upload"};
+    }
+    if (VSIFWriteL(part.data().data(), 1, part.data().size(), current) != part.data().size()) {
+      close_current();
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED, "out of memory buffering the upload"};
+    }
+    if (context->IsCancelled()) {
+      close_current();
+      return {grpc::StatusCode::CANCELLED, "the client cancelled the upload"};
+    }
+  }
+  close_current();
+  if (files.empty()) return {grpc::StatusCode::INVALID_ARGUMENT, "the upload holds no file"};
+  const std::string main = spec.main_file().empty() ? files.front() : spec.main_file();
+  if (std::find(files.begin(), files.end(), main) == files.end()) {
+    return {grpc::StatusCode::INVALID_ARGUMENT, "main file '" + main + "' was not uploaded"};
+  }
+  const std::string path = dir.path() + "/" + main;
+  std::optional<importers::Encoding> encoding;
+  if (!spec.encoding().empty()) {
+    encoding = importers::ParseEncoding(spec.encoding());
+    if (!encoding) {
+      return {grpc::StatusCode::INVALID_ARGUMENT,
+              "unknown encoding '" + spec.encoding() + "' (UTF-8, CP1258, TCVN3, VISCII, VNI)"};
+    }
+  }
+  report->set_kind(spec.kind());
+  report->set_bytes(total);
+  auto fail = [&](const Status& s) {
+    return grpc::Status(static_cast<grpc::StatusCode>(s.code()), main + ": " + s.message());
+  };
+
+  if (spec.kind() == "areas") {
+    importers::AreaReadOptions options;
+    if (spec.level() < v1::PROVINCE || spec.level() > v1::COMMUNE) {
+      return {grpc::StatusCode::INVALID_ARGUMENT, "an areas import needs a level"};
+    }
+    options.level = static_cast<geo::AreaLevel>(spec.level());
+    options.name_field = spec.name_field();
+    options.code_field = spec.code_field();
+    options.source_crs = spec.crs();
+    options.encoding = encoding;
+    auto read = importers::ReadAreas(path, options);
+    if (!read.ok()) return fail(read.status());
+    auto counts = store_.UpsertAreas(read->areas);
+    if (!counts.ok()) return ToGrpcStatus(counts.status());
+    report->set_rows_read(read->rows_read);
+    report->set_inserted(counts->inserted);
+    report->set_updated(counts->updated);
+    AddIssues(read->rejected, report->mutable_rejections());
+    AddIssues(read->repaired, report->mutable_repairs());
+    report->set_format(read->format);
+    report->set_layer(read->layer);
+    report->set_encoding(read->encoding);
+    report->set_encoding_note(read->encoding_note);
+    report->set_name_field(read->name_field);
+    report->set_code_field(read->code_field);
+    report->set_crs("EPSG:4326");
+  } else if (spec.kind() == "schools" || spec.kind() == "households") {
+    const bool households = spec.kind() == "households";
+    importers::PlaceReadOptions options;
+    options.region = region_;
+    options.encoding = encoding;
+    options.source_crs = spec.crs();
+    auto mapping = importers::ParseColumnMapping(spec.columns(), households);
+    if (!mapping.ok()) return ToGrpcStatus(mapping.status());
+    options.columns = std::move(mapping.value());
+    auto finish = [&](auto& read, auto& places, auto upsert) -> grpc::Status {
+      report->set_rows_read(read.rows_read);
+      AddIssues(read.rejected, report->mutable_rejections());
+      if (Status s = KeepInsideProvince(store_, places, read.rows, *report); !s.ok()) {
+        return ToGrpcStatus(s);
+      }
+      auto counts = upsert(places);
+      if (!counts.ok()) return ToGrpcStatus(counts.status());
+      report->set_inserted(counts->inserted);
+      report->set_updated(counts->updated);
+      report->set_format(read.source.format);
+      report->set_layer(read.source.layer);
+      report->set_encoding(read.source.encoding);
+      report->set_encoding_note(read.source.encoding_note);
+      report->set_crs(read.source.crs);
+      return grpc::Status::OK;
+    };
+    grpc::Status status;
+    if (households) {
+      auto read = importers::ReadHouseholds(path, options);
+      if (!read.ok()) return fail(read.status());
+      status = finish(read.value(), read->households,
+                      [&](const auto& rows) { return store_.UpsertHouseholds(rows); });
+    } else {
+      auto read = importers::ReadSchools(path, options);
+      if (!read.ok()) return fail(read.status());
+      status = finish(read.value(), read->schools,
+                      [&](const auto& rows) { return store_.UpsertSchools(rows); });
+    }
+    if (!status.ok()) return status;
+  } else {
+    return {grpc::StatusCode::INVALID_ARGUMENT,
+            "unknown import kind '" + spec.kind() + "' (areas, schools, households)"};
+  }
+  report->set_rejected(static_cast<std::uint64_t>(report->rejections_size()));
+  report->set_repaired(static_cast<std::uint64_t>(report->repairs_size()));
+  std::sort(report->mutable_rejections()->begin(), report->mutable_rejections()->end(),
+            [](const v1::RowIssue& a, const v1::RowIssue& b) { return a.row() < b.row(); });
+  LogInfo("import of " + spec.kind() + " from " + main + " (" + std::to_string(total) + " bytes, " +
+          report->format() + ", " + report->encoding() + "): " +
+          std::to_string(report->inserted()) + " new, " + std::to_string(report->updated()) +
+          " updated, " + std::to_string(report->rejected()) + " rejected");
+  return grpc::Status::OK;
+}
 
 grpc::Status RegistryService::ImportAreas(grpc::ServerContext*,
                                           const v1::ImportAreasRequest* request,
                                           v1::ImportSummary* response) {
-  return Import<v1::Area, geo::AdminArea>(
+  return ImportRows<v1::Area, geo::AdminArea>(
       request->areas(),
       [](const v1::Area& in, geo::AdminArea& out) { return api::FromProto(in, out); },
       [&](const auto& rows) { return store_.UpsertAreas(rows); }, response, "areas");
@@ -50,7 +276,7 @@ grpc::Status RegistryService::ImportAreas(grpc::ServerContext*,
 grpc::Status RegistryService::ImportSchools(grpc::ServerContext*,
                                             const v1::ImportSchoolsRequest* request,
                                             v1::ImportSummary* response) {
-  return Import<v1::School, geo::School>(
+  return ImportRows<v1::School, geo::School>(
       request->schools(),
       [&](const v1::School& in, geo::School& out) { return api::FromProto(in, region_, out); },
       [&](const auto& rows) { return store_.UpsertSchools(rows); }, response, "schools");
@@ -59,7 +285,7 @@ grpc::Status RegistryService::ImportSchools(grpc::ServerContext*,
 grpc::Status RegistryService::ImportHouseholds(grpc::ServerContext*,
                                                const v1::ImportHouseholdsRequest* request,
                                                v1::ImportSummary* response) {
-  return Import<v1::Household, geo::Household>(
+  return ImportRows<v1::Household, geo::Household>(
       request->households(),
       [&](const v1::Household& in, geo::Household& out) {
         return api::FromProto(in, region_, out);

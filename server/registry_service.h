@@ -1,7 +1,14 @@
-// RegistryService: imports of administrative areas, schools and households as rows. Each row is
-// checked (server/api/conversions.h); rejected rows come back with their index and reason, the
-// rest are upserted by id in one transaction.
+// RegistryService: imports of administrative areas, schools and households.
+//
+// Import (client streaming) takes an uploaded file — any format the importers read — into GDAL's
+// in-memory file system (/vsimem/), reads it there with the importers (formats, encodings, CRS),
+// checks schools and households against the province boundary when one is imported, upserts the
+// good rows by id in one transaction and reports every rejected or repaired row with its number
+// and reason. Uploads are limited to `max_upload_bytes`. ImportAreas/ImportSchools/
+// ImportHouseholds take rows directly (checked by server/api/conversions.h).
 #pragma once
+
+#include <cstdint>
 
 #include "covgap/v1/gaps.grpc.pb.h"
 #include "geo/measurement_rules.h"
@@ -11,7 +18,12 @@ namespace covgap::server {
 
 class RegistryService final : public v1::RegistryService::Service {
  public:
-  RegistryService(store::Store& store, geo::Region region) : store_(store), region_(region) {}
+  RegistryService(store::Store& store, geo::Region region,
+                  std::uint64_t max_upload_bytes = 256ull << 20)
+      : store_(store), region_(region), max_upload_bytes_(max_upload_bytes) {}
+
+  grpc::Status Import(grpc::ServerContext* context, grpc::ServerReader<v1::ImportUpload>* reader,
+                      v1::ImportReport* report) override;
 
   grpc::Status ImportAreas(grpc::ServerContext* context, const v1::ImportAreasRequest* request,
                            v1::ImportSummary* response) override;
@@ -24,6 +36,7 @@ class RegistryService final : public v1::RegistryService::Service {
  private:
   store::Store& store_;
   geo::Region region_;
+  std::uint64_t max_upload_bytes_;
 };
 
 }  // namespace covgap::server

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <string>
 
+#include "geo/gdal_handles.h"
+
 namespace covgap::api {
 
 v1::Technology ToProto(geo::Technology tech) {
@@ -289,7 +291,10 @@ StatusOr<geo::AnalysisParams> FromProto(const v1::RunAnalysisRequest& in, std::i
   }
   if (p.min_samples < 1) return InvalidArgument("min samples must be at least 1");
   if (p.window_days < 0) return InvalidArgument("the evidence window cannot be negative");
-  if (p.min_area_m2 < 0) return InvalidArgument("min area cannot be negative");
+  if (!(p.min_area_m2 >= 0) || !std::isfinite(p.min_area_m2)) {
+    return InvalidArgument("min area must be a number of square metres, 0 or more");
+  }
+  if (Status s = geo::CheckProjectedMetricCrs(p.analysis_crs); !s.ok()) return s;
   for (const auto& t : in.thresholds()) {
     auto tech = FromProto(t.tech());
     if (!tech) return InvalidArgument("a threshold names no technology");

@@ -1,107 +1,84 @@
-// covgap import areas|schools|households FILE: read the file here (importers/), send the rows to
-// covgapd, print what was read, rejected (here or by the server), inserted and updated.
+// covgap import areas|schools|households FILE: upload the file (and a Shapefile's sidecar files)
+// to covgapd, which reads it with the importers and reports what it imported, rejected and
+// repaired. Works against a remote server: nothing is read here but the bytes.
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "covgap/v1/gaps.grpc.pb.h"
-#include "importers/area_reader.h"
-#include "importers/registry_csv.h"
-#include "server/api/conversions.h"
 #include "server/cli/commands.h"
 
 namespace covgap::cli {
 
 const char* const kImportHelp = R"(Usage: covgap [--server HOST:PORT] import KIND FILE [options]
 
-Imports registry data into covgapd. KIND is one of:
-  areas        administrative boundaries (GeoJSON, Shapefile incl. .zip, GeoPackage)
-  schools      schools CSV: school_id,name,level,lat,lon,students_nodev[,students,district,commune]
-  households   households CSV: household_id,category,lat,lon,students_nodev[,district,commune]
-Rows are upserted by id: importing the same file again updates, never duplicates.
+Uploads FILE to covgapd and imports it. KIND is one of:
+  areas        administrative boundaries: GeoJSON, Shapefile (.shp with its .shx/.dbf/.prj/.cpg,
+               or a .zip), GeoPackage, KML
+  schools      schools: CSV, XLSX, ODS, Shapefile, GeoPackage, GeoJSON, KML
+               columns school_id, name, level, lat, lon, students_nodev [, students, district,
+               commune]; points may also come from the layer's geometry
+  households   households, same formats: household_id, category, lat, lon, students_nodev
+               [, district, commune]
+Rows are upserted by id: importing the same file again updates, never duplicates. Every rejected
+or repaired row is reported with its row number and reason. Schools and households outside the
+imported province are rejected.
 
-Options (areas):
-  --level province|district|commune   the level of the areas in FILE (required)
-  --name-field F      the attribute holding the name (default: detected: name, ten, ...)
-  --code-field F      the attribute holding the code (default: detected, else from the name)
-  --crs CRS           the file's CRS when its .prj is missing or wrong (e.g. EPSG:9214)
-Options (all):
-  --json              print one JSON document
-See docs/importing.md for the columns, rejection codes and CRS rules.
+Options:
+  --level province|district|commune   areas: the level of the areas in FILE (required)
+  --name-field F      areas: the attribute holding the name (default: detected)
+  --code-field F      areas: the attribute holding the code (default: detected)
+  --columns FILE      schools/households: column mapping, lines "field = Column name", e.g.
+                        school_id = Mã trường
+                        name = Tên trường
+                        level = Cấp học
+                        students = Số học sinh
+                        students_nodev = Số HS không có thiết bị
+  --crs CRS           the data's CRS when the file has none or a wrong one (e.g. EPSG:9214
+                      VN-2000 / TM-3 107-00, EPSG:32648 UTM 48N)
+  --encoding E        the text encoding when detection gets it wrong: UTF-8, CP1258, TCVN3,
+                      VISCII, VNI
+  --json              print one JSON document (every rejected row)
+See docs/importing.md for the formats, columns, encodings, CRS rules and rejection codes.
 )";
 
 namespace {
 
-struct Issue {
-  std::uint64_t row;
-  std::string code;
-  std::string reason;
-};
+constexpr std::size_t kChunkBytes = 1 << 20;
 
-int Report(const GlobalOptions& options, bool json, const std::string& kind,
-           const std::string& path, std::uint64_t rows_read, const std::vector<Issue>& local,
-           const std::vector<Issue>& repaired, const grpc::Status& status,
-           const v1::ImportSummary& summary, const std::vector<std::uint64_t>& row_of_index) {
-  if (!status.ok()) {
-    std::fprintf(stderr, "covgap import: %s\n", DescribeRpcError(status, options).c_str());
-    return ExitCodeFor(status);
-  }
-  std::vector<Issue> rejected = local;
-  for (const auto& r : summary.rejections()) {
-    // The server numbers the rows it was sent; the importer already dropped rejected ones.
-    const std::uint64_t row = r.row() < row_of_index.size() ? row_of_index[r.row()] : r.row() + 1;
-    rejected.push_back({row, r.code(), r.reason()});
-  }
-  std::map<std::string, std::uint64_t> by_code;
-  for (const auto& r : rejected) ++by_code[r.code];
-  if (json) {
-    JsonWriter j;
-    j.BeginObject().Key("kind").String(kind).Key("file").String(path);
-    j.Key("rows_read").Number(rows_read);
-    j.Key("inserted").Number(summary.inserted()).Key("updated").Number(summary.updated());
-    j.Key("rejected").Number(static_cast<std::uint64_t>(rejected.size()));
-    j.Key("repaired").Number(static_cast<std::uint64_t>(repaired.size()));
-    j.Key("rejections").BeginArray();
-    for (const auto& r : rejected) {
-      j.BeginObject().Key("row").Number(r.row).Key("code").String(r.code);
-      j.Key("reason").String(r.reason).EndObject();
+// FILE, and for a Shapefile the files beside it with the same name and another extension.
+std::vector<std::filesystem::path> FilesToUpload(const std::filesystem::path& main) {
+  std::vector<std::filesystem::path> files = {main};
+  std::string ext = main.extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ext != ".shp" && ext != ".dbf") return files;
+  for (const auto& entry : std::filesystem::directory_iterator(
+           main.parent_path().empty() ? std::filesystem::path(".") : main.parent_path())) {
+    const auto& p = entry.path();
+    if (p.stem() == main.stem() && p.filename() != main.filename() && entry.is_regular_file()) {
+      files.push_back(p);
     }
-    j.EndArray();
-    j.Key("rejected_by_code").BeginObject();
-    for (const auto& [code, n] : by_code) j.Key(code).Number(n);
-    j.EndObject().EndObject();
-    std::printf("%s\n", j.str().c_str());
-    return kExitOk;
   }
-  std::printf("%s: %s rows read\n", path.c_str(), Thousands(rows_read).c_str());
-  std::printf("  inserted   %10s\n", Thousands(summary.inserted()).c_str());
-  std::printf("  updated    %10s\n", Thousands(summary.updated()).c_str());
-  std::printf("  rejected   %10s\n", Thousands(rejected.size()).c_str());
-  if (!repaired.empty()) std::printf("  repaired   %10s\n", Thousands(repaired.size()).c_str());
-  const std::size_t shown = std::min<std::size_t>(rejected.size(), 20);
-  for (std::size_t i = 0; i < shown; ++i) {
-    std::printf("    row %llu: %s: %s\n", static_cast<unsigned long long>(rejected[i].row),
-                rejected[i].code.c_str(), rejected[i].reason.c_str());
-  }
-  if (rejected.size() > shown) {
-    std::printf("    ... and %zu more (use --json for all)\n", rejected.size() - shown);
-  }
-  for (std::size_t i = 0; i < std::min<std::size_t>(repaired.size(), 5); ++i) {
-    std::printf("    repaired row %llu: %s\n", static_cast<unsigned long long>(repaired[i].row),
-                repaired[i].reason.c_str());
-  }
-  return kExitOk;
+  return files;
 }
 
-std::vector<Issue> ToIssues(const std::vector<importers::RowIssue>& in) {
-  std::vector<Issue> out;
-  for (const auto& r : in) out.push_back({r.row, r.code, r.reason});
-  return out;
+void PrintIssues(const char* what, const google::protobuf::RepeatedPtrField<v1::RowIssue>& issues) {
+  const int shown = std::min(issues.size(), 20);
+  for (int i = 0; i < shown; ++i) {
+    std::printf("    %s row %llu: %s: %s\n", what, static_cast<unsigned long long>(issues[i].row()),
+                issues[i].code().c_str(), issues[i].reason().c_str());
+  }
+  if (issues.size() > shown) {
+    std::printf("    ... and %d more (use --json for all)\n", issues.size() - shown);
+  }
 }
 
 }  // namespace
 
 int RunImport(const GlobalOptions& options, const Args& args) {
-  if (std::string bad = args.Unknown({"level", "name-field", "code-field", "crs", "json"});
+  if (std::string bad =
+          args.Unknown({"level", "name-field", "code-field", "crs", "encoding", "columns", "json"});
       !bad.empty() || args.positional().size() != 2) {
     std::fprintf(stderr, "covgap import: %s\n\n%s",
                  bad.empty() ? "name a KIND and a FILE" : ("unknown option " + bad).c_str(),
@@ -109,78 +86,134 @@ int RunImport(const GlobalOptions& options, const Args& args) {
     return kExitUsage;
   }
   const std::string kind = args.positional()[0];
-  const std::string path = args.positional()[1];
+  const std::filesystem::path path = args.positional()[1];
   const bool json = options.json || args.Has("json");
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
-  v1::ImportSummary summary;
-  std::vector<std::uint64_t> row_of_index;  // request index -> row/line number in the file
-
-  auto connect = [&]() -> std::unique_ptr<v1::RegistryService::Stub> {
-    std::string error;
-    auto channel = Connect(options, error);
-    if (!channel) {
-      std::fprintf(stderr, "covgap: %s\n", error.c_str());
-      return nullptr;
-    }
-    return v1::RegistryService::NewStub(channel);
-  };
-
+  v1::ImportSpec spec;
+  spec.set_kind(kind);
   if (kind == "areas") {
-    auto level = geo::ParseAreaLevel(args.Get("level"));
-    if (!level) {
+    const std::string level = args.Get("level");
+    if (level == "province") {
+      spec.set_level(v1::PROVINCE);
+    } else if (level == "district") {
+      spec.set_level(v1::DISTRICT);
+    } else if (level == "commune") {
+      spec.set_level(v1::COMMUNE);
+    } else {
       std::fprintf(stderr, "covgap import areas: --level must be province, district or commune\n");
       return kExitUsage;
     }
-    importers::AreaReadOptions read;
-    read.level = *level;
-    read.name_field = args.Get("name-field");
-    read.code_field = args.Get("code-field");
-    read.source_crs = args.Get("crs");
-    auto areas = importers::ReadAreas(path, read);
-    if (!areas.ok()) {
-      std::fprintf(stderr, "covgap import: %s\n", areas.status().message().c_str());
+  } else if (kind != "schools" && kind != "households") {
+    std::fprintf(stderr, "covgap import: unknown kind '%s' (areas, schools, households)\n\n%s",
+                 kind.c_str(), kImportHelp);
+    return kExitUsage;
+  }
+  spec.set_name_field(args.Get("name-field"));
+  spec.set_code_field(args.Get("code-field"));
+  spec.set_crs(args.Get("crs"));
+  spec.set_encoding(args.Get("encoding"));
+  if (args.Has("columns")) {
+    std::ifstream in(args.Get("columns"), std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "covgap import: cannot read the column mapping %s\n",
+                   args.Get("columns").c_str());
       return kExitError;
     }
-    auto stub = connect();
-    if (!stub) return kExitUnreachable;
-    v1::ImportAreasRequest request;
-    for (const auto& a : areas->areas) api::ToProto(a, *request.add_areas());
-    const grpc::Status status = stub->ImportAreas(&context, request, &summary);
-    return Report(options, json, kind, path, areas->rows_read, ToIssues(areas->rejected),
-                  ToIssues(areas->repaired), status, summary, row_of_index);
+    spec.set_columns(std::string(std::istreambuf_iterator<char>(in), {}));
   }
-  if (kind == "schools") {
-    auto schools = importers::ReadSchoolsCsv(path);
-    if (!schools.ok()) {
-      std::fprintf(stderr, "covgap import: %s\n", schools.status().message().c_str());
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    std::fprintf(stderr, "covgap import: %s: no such file\n", path.c_str());
+    return kExitError;
+  }
+  spec.set_main_file(path.filename().string());
+
+  std::string error;
+  auto channel = Connect(options, error);
+  if (!channel) {
+    std::fprintf(stderr, "covgap: %s\n", error.c_str());
+    return kExitUnreachable;
+  }
+  auto stub = v1::RegistryService::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(30));
+  v1::ImportReport report;
+  auto writer = stub->Import(&context, &report);
+  v1::ImportUpload message;
+  *message.mutable_spec() = spec;
+  bool sent = writer->Write(message);
+  std::string buffer(kChunkBytes, '\0');
+  for (const auto& file : FilesToUpload(path)) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "covgap import: cannot read %s\n", file.c_str());
       return kExitError;
     }
-    auto stub = connect();
-    if (!stub) return kExitUnreachable;
-    v1::ImportSchoolsRequest request;
-    for (const auto& s : schools->schools) api::ToProto(s, *request.add_schools());
-    const grpc::Status status = stub->ImportSchools(&context, request, &summary);
-    return Report(options, json, kind, path, schools->rows_read, ToIssues(schools->rejected), {},
-                  status, summary, row_of_index);
-  }
-  if (kind == "households") {
-    auto households = importers::ReadHouseholdsCsv(path);
-    if (!households.ok()) {
-      std::fprintf(stderr, "covgap import: %s\n", households.status().message().c_str());
-      return kExitError;
+    while (sent && in) {
+      in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      const auto n = static_cast<std::size_t>(in.gcount());
+      message.Clear();
+      message.mutable_file()->set_file_name(file.filename().string());
+      message.mutable_file()->set_data(buffer.data(), n);
+      sent = writer->Write(message);
+      if (n == 0) break;
     }
-    auto stub = connect();
-    if (!stub) return kExitUnreachable;
-    v1::ImportHouseholdsRequest request;
-    for (const auto& h : households->households) api::ToProto(h, *request.add_households());
-    const grpc::Status status = stub->ImportHouseholds(&context, request, &summary);
-    return Report(options, json, kind, path, households->rows_read, ToIssues(households->rejected),
-                  {}, status, summary, row_of_index);
   }
-  std::fprintf(stderr, "covgap import: unknown kind '%s' (areas, schools, households)\n\n%s",
-               kind.c_str(), kImportHelp);
-  return kExitUsage;
+  writer->WritesDone();
+  const grpc::Status status = writer->Finish();
+  if (!status.ok()) {
+    std::fprintf(stderr, "covgap import: %s\n", DescribeRpcError(status, options).c_str());
+    return ExitCodeFor(status);
+  }
+  std::map<std::string, std::uint64_t> by_code;
+  for (const auto& r : report.rejections()) ++by_code[r.code()];
+  if (json) {
+    JsonWriter j;
+    j.BeginObject().Key("kind").String(kind).Key("file").String(path.string());
+    j.Key("format").String(report.format()).Key("layer").String(report.layer());
+    j.Key("encoding").String(report.encoding()).Key("encoding_note").String(report.encoding_note());
+    j.Key("crs").String(report.crs());
+    if (kind == "areas") {
+      j.Key("name_field").String(report.name_field()).Key("code_field").String(report.code_field());
+    }
+    j.Key("rows_read").Number(report.rows_read());
+    j.Key("inserted").Number(report.inserted()).Key("updated").Number(report.updated());
+    j.Key("rejected").Number(report.rejected()).Key("repaired").Number(report.repaired());
+    for (const char* list : {"rejections", "repairs"}) {
+      const auto& issues =
+          std::string(list) == "rejections" ? report.rejections() : report.repairs();
+      j.Key(list).BeginArray();
+      for (const auto& r : issues) {
+        j.BeginObject().Key("row").Number(r.row()).Key("code").String(r.code());
+        j.Key("reason").String(r.reason()).EndObject();
+      }
+      j.EndArray();
+    }
+    j.Key("rejected_by_code").BeginObject();
+    for (const auto& [code, n] : by_code) j.Key(code).Number(n);
+    j.EndObject().EndObject();
+    std::printf("%s\n", j.str().c_str());
+    return kExitOk;
+  }
+  std::printf("%s: %s rows read (%s%s%s, %s%s)\n", path.c_str(),
+              Thousands(report.rows_read()).c_str(), report.format().c_str(),
+              report.layer().empty() ? "" : ", layer ", report.layer().c_str(),
+              report.encoding().c_str(), report.crs().empty() ? "" : (", " + report.crs()).c_str());
+  if (!report.encoding_note().empty()) {
+    std::printf("  encoding: %s\n", report.encoding_note().c_str());
+  }
+  if (kind == "areas") {
+    std::printf(
+        "  name field %s, code field %s\n", report.name_field().c_str(),
+        report.code_field().empty() ? "(derived from the name)" : report.code_field().c_str());
+  }
+  std::printf("  inserted   %10s\n", Thousands(report.inserted()).c_str());
+  std::printf("  updated    %10s\n", Thousands(report.updated()).c_str());
+  std::printf("  rejected   %10s\n", Thousands(report.rejected()).c_str());
+  if (report.repaired() > 0)
+    std::printf("  repaired   %10s\n", Thousands(report.repaired()).c_str());
+  PrintIssues("rejected", report.rejections());
+  PrintIssues("repaired", report.repairs());
+  return kExitOk;
 }
 
 }  // namespace covgap::cli

@@ -1,4 +1,7 @@
-// covgap ingest FILE...: stream measurement CSVs to covgapd in batches.
+// covgap ingest FILE...: stream measurement files to covgapd in batches.
+//
+// Reads covgap's CSV, G-NetTrack logs and other drive-test CSVs through one reader interface
+// (importers/drive_test_log.h); --format names the format, by default it is detected per file.
 //
 // Batch ids are derived from content (SHA-256 of the header and the batch's raw lines), so running
 // the same ingest again sends the same ids and the server treats them as duplicates: a re-run
@@ -14,9 +17,11 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "covgap/v1/measurement.grpc.pb.h"
+#include "importers/drive_test_log.h"
 #include "importers/measurement_csv.h"
 #include "server/api/conversions.h"
 #include "server/cli/commands.h"
@@ -26,15 +31,34 @@ namespace covgap::cli {
 
 const char* const kIngestHelp = R"(Usage: covgap [--server HOST:PORT] ingest FILE... [options]
 
-Streams measurement CSV files to covgapd and prints accepted/rejected/duplicate counts.
+Streams measurement files to covgapd and prints accepted/rejected/duplicate counts.
 
-The CSV header names the columns (any order): operator, tech, lat, lon, signal_dbm, timestamp
-(ISO 8601, e.g. 2021-11-30T08:15:00Z) are required; source (drive|crowd|mdt), device_id,
-accuracy_m, quality_db, sinr_db, dl_kbps are optional. Other columns are ignored.
+Formats (--format; by default detected from each file's header line):
+  csv        covgap's CSV. The header names the columns (any order): operator, tech, lat, lon,
+             signal_dbm, timestamp (ISO 8601, e.g. 2021-11-30T08:15:00Z; no zone = UTC) are
+             required; source (drive|crowd|mdt), device_id, accuracy_m, quality_db, sinr_db,
+             dl_kbps are optional. Other columns are ignored.
+  gnettrack  G-NetTrack logs (tab separated): Timestamp (phone-local time, see --utc-offset),
+             Latitude, Longitude, Operator (MCC+MNC) or Operatorname, NetworkTech, Level (dBm:
+             RSRP for LTE, RSCP for UMTS, RxLev for GSM); Qual, SNR, DL_bitrate (kbit/s) are used
+             when present. Rows without a GPS fix or a Level are rejected.
+  generic    other drive-test CSVs (comma, semicolon or tab): Latitude, Longitude, Time, Operator
+             (or MCC-MNC/PLMN), RSRP (LTE) and/or RSCP (UMTS); a tech column, RSRQ, EcNo, SINR
+             are optional. Source is drive.
+Drive-test operators (names or MCC-MNC codes) are mapped to covgap operator ids: built in for
+Vietnam (45201 mobifone, 45202 vnpt, 45204 viettel, 45205 vietnamobile, 45207 gmobile and their
+names); rows of other operators are rejected as unknown_operator.
 
 Options:
+  --format F             auto (default), csv, gnettrack or generic
+  --operator-map FILE    extra or overriding operator mappings, lines 'name_or_code = operator_id'
+                         ('#' comments), e.g. '452-99 = viettel' or 'Viettel Test = viettel'
+  --utc-offset +HH:MM    the zone of drive-test timestamps written without one (default +07:00,
+                         Vietnam); timestamps with a zone are taken as they say
+  --device ID            device id for every row of drive-test files (stored hashed)
   --rejects FILE         write each rejected row as it was, with reject_line, reject_code and
-                         reject_reason columns appended (the file can be fixed and re-ingested)
+                         reject_reason columns appended in the input's delimiter (the file can be
+                         fixed and re-ingested)
   --batch-size N         rows per batch (default 5000; keep it the same between runs: batch ids
                          depend on the batch boundaries)
   --batches-per-call N   batches per streaming call, i.e. per acknowledgement (default 20)
@@ -95,11 +119,36 @@ struct SentBatch {
   std::vector<Rejected> local_rejections;
 };
 
+// A field for a line separated by `delimiter`: CSV quoting for commas and semicolons; a
+// tab-separated line is not quoted, so tabs and line ends become spaces.
+std::string DelimitedField(std::string_view field, char delimiter) {
+  if (delimiter == ',') return importers::CsvQuote(field);
+  if (delimiter == '\t') {
+    std::string out(field);
+    for (char& c : out) {
+      if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+    }
+    return out;
+  }
+  if (field.find_first_of(std::string{delimiter, '"', '\r', '\n'}) == std::string_view::npos) {
+    return std::string(field);
+  }
+  std::string out = "\"";
+  for (char c : field) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
 class RejectsFile {
  public:
   explicit RejectsFile(std::string path) : path_(std::move(path)) {}
   bool enabled() const { return !path_.empty(); }
-  bool Write(const std::string& header, std::vector<Rejected>& rows, std::string& error) {
+  // Rows as they were, plus reject_line, reject_code and reject_reason in the input's delimiter.
+  bool Write(const std::string& header, char delimiter, std::vector<Rejected>& rows,
+             std::string& error) {
     if (!enabled() || rows.empty()) return true;
     if (!out_.is_open()) {
       out_.open(path_, std::ios::binary | std::ios::trunc);
@@ -109,14 +158,15 @@ class RejectsFile {
       }
     }
     if (header != header_) {
-      out_ << header << ",reject_line,reject_code,reject_reason\n";
+      out_ << header << delimiter << "reject_line" << delimiter << "reject_code" << delimiter
+           << "reject_reason\n";
       header_ = header;
     }
     std::sort(rows.begin(), rows.end(),
               [](const Rejected& a, const Rejected& b) { return a.line < b.line; });
     for (const auto& r : rows) {
-      out_ << r.raw << ',' << r.line << ',' << r.code << ',' << importers::CsvQuote(r.reason)
-           << '\n';
+      out_ << r.raw << delimiter << r.line << delimiter << DelimitedField(r.code, delimiter)
+           << delimiter << DelimitedField(r.reason, delimiter) << '\n';
     }
     out_.flush();
     return static_cast<bool>(out_);
@@ -131,6 +181,7 @@ class RejectsFile {
 
 struct FileResult {
   std::string path;
+  std::string format;  // the format the file was read as
   Totals totals;
 };
 
@@ -157,6 +208,8 @@ void PrintJson(const std::vector<FileResult>& files, const Totals& all, double s
     j.BeginObject()
         .Key("path")
         .String(f.path)
+        .Key("format")
+        .String(f.format)
         .Key("rows")
         .Number(f.totals.rows)
         .Key("accepted")
@@ -218,13 +271,14 @@ void PrintTable(const std::vector<FileResult>& files, const Totals& all, double 
 }  // namespace
 
 int RunIngest(const GlobalOptions& options, const Args& args) {
-  if (std::string bad = args.Unknown({"rejects", "batch-size", "batches-per-call", "json"});
+  if (std::string bad = args.Unknown({"rejects", "batch-size", "batches-per-call", "json", "format",
+                                      "operator-map", "utc-offset", "device"});
       !bad.empty()) {
     std::fprintf(stderr, "covgap ingest: unknown option %s\n\n%s", bad.c_str(), kIngestHelp);
     return kExitUsage;
   }
   if (args.positional().empty()) {
-    std::fprintf(stderr, "covgap ingest: name at least one CSV file\n\n%s", kIngestHelp);
+    std::fprintf(stderr, "covgap ingest: name at least one measurement file\n\n%s", kIngestHelp);
     return kExitUsage;
   }
   const long batch_size = std::stol(args.Get("batch-size", "5000"));
@@ -234,11 +288,35 @@ int RunIngest(const GlobalOptions& options, const Args& args) {
     return kExitUsage;
   }
   const bool json = options.json || args.Has("json");
+  const auto format = importers::ParseMeasurementFormat(args.Get("format", "auto"));
+  if (!format) {
+    std::fprintf(stderr, "covgap ingest: --format must be auto, csv, gnettrack or generic\n");
+    return kExitUsage;
+  }
+  importers::DriveTestOptions drive_test;
+  if (args.Has("utc-offset")) {
+    const auto offset = importers::ParseUtcOffset(args.Get("utc-offset"));
+    if (!offset) {
+      std::fprintf(stderr,
+                   "covgap ingest: --utc-offset must look like +07:00, -03:30 or Z (at most "
+                   "±14:00)\n");
+      return kExitUsage;
+    }
+    drive_test.utc_offset_minutes = *offset;
+  }
+  drive_test.device_id = args.Get("device");
+  importers::OperatorMap operators = importers::OperatorMap::VietnamDefaults();
+  if (args.Has("operator-map")) {
+    if (Status s = operators.Load(args.Get("operator-map")); !s.ok()) {
+      std::fprintf(stderr, "covgap ingest: --operator-map: %s\n", s.message().c_str());
+      return kExitError;
+    }
+  }
 
   // Open every file first: a missing file or a bad header stops before anything is sent.
-  std::vector<std::unique_ptr<importers::MeasurementCsvReader>> readers;
+  std::vector<std::unique_ptr<importers::MeasurementReader>> readers;
   for (const auto& path : args.positional()) {
-    auto reader = importers::MeasurementCsvReader::Open(path);
+    auto reader = importers::OpenMeasurementFile(path, *format, operators, drive_test);
     if (!reader.ok()) {
       std::fprintf(stderr, "covgap ingest: %s\n", reader.status().message().c_str());
       return kExitError;
@@ -268,6 +346,7 @@ int RunIngest(const GlobalOptions& options, const Args& args) {
     auto& reader = *readers[f];
     FileResult& result = results.emplace_back();
     result.path = args.positional()[f];
+    result.format = std::string(importers::ToString(reader.format()));
     const std::string label = result.path.substr(result.path.rfind('/') + 1);
     bool more = true;
     while (more && exit_code == kExitOk) {
@@ -352,7 +431,7 @@ int RunIngest(const GlobalOptions& options, const Args& args) {
         rejected_rows.push_back({row.line, std::string(b.chunk.Raw(row)), rr.code(), rr.reason()});
       }
       call.omitted = summary.rejections_omitted();
-      if (!rejects.Write(reader.header(), rejected_rows, error)) {
+      if (!rejects.Write(reader.header(), reader.delimiter(), rejected_rows, error)) {
         exit_code = kExitError;
       }
       result.totals.Add(call);

@@ -33,8 +33,8 @@ void ProgressBar::Update(const std::string& label, std::uint64_t done_bytes,
       seconds > 0 ? static_cast<std::uint64_t>(static_cast<double>(rows) / seconds) : 0;
   if (rows > 0) {
     std::fprintf(stderr, "\r[%s] %3d%%  %s rows  %s rows/s  %s\033[K", bar.c_str(),
-                 static_cast<int>(fraction * 100), Thousands(rows).c_str(),
-                 Thousands(rate).c_str(), label.c_str());
+                 static_cast<int>(fraction * 100), Thousands(rows).c_str(), Thousands(rate).c_str(),
+                 label.c_str());
   } else {
     std::fprintf(stderr, "\r[%s] %3d%%  %s\033[K", bar.c_str(), static_cast<int>(fraction * 100),
                  label.c_str());

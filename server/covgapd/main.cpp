@@ -26,6 +26,7 @@ Options:
                         free port, see --port-file)
   --port-file FILE      write the bound port to FILE once serving (for scripts and tests)
   --max-batch-rows N    largest accepted measurement batch (default 50000)
+  --max-upload-mb N     largest import upload, in MiB (default 256)
   --shutdown-grace S    seconds running calls get to finish on SIGTERM/SIGINT (default 10)
   --log-level LEVEL     debug, info, warn or error (default info)
   -h, --help            show this help
@@ -68,6 +69,8 @@ int main(int argc, char** argv) {
       port_file = value();
     } else if (arg == "--max-batch-rows") {
       options.ingest_limits.max_rows_per_batch = std::strtoul(value().c_str(), nullptr, 10);
+    } else if (arg == "--max-upload-mb") {
+      options.max_upload_bytes = std::strtoull(value().c_str(), nullptr, 10) << 20;
     } else if (arg == "--shutdown-grace") {
       grace_s = std::atoi(value().c_str());
     } else if (arg == "--log-level") {

@@ -1,4 +1,4 @@
-#include "importers/registry_csv.h"
+#include "importers/place_reader.h"
 
 #include <gtest/gtest.h>
 
@@ -20,6 +20,12 @@ std::map<std::uint64_t, std::string> Codes(const std::vector<RowIssue>& issues) 
   std::map<std::uint64_t, std::string> out;
   for (const RowIssue& i : issues) out[i.row] = i.code;
   return out;
+}
+
+PlaceReadOptions InRegion(const geo::Region& region) {
+  PlaceReadOptions options;
+  options.region = region;
+  return options;
 }
 
 const RowIssue* IssueAt(const std::vector<RowIssue>& issues, std::uint64_t row) {
@@ -45,7 +51,7 @@ TEST(SchoolsCsv, EveryRejectionCodeOnceAmongGoodRows) {
       "Xã Kiên Lao,21.40,106.60,500,0,\r\n"
       "BG-TH-003,,primary,Huyện Yên Thế,Xã Đồng Kỳ,21.5,106.1,100,1,\r\n"                // 4
       "BG-TH-004,Trường A,primary,Huyện Yên Thế,Xã Đồng Kỳ,21.5x,106.1,100,1,\r\n"       // 5
-      "BG-TH-005,Trường B,tieu_hoc,Huyện Yên Thế,Xã Đồng Kỳ,21.5,106.1,100,1,\r\n"       // 6
+      "BG-TH-005,Trường B,dai_hoc,Huyện Yên Thế,Xã Đồng Kỳ,21.5,106.1,100,1,\r\n"        // 6
       "BG-TH-006,Trường C,primary,Huyện Yên Thế,Xã Đồng Kỳ,21.5,106.1,100,-1,\r\n"       // 7
       "BG-TH-007,Trường D,primary,Huyện Yên Thế,Xã Đồng Kỳ,21.5,106.1,10,11,\r\n"        // 8
       "BG-TH-001,Trường E,primary,Huyện Yên Thế,Xã Đồng Kỳ,21.5,106.1,100,1,\r\n"        // 9
@@ -62,7 +68,7 @@ TEST(SchoolsCsv, EveryRejectionCodeOnceAmongGoodRows) {
       "BG-TH-015,Trường Tiểu học Đồng Việt,primary,Huyện Yên Dũng,Xã Đồng Việt,21.18,106.28,"
       "250,25,\r\n");  // 18
 
-  auto result = ReadSchoolsCsv(path);
+  auto result = ReadSchools(path);
   ASSERT_TRUE(result.ok()) << result.status().message();
   const SchoolImport& got = *result;
 
@@ -120,7 +126,7 @@ TEST(SchoolsCsv, EveryRejectionCodeOnceAmongGoodRows) {
 TEST(SchoolsCsv, MissingRequiredColumnsAreNamed) {
   const std::string path =
       WriteFile("schools_missing.csv", "school_id,name,level,lon,students\nA,B,primary,106,1\n");
-  auto result = ReadSchoolsCsv(path);
+  auto result = ReadSchools(path);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(Contains(result.status().message(), "lat, students_nodev"))
@@ -128,30 +134,30 @@ TEST(SchoolsCsv, MissingRequiredColumnsAreNamed) {
 }
 
 TEST(SchoolsCsv, FileLevelErrors) {
-  EXPECT_EQ(ReadSchoolsCsv(::testing::TempDir() + "/no_such.csv").status().code(),
+  EXPECT_EQ(ReadSchools(::testing::TempDir() + "/no_such.csv").status().code(),
             StatusCode::kNotFound);
-  EXPECT_EQ(ReadSchoolsCsv(WriteFile("empty.csv", "\xEF\xBB\xBF\r\n")).status().code(),
+  EXPECT_EQ(ReadSchools(WriteFile("empty.csv", "\xEF\xBB\xBF\r\n")).status().code(),
             StatusCode::kInvalidArgument);
-  auto twice = ReadSchoolsCsv(
-      WriteFile("twice.csv", "school_id,name,level,lat,latitude,lon,students_nodev\n"));
+  auto twice =
+      ReadSchools(WriteFile("twice.csv", "school_id,name,level,lat,latitude,lon,students_nodev\n"));
   ASSERT_FALSE(twice.ok());
   EXPECT_TRUE(Contains(twice.status().message(), "'lat' appears twice"));
 }
 
 TEST(SchoolsCsv, HeaderOnlyGivesNothing) {
   auto result =
-      ReadSchoolsCsv(WriteFile("header_only.csv", "school_id,name,level,lat,lon,students_nodev"));
+      ReadSchools(WriteFile("header_only.csv", "school_id,name,level,lat,lon,students_nodev"));
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->rows_read, 0u);
   EXPECT_TRUE(result->schools.empty());
 }
 
 TEST(SchoolsCsv, UnclosedQuoteSpoilsOnlyItsOwnLine) {
-  auto result = ReadSchoolsCsv(WriteFile("unclosed.csv",
-                                         "school_id,name,level,lat,lon,students_nodev\n"
-                                         "A,\"Trường A,primary,21.3,106.2,1\n"
-                                         "B,Trường B,primary,21.3,106.2,1\n"
-                                         "C,Trường C,primary,21.3,106.2,1\n"));
+  auto result = ReadSchools(WriteFile("unclosed.csv",
+                                      "school_id,name,level,lat,lon,students_nodev\n"
+                                      "A,\"Trường A,primary,21.3,106.2,1\n"
+                                      "B,Trường B,primary,21.3,106.2,1\n"
+                                      "C,Trường C,primary,21.3,106.2,1\n"));
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->rows_read, 3u);
   ASSERT_EQ(result->schools.size(), 2u);
@@ -163,11 +169,11 @@ TEST(SchoolsCsv, UnclosedQuoteSpoilsOnlyItsOwnLine) {
 
 TEST(SchoolsCsv, CustomRegion) {
   const geo::Region bac_giang{105.85, 107.05, 21.1, 21.65};
-  auto result = ReadSchoolsCsv(WriteFile("region.csv",
-                                         "school_id,name,level,lat,lon,students_nodev\n"
-                                         "A,Trường ở Bắc Giang,primary,21.3,106.2,1\n"
-                                         "B,Trường ở Hà Nội,primary,21.03,105.85,1\n"),
-                               bac_giang);
+  auto result = ReadSchools(WriteFile("region.csv",
+                                      "school_id,name,level,lat,lon,students_nodev\n"
+                                      "A,Trường ở Bắc Giang,primary,21.3,106.2,1\n"
+                                      "B,Trường ở Hà Nội,primary,21.03,105.85,1\n"),
+                            InRegion(bac_giang));
   ASSERT_TRUE(result.ok());
   ASSERT_EQ(result->schools.size(), 1u);
   ASSERT_EQ(result->rejected.size(), 1u);
@@ -187,7 +193,7 @@ TEST(SchoolsCsv, GeneratorShapedFileIsReadWhole) {
                std::to_string(106.0 + i % 90 * 0.01) + "," + std::to_string(n) + "," +
                std::to_string(n / 10) + "\n";
   }
-  auto result = ReadSchoolsCsv(WriteFile("many_schools.csv", content));
+  auto result = ReadSchools(WriteFile("many_schools.csv", content));
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->rows_read, 3000u);
   EXPECT_TRUE(result->rejected.empty());
@@ -214,7 +220,7 @@ TEST(HouseholdsCsv, EveryRejectionCodeOnceAmongGoodRows) {
       ",,3,106.3,21.3,covid_orphan,HH000011\n"                                        // 12
       "Xã Đông Phú,Huyện Lục Nam,1,106.439759,21.367274,other_difficulty,HH000012");  // 13
 
-  auto result = ReadHouseholdsCsv(path);
+  auto result = ReadHouseholds(path);
   ASSERT_TRUE(result.ok()) << result.status().message();
   const HouseholdImport& got = *result;
   const std::map<std::uint64_t, std::string> expected = {
@@ -253,7 +259,7 @@ TEST(HouseholdsCsv, EveryRejectionCodeOnceAmongGoodRows) {
 }
 
 TEST(HouseholdsCsv, MissingRequiredColumnsAreNamed) {
-  auto result = ReadHouseholdsCsv(
+  auto result = ReadHouseholds(
       WriteFile("households_missing.csv", "household_id,lat,lon,district\nH,21,106,X\n"));
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);

@@ -1,0 +1,98 @@
+// Readers for the school and household registries from the files people have (see
+// docs/importing.md): CSV, XLSX, ODS, Shapefile (loose or zipped), GeoPackage, GeoJSON, KML.
+//
+// Columns are found by name: case-insensitive (Unicode), any order, unknown columns ignored.
+// `options.columns` maps our field names to the file's column names (a mapping file, e.g.
+// `name = Tên trường`), otherwise these names are recognised:
+//   lat  lat, latitude, vĩ độ, vi_do, y      lon  lon, lng, long, longitude, kinh độ, kinh_do, x
+// Positions come from the coordinate columns, or from the point geometry of a vector layer when
+// there are none. Coordinates are WGS84 lon/lat unless the layer's CRS or `options.source_crs`
+// says otherwise (then they are reprojected, e.g. VN-2000 TM-3 X/Y); coordinates without a CRS
+// that look projected fail the file with a message that says what to pass.
+//   schools     required school_id, name, level, lat, lon, students_nodev
+//               optional students, district, commune
+//   households  required household_id, category, lat, lon, students_nodev
+//               optional district, commune
+// Levels and categories also take their Vietnamese names (Tiểu học, THCS, THPT, GDTX, Hộ nghèo,
+// Cận nghèo, …). Text is decoded (UTF-8, CP1258, TCVN3, VISCII: detected, or `options.encoding`)
+// and stored as UTF-8 NFC. A missing required column or a column named twice fails the whole file
+// with InvalidArgument naming it; a missing file is NotFound.
+//
+// A bad row never aborts the file: it comes back in `rejected` with its 1-based row number (CSV:
+// the line, the header is line 1; other formats: the feature number), one code and a reason:
+//   invalid_encoding         the text is not valid in the file's encoding
+//   wrong_column_count       the row's field count differs from the header's (CSV)
+//   missing_value            a required field is empty (or no point geometry)
+//   duplicate_id             the id already appeared on an earlier row (rejected or not)
+//   unknown_level / unknown_category   not a known value (the reason lists them)
+//   not_a_number             lat, lon or a count is not a (finite, for counts whole) number
+//   negative_count           students or students_nodev below zero
+//   nodev_exceeds_students   students_nodev > students (when students is given)
+//   coordinates_swapped      outside `region`, but inside it with lat and lon exchanged
+//   outside_region           outside `region` (default: Vietnam, geo::Region{})
+// Invariant: accepted + rejected == rows_read.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "geo/gap.h"
+#include "geo/measurement_rules.h"
+#include "geo/status.h"
+#include "importers/text_encoding.h"
+
+namespace covgap::importers {
+
+// One row or feature that an importer rejected or repaired. Shared by every importer.
+struct RowIssue {
+  std::uint64_t row = 0;  // 1-based line (CSV) or feature (vector layer) number
+  std::string code;       // machine-readable, e.g. "missing_value"
+  std::string reason;     // a sentence for people
+};
+
+// What was read, besides the rows: for the import report.
+struct SourceInfo {
+  std::string format;  // GDAL driver or "CSV"
+  std::string layer;
+  std::string encoding;       // e.g. "UTF-8", "TCVN3"
+  std::string encoding_note;  // why, when not obvious (e.g. a wrong .cpg overridden)
+  std::string crs;            // where positions came from and how they were reprojected
+};
+
+struct SchoolImport {
+  std::vector<geo::School> schools;
+  std::vector<std::uint64_t> rows;  // the row number of each accepted school
+  std::vector<RowIssue> rejected;
+  std::uint64_t rows_read = 0;
+  SourceInfo source;
+};
+
+struct HouseholdImport {
+  std::vector<geo::Household> households;
+  std::vector<std::uint64_t> rows;  // the row number of each accepted household
+  std::vector<RowIssue> rejected;
+  std::uint64_t rows_read = 0;
+  SourceInfo source;
+};
+
+struct PlaceReadOptions {
+  geo::Region region;
+  std::map<std::string, std::string> columns;  // our field -> the file's column name
+  std::optional<Encoding> encoding;            // forced text encoding
+  std::string source_crs;                      // CRS of the coordinates (overrides the file's)
+};
+
+// Parses a column mapping: one `field = Column name` per line, `#` comments, blank lines. Fails on
+// an unknown field name (the known ones are listed) or a line without `=`.
+StatusOr<std::map<std::string, std::string>> ParseColumnMapping(std::string_view text,
+                                                                bool households);
+
+StatusOr<SchoolImport> ReadSchools(const std::string& path, const PlaceReadOptions& options = {});
+StatusOr<HouseholdImport> ReadHouseholds(const std::string& path,
+                                         const PlaceReadOptions& options = {});
+
+}  // namespace covgap::importers
