@@ -55,22 +55,23 @@ StatusOr<AnalysisResult> RunGapAnalysis(const MeasurementSource& source,
                                         const RankingWeights& weights,
                                         const ProgressCallback& progress) {
   auto report = [&](std::string_view stage, double fraction) {
-    if (progress) progress(stage, fraction);
+    return !progress || progress(stage, fraction);
   };
+  const Status cancelled(StatusCode::kCancelled, "the analysis was cancelled");
   AnalysisResult result;
   Stopwatch watch(result.stages);
 
-  report("reading measurements", 0.0);
+  if (!report("reading measurements", 0.0)) return cancelled;
   GridBuilder builder(params);
   if (Status s = source([&](const MeasurementBlock& b) { builder.Add(b); }); !s.ok()) return s;
   watch.Lap("read");
 
-  report("binning cells", 0.3);
+  if (!report("binning cells", 0.3)) return cancelled;
   auto grids = builder.Build(&result.grid_stats);
   if (!grids.ok()) return grids.status();
   watch.Lap("grid");
 
-  report("finding gaps", 0.6);
+  if (!report("finding gaps", 0.6)) return cancelled;
   std::vector<FoundGap> found;
   std::map<Technology, std::vector<const CoverageGrid*>> by_tech;
   for (const CoverageGrid& grid : grids.value()) {
@@ -88,7 +89,7 @@ StatusOr<AnalysisResult> RunGapAnalysis(const MeasurementSource& source,
   grids.value().clear();
   watch.Lap("gaps");
 
-  report("attributing areas, schools and households", 0.8);
+  if (!report("attributing areas, schools and households", 0.8)) return cancelled;
   if (Status s = JoinPlaces(found, inputs.schools, inputs.households, params, weights); !s.ok()) {
     return s;
   }
@@ -107,7 +108,7 @@ StatusOr<AnalysisResult> RunGapAnalysis(const MeasurementSource& source,
 
   ScoreAndRank(result.gaps, weights);
   watch.Lap("rank");
-  report("done", 1.0);
+  if (!report("done", 1.0)) return cancelled;
   return result;
 }
 

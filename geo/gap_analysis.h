@@ -19,8 +19,9 @@ namespace covgap::geo {
 // Calls `visit` for every stored measurement block; returns the scan's status.
 using MeasurementSource =
     std::function<Status(const std::function<void(const MeasurementBlock&)>& visit)>;
-// Progress: a stage name and the fraction of the whole run done (0..1).
-using ProgressCallback = std::function<void(std::string_view stage, double fraction)>;
+// Progress: a stage name and the fraction of the whole run done (0..1). Returning false cancels
+// the run at that point (RunGapAnalysis then returns Cancelled).
+using ProgressCallback = std::function<bool(std::string_view stage, double fraction)>;
 
 struct AnalysisInputs {
   std::vector<AdminArea> areas;

@@ -26,11 +26,12 @@ for n in "${sizes[@]}"; do
     rm -rf "$tmp"
   fi
   data=$(mktemp -d /tmp/covgap-bench.XXXXXX)
-  "$covgapd" --data "$data" --listen 127.0.0.1:0 --port-file "$data/port" --log-level warn &
+  "$covgapd" --data "$data" --listen 127.0.0.1:0 --port-file "$data/port" --log-level warn \
+    --bootstrap-token-file "$data/authority.token" &
   pid=$!
   for _ in $(seq 300); do [ -s "$data/port" ] && break; sleep 0.05; done
   port=$(cat "$data/port")
-  result=$("$covgap" --server "127.0.0.1:$port" ingest "$csv" --json)
+  result=$("$covgap" --server "127.0.0.1:$port" --token-file "$data/authority.token" ingest "$csv" --json)
   rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
   kill -TERM "$pid"; wait "$pid" || true
   store_mb=$(du -sm "$data" | cut -f1)

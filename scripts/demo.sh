@@ -44,7 +44,8 @@ fi
 
 step "starting covgapd"
 data=$(mktemp -d /tmp/covgap-demo.XXXXXX)
-"$covgapd" --data "$data" --listen 127.0.0.1:0 --port-file "$data/port" 2> "$out/covgapd.log" &
+"$covgapd" --data "$data" --listen 127.0.0.1:0 --port-file "$data/port" \
+  --bootstrap-token-file "$data/authority.token" 2> "$out/covgapd.log" &
 pid=$!
 cleanup() {
   kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
@@ -54,6 +55,7 @@ trap cleanup EXIT
 for _ in $(seq 200); do [ -s "$data/port" ] && break; sleep 0.05; done
 [ -s "$data/port" ] || { echo "covgapd did not start; see $out/covgapd.log" >&2; exit 1; }
 server="127.0.0.1:$(cat "$data/port")"
+export COVGAP_TOKEN_FILE="$data/authority.token"   # the authority token covgapd created
 echo "covgapd serving on $server, data in $data (log: $out/covgapd.log)"
 
 step "ingesting measurements ($scenario/measurements.csv)"

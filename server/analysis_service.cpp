@@ -64,10 +64,20 @@ std::string SummaryJson(const geo::AnalysisResult& r) {
 grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
                                           const v1::RunAnalysisRequest* request,
                                           grpc::ServerWriter<v1::AnalysisProgress>* writer) {
+  auto caller = access_.Check(*context, Rpc::kRunAnalysis);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   const std::int64_t started = geo::NowUnixMs();
   auto params = api::FromProto(*request, started);
   if (!params.ok()) return ToGrpcStatus(params.status());
 
+  struct Pending {
+    std::atomic<int>& n;
+    ~Pending() { --n; }
+  } pending{pending_};
+  if (++pending_ > 1 + max_waiting_) {
+    return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+            "an analysis is running and another is waiting; try again when they finish"};
+  }
   std::unique_lock lock(running_, std::try_to_lock);
   if (!lock.owns_lock()) {
     v1::AnalysisProgress waiting;
@@ -101,6 +111,7 @@ grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
     p.set_stage(std::string(stage));
     p.set_fraction(fraction);
     writer->Write(p);
+    return !context->IsCancelled();  // a passed deadline or a cancel stops the run
   };
   auto result = geo::RunGapAnalysis(source, inputs, params.value(), {}, progress);
   if (!result.ok()) return ToGrpcStatus(result.status());
@@ -142,14 +153,23 @@ grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
     out->set_seconds(s.seconds);
   }
   writer->Write(last);
+  geo::JsonWriter details;
+  details.BeginObject().Key("run_id").Number(run_id.value());
+  details.Key("gaps").Number(static_cast<std::uint64_t>(result->gaps.size()));
+  details.Key("measurements").Number(run.measurements).EndObject();
+  audit_.Record(caller.value(), "analysis.run", "run " + std::to_string(run_id.value()),
+                details.str());
   LogInfo("analysis " + std::to_string(run_id.value()) + " stored: " +
           std::to_string(result->gaps.size()) + " gaps from " + std::to_string(run.measurements) +
           " measurements in " + std::to_string((run.finished_ms - run.started_ms) / 1000.0) + " s");
   return grpc::Status::OK;
 }
 
-grpc::Status AnalysisService::GetLatestRun(grpc::ServerContext*, const v1::GetLatestRunRequest*,
+grpc::Status AnalysisService::GetLatestRun(grpc::ServerContext* context,
+                                           const v1::GetLatestRunRequest*,
                                            v1::AnalysisRunInfo* response) {
+  auto caller = access_.Check(*context, Rpc::kGetLatestRun);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto run = store_.LatestRun();
   if (!run.ok()) return ToGrpcStatus(run.status());
   if (!run.value()) return {grpc::StatusCode::NOT_FOUND, "no analysis has been run yet"};

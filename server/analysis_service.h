@@ -1,18 +1,25 @@
 // AnalysisService: runs the reference binned analysis on a snapshot of the stored measurements
 // (one read transaction), streams its progress and stores the run and its gaps atomically. One
-// analysis runs at a time; a second request waits for the first to finish.
+// analysis runs at a time; `max_waiting` more may wait for it, any further request gets
+// RESOURCE_EXHAUSTED. A call whose deadline passes or that is cancelled stops the analysis at
+// its next stage and stores nothing.
 #pragma once
 
+#include <atomic>
 #include <mutex>
 
 #include "covgap/v1/gaps.grpc.pb.h"
+#include "server/access_control.h"
+#include "server/audit_trail.h"
 #include "server/store/store.h"
 
 namespace covgap::server {
 
 class AnalysisService final : public v1::AnalysisService::Service {
  public:
-  explicit AnalysisService(store::Store& store) : store_(store) {}
+  AnalysisService(store::Store& store, const AccessControl& access, AuditTrail& audit,
+                  int max_waiting = 1)
+      : store_(store), access_(access), audit_(audit), max_waiting_(max_waiting) {}
 
   grpc::Status RunAnalysis(grpc::ServerContext* context, const v1::RunAnalysisRequest* request,
                            grpc::ServerWriter<v1::AnalysisProgress>* writer) override;
@@ -21,7 +28,11 @@ class AnalysisService final : public v1::AnalysisService::Service {
 
  private:
   store::Store& store_;
+  const AccessControl& access_;
+  AuditTrail& audit_;
+  int max_waiting_;
   std::mutex running_;
+  std::atomic<int> pending_{0};  // running + waiting
 };
 
 }  // namespace covgap::server

@@ -13,28 +13,53 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
                                                             const ServerOptions& options) {
   std::unique_ptr<CovgapServer> s(new CovgapServer());
   s->store_ = std::move(store);
+  s->access_ = std::make_unique<AccessControl>(*s->store_, options.auth_enabled);
+  s->audit_ = std::make_unique<AuditTrail>(*s->store_);
+  if (options.auth_enabled) {
+    auto created = s->access_->Bootstrap(options.bootstrap_token);
+    if (!created.ok()) return created.status();
+    s->bootstrap_token_ = std::move(created.value());
+  }
   s->committer_ = std::make_unique<BatchCommitter>(*s->store_, options.commit_options);
   s->measurement_service_ = std::make_unique<MeasurementService>(
-      *s->store_, *s->committer_, options.rules, options.ingest_limits);
-  s->registry_service_ =
-      std::make_unique<RegistryService>(*s->store_, options.rules.region, options.max_upload_bytes);
-  s->analysis_service_ = std::make_unique<AnalysisService>(*s->store_);
+      *s->store_, *s->committer_, options.rules, options.ingest_limits, *s->access_);
+  s->registry_service_ = std::make_unique<RegistryService>(
+      *s->store_, options.rules.region, options.max_upload_bytes, *s->access_, *s->audit_);
+  s->analysis_service_ = std::make_unique<AnalysisService>(*s->store_, *s->access_, *s->audit_,
+                                                           options.max_waiting_analyses);
   s->gap_service_ = std::make_unique<GapService>(
-      *s->store_, options.scratch_dir.empty() ? std::filesystem::temp_directory_path().string()
-                                              : options.scratch_dir);
+      *s->store_,
+      options.scratch_dir.empty() ? std::filesystem::temp_directory_path().string()
+                                  : options.scratch_dir,
+      *s->access_);
+  s->access_service_ = std::make_unique<AccessService>(*s->store_, *s->access_, *s->audit_);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   if (!options.listen_address.empty()) {
-    builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(), &s->port_);
+    std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+    if (!options.tls_cert_pem.empty()) {
+      grpc::SslServerCredentialsOptions ssl(
+          options.tls_client_ca_pem.empty()
+              ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+              : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+      ssl.pem_root_certs = options.tls_client_ca_pem;
+      ssl.pem_key_cert_pairs.push_back({options.tls_key_pem, options.tls_cert_pem});
+      credentials = grpc::SslServerCredentials(ssl);
+    }
+    builder.AddListeningPort(options.listen_address, credentials, &s->port_);
   }
+  grpc::ResourceQuota quota("covgapd");
+  quota.SetMaxThreads(options.max_threads);
+  builder.SetResourceQuota(quota);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.SetMaxSendMessageSize(64 << 20);
   builder.RegisterService(s->measurement_service_.get());
   builder.RegisterService(s->registry_service_.get());
   builder.RegisterService(s->analysis_service_.get());
   builder.RegisterService(s->gap_service_.get());
+  builder.RegisterService(s->access_service_.get());
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || (!options.listen_address.empty() && s->port_ == 0)) {
     return Unavailable("cannot listen on " + options.listen_address +
@@ -63,6 +88,7 @@ void CovgapServer::Shutdown(std::chrono::milliseconds grace) {
   registry_service_.reset();
   analysis_service_.reset();
   gap_service_.reset();
+  access_service_.reset();
   store_.reset();
 }
 

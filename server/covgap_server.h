@@ -7,11 +7,15 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "geo/measurement_rules.h"
 #include "geo/status.h"
+#include "server/access_control.h"
+#include "server/access_service.h"
 #include "server/analysis_service.h"
+#include "server/audit_trail.h"
 #include "server/gap_service.h"
 #include "server/measurement_service.h"
 #include "server/registry_service.h"
@@ -27,6 +31,17 @@ struct ServerOptions {
   int max_receive_message_bytes = 64 << 20;
   std::string scratch_dir;  // for export files; default: the system temporary directory
   std::uint64_t max_upload_bytes = 256ull << 20;  // largest import upload
+  // Bearer-token access control. covgapd always turns it on; off only for in-process tests of
+  // other behaviour (every call is then the authority).
+  bool auth_enabled = false;
+  // The first authority token's text when the store has none (empty: a random one).
+  std::string bootstrap_token;
+  // TLS (PEM text); with a client CA, clients must present a certificate it signed.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
+  std::string tls_client_ca_pem;
+  int max_threads = 64;          // sync server threads; calls beyond get RESOURCE_EXHAUSTED
+  int max_waiting_analyses = 1;  // besides the running one
 };
 
 class CovgapServer {
@@ -37,6 +52,8 @@ class CovgapServer {
 
   // The port actually bound (0 when in-process only).
   int port() const { return port_; }
+  // The authority token created at start because the store had none (shown once).
+  const std::optional<std::string>& bootstrap_token() const { return bootstrap_token_; }
   std::shared_ptr<grpc::Channel> InProcessChannel();
 
   // Stops accepting calls, lets running calls finish until the deadline (then cancels them),
@@ -47,6 +64,10 @@ class CovgapServer {
   CovgapServer() = default;
 
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<AccessControl> access_;
+  std::unique_ptr<AuditTrail> audit_;
+  std::unique_ptr<AccessService> access_service_;
+  std::optional<std::string> bootstrap_token_;
   std::unique_ptr<BatchCommitter> committer_;
   std::unique_ptr<MeasurementService> measurement_service_;
   std::unique_ptr<RegistryService> registry_service_;

@@ -31,8 +31,10 @@ grpc::Status CheckFilter(const v1::GapFilter& f) {
   return grpc::Status::OK;
 }
 
-grpc::Status GapService::ListGaps(grpc::ServerContext*, const v1::ListGapsRequest* request,
+grpc::Status GapService::ListGaps(grpc::ServerContext* context, const v1::ListGapsRequest* request,
                                   v1::ListGapsResponse* response) {
+  auto caller = access_.Check(*context, Rpc::kListGaps);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (grpc::Status s = CheckFilter(request->filter()); !s.ok()) return s;
   store::GapQuery query = api::FromProto(request->filter());
   query.order = request->order() == v1::GAP_ORDER_RANK   ? store::GapOrder::kRank
@@ -61,8 +63,10 @@ grpc::Status GapService::ListGaps(grpc::ServerContext*, const v1::ListGapsReques
   return grpc::Status::OK;
 }
 
-grpc::Status GapService::GetGap(grpc::ServerContext*, const v1::GetGapRequest* request,
+grpc::Status GapService::GetGap(grpc::ServerContext* context, const v1::GetGapRequest* request,
                                 v1::Gap* response) {
+  auto caller = access_.Check(*context, Rpc::kGetGap);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto gap = store_.GetGap(request->gap_id());
   if (!gap.ok()) return ToGrpcStatus(gap.status());
   api::ToProto(gap.value(), true, *response);
@@ -72,6 +76,8 @@ grpc::Status GapService::GetGap(grpc::ServerContext*, const v1::GetGapRequest* r
 grpc::Status GapService::ExportGaps(grpc::ServerContext* context,
                                     const v1::ExportGapsRequest* request,
                                     grpc::ServerWriter<v1::FileChunk>* writer) {
+  auto caller = access_.Check(*context, Rpc::kExportGaps);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto format = geo::ParseExportFormat(request->format());
   if (!format) {
     return {grpc::StatusCode::INVALID_ARGUMENT,

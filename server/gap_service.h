@@ -5,6 +5,7 @@
 #include <string>
 
 #include "covgap/v1/gaps.grpc.pb.h"
+#include "server/access_control.h"
 #include "server/store/store.h"
 
 namespace covgap::server {
@@ -14,8 +15,8 @@ grpc::Status CheckFilter(const v1::GapFilter& filter);
 
 class GapService final : public v1::GapService::Service {
  public:
-  GapService(store::Store& store, std::string scratch_dir)
-      : store_(store), scratch_dir_(std::move(scratch_dir)) {}
+  GapService(store::Store& store, std::string scratch_dir, const AccessControl& access)
+      : store_(store), scratch_dir_(std::move(scratch_dir)), access_(access) {}
 
   grpc::Status ListGaps(grpc::ServerContext* context, const v1::ListGapsRequest* request,
                         v1::ListGapsResponse* response) override;
@@ -27,6 +28,7 @@ class GapService final : public v1::GapService::Service {
  private:
   store::Store& store_;
   std::string scratch_dir_;  // where export files are written before they are streamed
+  const AccessControl& access_;
 };
 
 }  // namespace covgap::server

@@ -31,12 +31,35 @@ struct InFlightBatch {
 }  // namespace
 
 MeasurementService::MeasurementService(store::Store& store, BatchCommitter& committer,
-                                       geo::ValidationRules rules, IngestLimits limits)
-    : store_(store), committer_(committer), rules_(rules), limits_(limits) {}
+                                       geo::ValidationRules rules, IngestLimits limits,
+                                       const AccessControl& access)
+    : store_(store), committer_(committer), rules_(rules), limits_(limits), access_(access) {}
+
+bool MeasurementService::TakeRows(const std::string& token_id, std::size_t rows) {
+  if (limits_.rows_per_second_per_token <= 0) return true;
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(buckets_mu_);
+  auto [it, inserted] = buckets_.try_emplace(token_id);
+  Bucket& b = it->second;
+  if (inserted) {
+    b.rows = limits_.burst_rows_per_token;
+  } else {
+    const double elapsed = std::chrono::duration<double>(now - b.refilled).count();
+    b.rows = std::min(limits_.burst_rows_per_token,
+                      b.rows + elapsed * limits_.rows_per_second_per_token);
+  }
+  b.refilled = now;
+  if (b.rows < static_cast<double>(rows)) return false;
+  b.rows -= static_cast<double>(rows);
+  return true;
+}
 
 grpc::Status MeasurementService::Ingest(grpc::ServerContext* context,
                                         grpc::ServerReader<v1::MeasurementBatch>* reader,
                                         v1::IngestSummary* summary) {
+  auto caller = access_.Check(*context, Rpc::kIngest);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  const bool own_rows_only = caller->role == Role::kOperator;
   auto operators = store_.Operators();
   if (!operators.ok()) return ToGrpcStatus(operators.status());
   const geo::MeasurementValidator validator(rules_, std::move(operators.value()));
@@ -88,6 +111,14 @@ grpc::Status MeasurementService::Ingest(grpc::ServerContext* context,
           " rows; the limit is " + std::to_string(limits_.max_rows_per_batch) + " per batch");
       break;
     }
+    if (!TakeRows(caller->token_id, static_cast<std::size_t>(message.measurements_size()))) {
+      failure = ResourceExhausted(
+          "ingestion rate limit exceeded for " + caller->Describe() + " (" +
+          std::to_string(static_cast<long long>(limits_.rows_per_second_per_token)) +
+          " rows/s): slow down and send the rest again; the batches before batch " +
+          message.batch_id() + " are stored");
+      break;
+    }
     InFlightBatch b;
     b.batch_id = message.batch_id();
     b.rows = static_cast<std::uint32_t>(message.measurements_size());
@@ -98,6 +129,12 @@ grpc::Status MeasurementService::Ingest(grpc::ServerContext* context,
     for (int i = 0; i < message.measurements_size(); ++i) {
       geo::Measurement m;
       auto rejection = api::FromProto(message.measurements(i), m);
+      if (!rejection && own_rows_only && m.operator_id != caller->operator_id) {
+        rejection =
+            geo::Rejection{"operator_mismatch", "the token of operator " + caller->operator_id +
+                                                    " may only submit " + caller->operator_id +
+                                                    "'s measurements, not " + m.operator_id + "'s"};
+      }
       if (!rejection) rejection = validator.Check(m, now);
       if (rejection) {
         v1::RejectedRow& row = b.rejections.emplace_back();
@@ -124,15 +161,18 @@ grpc::Status MeasurementService::Ingest(grpc::ServerContext* context,
     LogWarning("Ingest from " + context->peer() + " failed: " + failure.message());
     return ToGrpcStatus(failure);
   }
-  LogInfo("Ingest from " + context->peer() + ": " + std::to_string(summary->batches_size()) +
-          " batches, accepted " + std::to_string(summary->accepted()) + ", rejected " +
+  LogInfo("Ingest from " + caller->Describe() + " at " + context->peer() + ": " +
+          std::to_string(summary->batches_size()) + " batches, accepted " +
+          std::to_string(summary->accepted()) + ", rejected " +
           std::to_string(summary->rejected()) + ", duplicate " +
           std::to_string(summary->duplicate()));
   return grpc::Status::OK;
 }
 
-grpc::Status MeasurementService::GetStats(grpc::ServerContext*, const v1::GetStatsRequest*,
+grpc::Status MeasurementService::GetStats(grpc::ServerContext* context, const v1::GetStatsRequest*,
                                           v1::Stats* response) {
+  auto caller = access_.Check(*context, Rpc::kGetStats);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto stats = store_.Stats();
   if (!stats.ok()) return ToGrpcStatus(stats.status());
   api::ToProto(stats.value(), *response);

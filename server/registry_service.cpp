@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "geo/area_lookup.h"
+#include "geo/json_writer.h"
 #include "geo/log.h"
 #include "importers/area_reader.h"
 #include "importers/place_reader.h"
@@ -110,6 +111,8 @@ Status KeepInsideProvince(store::Store& store, std::vector<Place>& places,
 grpc::Status RegistryService::Import(grpc::ServerContext* context,
                                      grpc::ServerReader<v1::ImportUpload>* reader,
                                      v1::ImportReport* report) {
+  auto caller = access_.Check(*context, Rpc::kImport);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   v1::ImportUpload message;
   if (!reader->Read(&message) || !message.has_spec()) {
     return {grpc::StatusCode::INVALID_ARGUMENT,
@@ -257,6 +260,12 @@ grpc::Status RegistryService::Import(grpc::ServerContext* context,
   report->set_repaired(static_cast<std::uint64_t>(report->repairs_size()));
   std::sort(report->mutable_rejections()->begin(), report->mutable_rejections()->end(),
             [](const v1::RowIssue& a, const v1::RowIssue& b) { return a.row() < b.row(); });
+  geo::JsonWriter details;
+  details.BeginObject().Key("file").String(main).Key("bytes").Number(total);
+  details.Key("rows_read").Number(report->rows_read()).Key("inserted").Number(report->inserted());
+  details.Key("updated").Number(report->updated()).Key("rejected").Number(report->rejected());
+  details.EndObject();
+  audit_.Record(caller.value(), "import." + spec.kind(), main, details.str());
   LogInfo("import of " + spec.kind() + " from " + main + " (" + std::to_string(total) + " bytes, " +
           report->format() + ", " + report->encoding() + "): " +
           std::to_string(report->inserted()) + " new, " + std::to_string(report->updated()) +
@@ -264,27 +273,39 @@ grpc::Status RegistryService::Import(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status RegistryService::ImportAreas(grpc::ServerContext*,
+grpc::Status RegistryService::ImportAreas(grpc::ServerContext* context,
                                           const v1::ImportAreasRequest* request,
                                           v1::ImportSummary* response) {
+  auto caller = access_.Check(*context, Rpc::kImportRows);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  audit_.Record(caller.value(), "import.areas", "rows",
+                "{\"rows\":" + std::to_string(request->areas_size()) + "}");
   return ImportRows<v1::Area, geo::AdminArea>(
       request->areas(),
       [](const v1::Area& in, geo::AdminArea& out) { return api::FromProto(in, out); },
       [&](const auto& rows) { return store_.UpsertAreas(rows); }, response, "areas");
 }
 
-grpc::Status RegistryService::ImportSchools(grpc::ServerContext*,
+grpc::Status RegistryService::ImportSchools(grpc::ServerContext* context,
                                             const v1::ImportSchoolsRequest* request,
                                             v1::ImportSummary* response) {
+  auto caller = access_.Check(*context, Rpc::kImportRows);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  audit_.Record(caller.value(), "import.schools", "rows",
+                "{\"rows\":" + std::to_string(request->schools_size()) + "}");
   return ImportRows<v1::School, geo::School>(
       request->schools(),
       [&](const v1::School& in, geo::School& out) { return api::FromProto(in, region_, out); },
       [&](const auto& rows) { return store_.UpsertSchools(rows); }, response, "schools");
 }
 
-grpc::Status RegistryService::ImportHouseholds(grpc::ServerContext*,
+grpc::Status RegistryService::ImportHouseholds(grpc::ServerContext* context,
                                                const v1::ImportHouseholdsRequest* request,
                                                v1::ImportSummary* response) {
+  auto caller = access_.Check(*context, Rpc::kImportRows);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  audit_.Record(caller.value(), "import.households", "rows",
+                "{\"rows\":" + std::to_string(request->households_size()) + "}");
   return ImportRows<v1::Household, geo::Household>(
       request->households(),
       [&](const v1::Household& in, geo::Household& out) {

@@ -12,15 +12,21 @@
 
 #include "covgap/v1/gaps.grpc.pb.h"
 #include "geo/measurement_rules.h"
+#include "server/access_control.h"
+#include "server/audit_trail.h"
 #include "server/store/store.h"
 
 namespace covgap::server {
 
 class RegistryService final : public v1::RegistryService::Service {
  public:
-  RegistryService(store::Store& store, geo::Region region,
-                  std::uint64_t max_upload_bytes = 256ull << 20)
-      : store_(store), region_(region), max_upload_bytes_(max_upload_bytes) {}
+  RegistryService(store::Store& store, geo::Region region, std::uint64_t max_upload_bytes,
+                  const AccessControl& access, AuditTrail& audit)
+      : store_(store),
+        region_(region),
+        max_upload_bytes_(max_upload_bytes),
+        access_(access),
+        audit_(audit) {}
 
   grpc::Status Import(grpc::ServerContext* context, grpc::ServerReader<v1::ImportUpload>* reader,
                       v1::ImportReport* report) override;
@@ -37,6 +43,8 @@ class RegistryService final : public v1::RegistryService::Service {
   store::Store& store_;
   geo::Region region_;
   std::uint64_t max_upload_bytes_;
+  const AccessControl& access_;
+  AuditTrail& audit_;
 };
 
 }  // namespace covgap::server

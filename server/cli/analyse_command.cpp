@@ -85,6 +85,7 @@ int RunAnalyse(const GlobalOptions& options, const Args& args) {
   }
   auto stub = v1::AnalysisService::NewStub(channel);
   grpc::ClientContext context;
+  Authorize(context, options);
   auto reader = stub->RunAnalysis(&context, request);
   ProgressBar progress(!json);
   v1::AnalysisProgress message;

@@ -56,12 +56,26 @@ std::string Args::Unknown(const std::vector<std::string>& known) const {
   return "";
 }
 
+void Authorize(grpc::ClientContext& context, const GlobalOptions& options) {
+  if (!options.token.empty()) context.AddMetadata("authorization", "Bearer " + options.token);
+}
+
 std::shared_ptr<grpc::Channel> Connect(const GlobalOptions& options, std::string& error) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
   args.SetMaxSendMessageSize(64 << 20);
-  auto channel =
-      grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), args);
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!options.tls_ca.empty()) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = options.tls_ca;
+    ssl.pem_cert_chain = options.tls_cert;
+    ssl.pem_private_key = options.tls_key;
+    credentials = grpc::SslCredentials(ssl);
+    if (!options.tls_server_name.empty()) {
+      args.SetSslTargetNameOverride(options.tls_server_name);
+    }
+  }
+  auto channel = grpc::CreateCustomChannel(options.server, credentials, args);
   const auto deadline =
       std::chrono::system_clock::now() + std::chrono::seconds(options.connect_timeout_s);
   // Wait for READY, but give up at the first failed attempt: a refused connection is final.
@@ -69,8 +83,12 @@ std::shared_ptr<grpc::Channel> Connect(const GlobalOptions& options, std::string
   while (state != GRPC_CHANNEL_READY) {
     if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) {
       error = "cannot reach covgapd at " + options.server +
-              " (connection refused or address not reachable; is covgapd running? use "
-              "--server HOST:PORT or COVGAP_SERVER)";
+              (options.tls_ca.empty()
+                   ? " (connection refused or address not reachable; is covgapd running? use "
+                     "--server HOST:PORT or COVGAP_SERVER; does it need TLS, --tls-ca?)"
+                   : " (connection refused, address not reachable, or the TLS handshake "
+                     "failed: check --tls-ca, --tls-server-name and, for mutual TLS, "
+                     "--tls-cert/--tls-key)");
       return nullptr;
     }
     if (!channel->WaitForStateChange(state, deadline)) {
@@ -96,7 +114,17 @@ std::string DescribeRpcError(const grpc::Status& status, const GlobalOptions& op
                " (the server stopped or the network failed); batches acknowledged so far are "
                "stored, re-run the same command to send the rest";
       }
+      if (status.error_message().find("ssl") != std::string::npos ||
+          status.error_message().find("SSL") != std::string::npos ||
+          status.error_message().find("handshake") != std::string::npos) {
+        return "TLS handshake with covgapd at " + options.server +
+               " failed (wrong CA, server name or client certificate?)";
+      }
       return "covgapd at " + options.server + " is unavailable: " + status.error_message();
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "covgapd refused the token: " + status.error_message();
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "not allowed: " + status.error_message();
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       return "covgapd at " + options.server + " did not answer in time";
     default:
@@ -110,6 +138,9 @@ int ExitCodeFor(const grpc::Status& status) {
     case grpc::StatusCode::DEADLINE_EXCEEDED:
     case grpc::StatusCode::CANCELLED:
       return kExitUnreachable;
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return kExitDenied;
     default:
       return kExitError;
   }

@@ -22,12 +22,21 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;        // bad input file, server refused the request
 inline constexpr int kExitUsage = 2;        // bad command line
 inline constexpr int kExitUnreachable = 3;  // covgapd could not be reached or the call broke off
+inline constexpr int kExitDenied = 4;       // no valid token, or the token may not do this
 
 struct GlobalOptions {
   std::string server = "127.0.0.1:50051";
   int connect_timeout_s = 5;
   bool json = false;
+  std::string token;     // the bearer token (from --token-file or $COVGAP_TOKEN)
+  std::string tls_ca;    // PEM of the CA that signed covgapd's certificate: use TLS
+  std::string tls_cert;  // client certificate and key (PEM), for mutual TLS
+  std::string tls_key;
+  std::string tls_server_name;  // override the name checked in the server's certificate
 };
+
+// Adds the bearer token to a call.
+void Authorize(grpc::ClientContext& context, const GlobalOptions& options);
 
 // Command-line arguments of one command: flags (--name value / --name=value / --switch) and
 // positional arguments.

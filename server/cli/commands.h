@@ -13,6 +13,8 @@ int RunAnalyse(const GlobalOptions& options, const Args& args);
 int RunGaps(const GlobalOptions& options, const Args& args);
 int RunGap(const GlobalOptions& options, const Args& args);
 int RunExport(const GlobalOptions& options, const Args& args);
+int RunToken(const GlobalOptions& options, const Args& args);
+int RunAudit(const GlobalOptions& options, const Args& args);
 
 extern const char* const kIngestHelp;
 extern const char* const kStatsHelp;
@@ -21,5 +23,7 @@ extern const char* const kAnalyseHelp;
 extern const char* const kGapsHelp;
 extern const char* const kGapHelp;
 extern const char* const kExportHelp;
+extern const char* const kTokenHelp;
+extern const char* const kAuditHelp;
 
 }  // namespace covgap::cli

@@ -155,6 +155,7 @@ int RunGaps(const GlobalOptions& options, const Args& args) {
                                           1000, limit - static_cast<long>(gaps.size())))
                                     : 1000);
     grpc::ClientContext context;
+    Authorize(context, options);
     v1::ListGapsResponse response;
     const grpc::Status status = stub->ListGaps(&context, request, &response);
     if (!status.ok()) {
@@ -201,6 +202,7 @@ int RunGap(const GlobalOptions& options, const Args& args) {
   }
   auto stub = v1::GapService::NewStub(channel);
   grpc::ClientContext context;
+  Authorize(context, options);
   v1::GetGapRequest request;
   request.set_gap_id(args.positional()[0]);
   v1::Gap gap;
@@ -267,6 +269,7 @@ int RunExport(const GlobalOptions& options, const Args& args) {
   }
   auto stub = v1::GapService::NewStub(channel);
   grpc::ClientContext context;
+  Authorize(context, options);
   auto reader = stub->ExportGaps(&context, request);
   const std::string tmp = output + ".part";
   std::ofstream out(tmp, std::ios::binary | std::ios::trunc);

@@ -135,6 +135,7 @@ int RunImport(const GlobalOptions& options, const Args& args) {
   }
   auto stub = v1::RegistryService::NewStub(channel);
   grpc::ClientContext context;
+  Authorize(context, options);
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(30));
   v1::ImportReport report;
   auto writer = stub->Import(&context, &report);

@@ -352,6 +352,7 @@ int RunIngest(const GlobalOptions& options, const Args& args) {
     while (more && exit_code == kExitOk) {
       // One streaming call: up to batches_per_call batches, acknowledged together.
       grpc::ClientContext context;
+      Authorize(context, options);
       context.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
       v1::IngestSummary summary;
       const auto call_start = std::chrono::steady_clock::now();

@@ -1,7 +1,10 @@
 // covgap: the command-line client of covgapd. Parses the global options, dispatches to a command.
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -11,7 +14,7 @@ namespace {
 
 constexpr const char* kUsage = R"(covgap - command-line client of covgapd (mobile-coverage gaps).
 
-Usage: covgap [--server HOST:PORT] [--connect-timeout S] [--json] COMMAND [ARGS]
+Usage: covgap [--server HOST:PORT] [--token-file FILE] [--tls-ca FILE] [--json] COMMAND [ARGS]
 
 Commands:
   ingest FILE...   stream measurement CSV files to covgapd
@@ -21,16 +24,22 @@ Commands:
   gaps             list the ranked gaps of the latest analysis
   gap GAP_ID       one gap in full
   export           write the gaps to a Shapefile, GeoPackage, GeoJSON, CSV or KML file
+  token create|list|revoke   access tokens (authority)
+  audit            who did what and when (authority)
   help COMMAND     help on one command
 
 Global options:
   --server HOST:PORT     covgapd's address (default $COVGAP_SERVER or 127.0.0.1:50051)
   --connect-timeout S    seconds to wait for covgapd to answer (default 5)
+  --token-file FILE      the access token (default $COVGAP_TOKEN, or the file $COVGAP_TOKEN_FILE)
+  --tls-ca FILE          use TLS, trusting this CA for covgapd's certificate ($COVGAP_TLS_CA)
+  --tls-cert FILE, --tls-key FILE   client certificate and key, for mutual TLS
+  --tls-server-name N    the name to check in covgapd's certificate (default: the host)
   --json                 print one machine-readable JSON document instead of tables
   -h, --help             this help
 
 Exit status: 0 ok, 1 error (bad file, request refused), 2 bad command line,
-3 covgapd unreachable or the connection broke off.
+3 covgapd unreachable or the connection broke off, 4 no valid token or not allowed.
 )";
 
 struct Command {
@@ -50,6 +59,8 @@ const std::vector<Command>& Commands() {
       {"gaps", covgap::cli::RunGaps, &covgap::cli::kGapsHelp, {"json"}},
       {"gap", covgap::cli::RunGap, &covgap::cli::kGapHelp, {"json"}},
       {"export", covgap::cli::RunExport, &covgap::cli::kExportHelp, {"json"}},
+      {"token", covgap::cli::RunToken, &covgap::cli::kTokenHelp, {"json"}},
+      {"audit", covgap::cli::RunAudit, &covgap::cli::kAuditHelp, {"json"}},
   };
   return kCommands;
 }
@@ -70,6 +81,7 @@ int main(int argc, char** argv) {
   }
   std::vector<std::string> rest;
   std::string command;
+  std::map<std::string, std::string> files;  // --token-file, --tls-* -> path
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if ((arg == "-h" || arg == "--help") && command.empty()) {
@@ -97,6 +109,38 @@ int main(int argc, char** argv) {
   if (command.empty()) {
     std::fputs(kUsage, stderr);
     return covgap::cli::kExitUsage;
+  }
+  // The token: --token-file, else $COVGAP_TOKEN, else the file $COVGAP_TOKEN_FILE.
+  if (!files.count("--token-file")) {
+    if (const char* env = std::getenv("COVGAP_TOKEN"); env != nullptr && *env != '\0') {
+      options.token = env;
+    } else if (const char* file = std::getenv("COVGAP_TOKEN_FILE"); file && *file) {
+      files["--token-file"] = file;
+    }
+  }
+  if (!files.count("--tls-ca")) {
+    if (const char* env = std::getenv("COVGAP_TLS_CA"); env != nullptr && *env != '\0') {
+      files["--tls-ca"] = env;
+    }
+  }
+  for (const auto& [flag, path] : files) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "covgap: %s %s: cannot read the file\n", flag.c_str(), path.c_str());
+      return covgap::cli::kExitUsage;
+    }
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    if (flag == "--token-file") {
+      while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+        text.pop_back();
+      options.token = text;
+    } else if (flag == "--tls-ca") {
+      options.tls_ca = text;
+    } else if (flag == "--tls-cert") {
+      options.tls_cert = text;
+    } else {
+      options.tls_key = text;
+    }
   }
   if (command == "help") {
     const Command* c = rest.empty() ? nullptr : Find(rest[0]);

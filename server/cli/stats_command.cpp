@@ -28,6 +28,7 @@ int RunStats(const GlobalOptions& options, const Args& args) {
   }
   auto stub = v1::MeasurementService::NewStub(channel);
   grpc::ClientContext context;
+  Authorize(context, options);
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
   v1::Stats stats;
   const grpc::Status status = stub->GetStats(&context, v1::GetStatsRequest(), &stats);

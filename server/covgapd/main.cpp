@@ -1,6 +1,9 @@
 // covgapd: flags, wiring, signals. Everything else lives in server/.
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -27,6 +30,17 @@ Options:
   --port-file FILE      write the bound port to FILE once serving (for scripts and tests)
   --max-batch-rows N    largest accepted measurement batch (default 50000)
   --max-upload-mb N     largest import upload, in MiB (default 256)
+  --ingest-rate-limit N rows per second each token may ingest (default 5000000; 0 = no limit)
+  --max-threads N       gRPC worker threads; calls beyond them get RESOURCE_EXHAUSTED (64)
+
+Access (docs/security.md): every call needs a bearer token. On first start, when the store has
+no authority token, covgapd creates one:
+  --bootstrap-token-file FILE  take it from FILE if FILE exists, else write the new one there
+                               (mode 0600); without this option: $COVGAP_BOOTSTRAP_TOKEN, else a
+                               random one printed once to stderr
+TLS:
+  --tls-cert FILE --tls-key FILE   serve TLS with this certificate chain and key (PEM)
+  --tls-client-ca FILE             also require client certificates signed by this CA (mTLS)
   --shutdown-grace S    seconds running calls get to finish on SIGTERM/SIGINT (default 10)
   --log-level LEVEL     debug, info, warn or error (default info)
   -h, --help            show this help
@@ -41,11 +55,18 @@ running calls finish, commits every acknowledged batch and closes the store.
   std::exit(code);
 }
 
+std::string ReadFileOrEmpty(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string data_dir = "covgap-data";
   std::string port_file;
+  std::string bootstrap_file, tls_cert, tls_key, tls_client_ca;
   int grace_s = 10;
   covgap::server::ServerOptions options;
   options.listen_address = "127.0.0.1:50051";
@@ -69,6 +90,18 @@ int main(int argc, char** argv) {
       port_file = value();
     } else if (arg == "--max-batch-rows") {
       options.ingest_limits.max_rows_per_batch = std::strtoul(value().c_str(), nullptr, 10);
+    } else if (arg == "--bootstrap-token-file") {
+      bootstrap_file = value();
+    } else if (arg == "--tls-cert") {
+      tls_cert = value();
+    } else if (arg == "--tls-key") {
+      tls_key = value();
+    } else if (arg == "--tls-client-ca") {
+      tls_client_ca = value();
+    } else if (arg == "--ingest-rate-limit") {
+      options.ingest_limits.rows_per_second_per_token = std::strtod(value().c_str(), nullptr);
+    } else if (arg == "--max-threads") {
+      options.max_threads = std::atoi(value().c_str());
     } else if (arg == "--max-upload-mb") {
       options.max_upload_bytes = std::strtoull(value().c_str(), nullptr, 10) << 20;
     } else if (arg == "--shutdown-grace") {
@@ -98,13 +131,53 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   options.scratch_dir = data_dir;
+  options.auth_enabled = true;
+  if (!bootstrap_file.empty()) {
+    options.bootstrap_token = ReadFileOrEmpty(bootstrap_file);
+    while (!options.bootstrap_token.empty() &&
+           std::isspace(static_cast<unsigned char>(options.bootstrap_token.back()))) {
+      options.bootstrap_token.pop_back();
+    }
+  } else if (const char* env = std::getenv("COVGAP_BOOTSTRAP_TOKEN"); env != nullptr) {
+    options.bootstrap_token = env;
+  }
+  if (tls_cert.empty() != tls_key.empty()) Die("--tls-cert and --tls-key go together", 2);
+  if (!tls_client_ca.empty() && tls_cert.empty()) Die("--tls-client-ca needs --tls-cert", 2);
+  for (auto [path, pem] :
+       {std::pair{&tls_cert, &options.tls_cert_pem}, std::pair{&tls_key, &options.tls_key_pem},
+        std::pair{&tls_client_ca, &options.tls_client_ca_pem}}) {
+    if (path->empty()) continue;
+    *pem = ReadFileOrEmpty(*path);
+    if (pem->empty()) Die("cannot read " + *path);
+  }
   auto store = covgap::store::OpenSqliteStore(data_dir);
   if (!store.ok()) Die("cannot open the store: " + store.status().message());
   covgap::LogInfo("store: " + data_dir + "/covgap.sqlite");
   auto server = covgap::server::CovgapServer::Start(std::move(store.value()), options);
   if (!server.ok()) Die(server.status().message());
+  if (const auto& token = server.value()->bootstrap_token(); token) {
+    if (!bootstrap_file.empty() && options.bootstrap_token.empty()) {
+      const int fd = ::open(bootstrap_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      const std::string line = *token + "\n";
+      if (fd < 0 || ::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+        Die("cannot write the bootstrap token to " + bootstrap_file);
+      }
+      ::close(fd);
+      covgap::LogInfo("created the first authority token; it is in " + bootstrap_file);
+    } else if (!options.bootstrap_token.empty()) {
+      covgap::LogInfo("created the first authority token from the given one");
+    } else {
+      std::fprintf(stderr,
+                   "covgapd: created the first authority token (shown once; keep it safe, "
+                   "covgap --token-file / COVGAP_TOKEN):\n%s\n",
+                   token->c_str());
+    }
+  }
   const std::string host = options.listen_address.substr(0, options.listen_address.rfind(':'));
-  covgap::LogInfo("covgapd listening on " + host + ":" + std::to_string(server.value()->port()));
+  covgap::LogInfo("covgapd listening on " + host + ":" + std::to_string(server.value()->port()) +
+                  (options.tls_cert_pem.empty()        ? " (plaintext)"
+                   : options.tls_client_ca_pem.empty() ? " (TLS)"
+                                                       : " (mutual TLS)"));
   if (!port_file.empty()) {
     const std::string tmp = port_file + ".tmp";
     std::ofstream(tmp) << server.value()->port() << "\n";

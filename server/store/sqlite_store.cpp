@@ -23,7 +23,7 @@
 namespace covgap::store {
 namespace {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
@@ -127,6 +127,28 @@ CREATE TABLE gaps(
 CREATE INDEX gaps_by_score ON gaps(run_id, score DESC);
 )sql";
 
+// Version 3: access tokens and the audit trail.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE tokens(
+  token_id TEXT PRIMARY KEY,
+  secret_hash BLOB NOT NULL,
+  role TEXT NOT NULL,
+  operator_id TEXT NOT NULL,
+  label TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  revoked_ms INTEGER
+) WITHOUT ROWID;
+CREATE TABLE audit(
+  id INTEGER PRIMARY KEY,
+  time_ms INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  details TEXT NOT NULL
+);
+)sql";
+
 // Gaps of this many most recent runs are kept (older runs keep their summary row).
 constexpr int kRunsWithGaps = 5;
 
@@ -169,6 +191,24 @@ geo::Gap ReadGap(const Statement& q, bool with_wkb) {
     g.wkb.assign(reinterpret_cast<const char*>(blob.data()), blob.size());
   }
   return g;
+}
+
+constexpr const char* kTokenSelect =
+    "SELECT token_id, secret_hash, role, operator_id, label, created_by, created_ms, revoked_ms "
+    "FROM tokens";
+
+TokenRecord ReadToken(const Statement& q) {
+  TokenRecord t;
+  t.token_id = q.Text(0);
+  const auto hash = q.Blob(1);
+  t.secret_hash.assign(reinterpret_cast<const char*>(hash.data()), hash.size());
+  t.role = q.Text(2);
+  t.operator_id = q.Text(3);
+  t.label = q.Text(4);
+  t.created_by = q.Text(5);
+  t.created_ms = q.Int(6);
+  if (!q.IsNull(7)) t.revoked_ms = q.Int(7);
+  return t;
 }
 
 // Runs a prepared query and calls `row` for each result row.
@@ -586,6 +626,84 @@ class SqliteStore final : public Store {
     return std::move(*gap);
   }
 
+  Status CreateToken(const TokenRecord& t) override {
+    std::lock_guard lock(write_mu_);
+    auto q = Statement::Prepare(writer_.get(),
+                                "INSERT INTO tokens VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (!q.ok()) return q.status();
+    q->Bind(1, t.token_id).BindBlob(2, t.secret_hash).Bind(3, t.role).Bind(4, t.operator_id);
+    q->Bind(5, t.label).Bind(6, t.created_by).Bind(7, t.created_ms);
+    if (t.revoked_ms) {
+      q->Bind(8, *t.revoked_ms);
+    } else {
+      q->BindNull(8);
+    }
+    Status s = q->Run();
+    if (!s.ok() && s.message().find("UNIQUE") != std::string::npos) {
+      return {StatusCode::kAlreadyExists, "a token with id " + t.token_id + " exists"};
+    }
+    return s;
+  }
+
+  StatusOr<std::optional<TokenRecord>> FindToken(const std::string& token_id) override {
+    std::optional<TokenRecord> found;
+    Status s = Query(
+        std::string(kTokenSelect) + " WHERE token_id = ?1",
+        [&](const Statement& q) { found = ReadToken(q); }, token_id);
+    if (!s.ok()) return s;
+    return found;
+  }
+
+  StatusOr<std::vector<TokenRecord>> ListTokens() override {
+    std::vector<TokenRecord> out;
+    Status s = Query(std::string(kTokenSelect) + " ORDER BY created_ms, token_id",
+                     [&](const Statement& q) { out.push_back(ReadToken(q)); });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  StatusOr<bool> RevokeToken(const std::string& token_id, std::int64_t when_ms) override {
+    std::lock_guard lock(write_mu_);
+    auto q = Statement::Prepare(
+        writer_.get(),
+        "UPDATE tokens SET revoked_ms = ?2 WHERE token_id = ?1 AND revoked_ms IS NULL");
+    if (!q.ok()) return q.status();
+    if (Status s = q->Bind(1, token_id).Bind(2, when_ms).Run(); !s.ok()) return s;
+    return sqlite3_changes(writer_.get()) > 0;
+  }
+
+  Status AppendAudit(const AuditEntry& e) override {
+    std::lock_guard lock(write_mu_);
+    auto q = Statement::Prepare(
+        writer_.get(),
+        "INSERT INTO audit(time_ms, actor, action, target, details) VALUES(?1, ?2, ?3, ?4, ?5)");
+    if (!q.ok()) return q.status();
+    return q->Bind(1, e.time_ms)
+        .Bind(2, e.actor)
+        .Bind(3, e.action)
+        .Bind(4, e.target)
+        .Bind(5, e.details)
+        .Run();
+  }
+
+  StatusOr<std::vector<AuditEntry>> ListAudit(std::uint64_t limit) override {
+    std::vector<AuditEntry> out;
+    Status s = Query(
+        "SELECT id, time_ms, actor, action, target, details FROM audit ORDER BY id DESC LIMIT " +
+            std::to_string(std::min<std::uint64_t>(limit, INT64_MAX)),
+        [&](const Statement& q) {
+          AuditEntry& e = out.emplace_back();
+          e.id = q.Int(0);
+          e.time_ms = q.Int(1);
+          e.actor = q.Text(2);
+          e.action = q.Text(3);
+          e.target = q.Text(4);
+          e.details = q.Text(5);
+        });
+    if (!s.ok()) return s;
+    return out;
+  }
+
  private:
   // Runs a read query (optionally with one text parameter) on the reader connection.
   Status Query(const std::string& sql, const std::function<void(const Statement&)>& row,
@@ -713,6 +831,9 @@ Status Migrate(sqlite3* db) {
   }
   if (version < 2) {
     if (Status s = Exec(db, kSchemaV2); !s.ok()) return s;
+  }
+  if (version < 3) {
+    if (Status s = Exec(db, kSchemaV3); !s.ok()) return s;
   }
   if (Status s = Exec(db, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
       !s.ok()) {

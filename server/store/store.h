@@ -106,6 +106,28 @@ struct GapQuery {
   bool with_geometry = false;
 };
 
+// An access token as stored: never its secret, only the secret's SHA-256.
+struct TokenRecord {
+  std::string token_id;     // public part, e.g. "3f9a1c0b2d4e"
+  std::string secret_hash;  // SHA-256 of the secret part (32 bytes)
+  std::string role;         // authority | operator | viewer
+  std::string operator_id;  // operators only
+  std::string label;
+  std::string created_by;  // who made it (a token id or "covgapd")
+  std::int64_t created_ms = 0;
+  std::optional<std::int64_t> revoked_ms;
+};
+
+// One line of the audit trail: who did what, when.
+struct AuditEntry {
+  std::int64_t id = 0;  // increasing
+  std::int64_t time_ms = 0;
+  std::string actor;    // e.g. "authority (tok_3f9a1c0b2d4e)"
+  std::string action;   // e.g. "token.create", "import.schools", "analysis.run"
+  std::string target;   // what it acted on
+  std::string details;  // a JSON object
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -145,6 +167,17 @@ class Store {
   virtual StatusOr<std::pair<std::vector<geo::Gap>, std::uint64_t>> ListGaps(
       const GapQuery& query) = 0;
   virtual StatusOr<geo::Gap> GetGap(const std::string& gap_id) = 0;
+
+  // Access tokens (server/access_control.h).
+  virtual Status CreateToken(const TokenRecord& token) = 0;
+  virtual StatusOr<std::optional<TokenRecord>> FindToken(const std::string& token_id) = 0;
+  virtual StatusOr<std::vector<TokenRecord>> ListTokens() = 0;
+  // False when there is no such token or it was revoked already.
+  virtual StatusOr<bool> RevokeToken(const std::string& token_id, std::int64_t when_ms) = 0;
+
+  // The audit trail: appended durably, read newest first.
+  virtual Status AppendAudit(const AuditEntry& entry) = 0;
+  virtual StatusOr<std::vector<AuditEntry>> ListAudit(std::uint64_t limit) = 0;
 };
 
 // Operators registered in a new store: the licensed mobile operators of Vietnam.

@@ -1,0 +1,218 @@
+#include "server/access_control.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "geo/time_format.h"
+
+namespace covgap::server {
+namespace {
+
+constexpr std::string_view kPrefix = "cgp_";
+constexpr std::size_t kIdBytes = 6;       // 12 hex characters
+constexpr std::size_t kSecretBytes = 24;  // 48 hex characters
+constexpr std::size_t kMinSecretChars = 32;
+
+std::string RandomHex(std::size_t bytes) {
+  std::string raw(bytes, '\0');
+  RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes));
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : raw) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
+struct ParsedRole {
+  Role role;
+  std::string operator_id;
+};
+
+StatusOr<ParsedRole> ParseRole(std::string_view text) {
+  if (text == "authority") return ParsedRole{Role::kAuthority, ""};
+  if (text == "viewer") return ParsedRole{Role::kViewer, ""};
+  if (text.starts_with("operator:") && text.size() > 9) {
+    return ParsedRole{Role::kOperator, std::string(text.substr(9))};
+  }
+  return InvalidArgument("role must be authority, viewer or operator:<operator id>, not '" +
+                         std::string(text) + "'");
+}
+
+// Splits "cgp_<id>_<secret>"; nullopt when malformed.
+std::optional<std::pair<std::string, std::string>> SplitToken(std::string_view text) {
+  if (!text.starts_with(kPrefix)) return std::nullopt;
+  text.remove_prefix(kPrefix.size());
+  const auto sep = text.find('_');
+  if (sep == std::string_view::npos || sep == 0 || sep > 64) return std::nullopt;
+  return std::make_pair(std::string(text.substr(0, sep)), std::string(text.substr(sep + 1)));
+}
+
+Status Denied(grpc::StatusCode code, std::string message) {
+  return {static_cast<StatusCode>(code), std::move(message)};
+}
+
+}  // namespace
+
+std::string_view ToString(Role role) {
+  switch (role) {
+    case Role::kAuthority:
+      return "authority";
+    case Role::kOperator:
+      return "operator";
+    case Role::kViewer:
+      return "viewer";
+  }
+  return "?";
+}
+
+std::string_view ToString(Rpc rpc) {
+  switch (rpc) {
+    case Rpc::kIngest:
+      return "Ingest";
+    case Rpc::kGetStats:
+      return "GetStats";
+    case Rpc::kImport:
+      return "Import";
+    case Rpc::kImportRows:
+      return "ImportAreas/ImportSchools/ImportHouseholds";
+    case Rpc::kRunAnalysis:
+      return "RunAnalysis";
+    case Rpc::kGetLatestRun:
+      return "GetLatestRun";
+    case Rpc::kListGaps:
+      return "ListGaps";
+    case Rpc::kGetGap:
+      return "GetGap";
+    case Rpc::kExportGaps:
+      return "ExportGaps";
+    case Rpc::kCreateToken:
+      return "CreateToken";
+    case Rpc::kListTokens:
+      return "ListTokens";
+    case Rpc::kRevokeToken:
+      return "RevokeToken";
+    case Rpc::kListAudit:
+      return "ListAudit";
+  }
+  return "?";
+}
+
+bool Allowed(Role role, Rpc rpc) {
+  if (role == Role::kAuthority) return true;
+  switch (rpc) {
+    case Rpc::kIngest:
+      return role == Role::kOperator;  // its own rows only: MeasurementService checks each row
+    case Rpc::kGetStats:
+    case Rpc::kGetLatestRun:
+    case Rpc::kListGaps:
+    case Rpc::kGetGap:
+    case Rpc::kExportGaps:
+      return true;  // gaps carry counts, never households
+    case Rpc::kImport:
+    case Rpc::kImportRows:
+    case Rpc::kRunAnalysis:
+    case Rpc::kCreateToken:
+    case Rpc::kListTokens:
+    case Rpc::kRevokeToken:
+    case Rpc::kListAudit:
+      return false;
+  }
+  return false;
+}
+
+std::string Caller::Describe() const {
+  std::string who(ToString(role));
+  if (role == Role::kOperator) who += " " + operator_id;
+  return who + " (" + (token_id.empty() ? "no token" : "tok_" + token_id) + ")";
+}
+
+std::string AccessControl::HashSecret(std::string_view secret) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(secret.data(), secret.size(), digest, &len, EVP_sha256(), nullptr);
+  return std::string(reinterpret_cast<const char*>(digest), len);
+}
+
+StatusOr<NewToken> AccessControl::MakeToken(std::string_view role_text, std::string label,
+                                            std::string created_by) {
+  return TokenFromText(std::string(kPrefix) + RandomHex(kIdBytes) + "_" + RandomHex(kSecretBytes),
+                       role_text, std::move(label), std::move(created_by));
+}
+
+StatusOr<NewToken> AccessControl::TokenFromText(std::string_view text, std::string_view role_text,
+                                                std::string label, std::string created_by) {
+  auto role = ParseRole(role_text);
+  if (!role.ok()) return role.status();
+  auto parts = SplitToken(text);
+  if (!parts || parts->second.size() < kMinSecretChars) {
+    return InvalidArgument("a token is cgp_<id>_<secret> with a secret of at least " +
+                           std::to_string(kMinSecretChars) + " characters");
+  }
+  NewToken t;
+  t.text = std::string(text);
+  t.record.token_id = parts->first;
+  t.record.secret_hash = HashSecret(parts->second);
+  t.record.role = std::string(ToString(role->role));
+  t.record.operator_id = role->operator_id;
+  t.record.label = std::move(label);
+  t.record.created_by = std::move(created_by);
+  t.record.created_ms = geo::NowUnixMs();
+  return t;
+}
+
+StatusOr<Caller> AccessControl::Check(const grpc::ServerContext& context, Rpc rpc) const {
+  if (!enabled_) return Caller{Role::kAuthority, "", ""};
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) {
+    return Denied(grpc::StatusCode::UNAUTHENTICATED,
+                  "no token: send 'authorization: Bearer <token>' (covgap --token-file / "
+                  "COVGAP_TOKEN)");
+  }
+  std::string_view value(it->second.data(), it->second.size());
+  if (!value.starts_with("Bearer ")) {
+    return Denied(grpc::StatusCode::UNAUTHENTICATED, "the authorization is not a Bearer token");
+  }
+  value.remove_prefix(7);
+  auto parts = SplitToken(value);
+  if (!parts) return Denied(grpc::StatusCode::UNAUTHENTICATED, "malformed token");
+  auto record = store_.FindToken(parts->first);
+  if (!record.ok()) return record.status();
+  const std::string hash = HashSecret(parts->second);
+  if (!record.value() || record.value()->secret_hash.size() != hash.size() ||
+      CRYPTO_memcmp(record.value()->secret_hash.data(), hash.data(), hash.size()) != 0) {
+    return Denied(grpc::StatusCode::UNAUTHENTICATED, "unknown token");
+  }
+  const store::TokenRecord& t = *record.value();
+  if (t.revoked_ms) {
+    return Denied(
+        grpc::StatusCode::UNAUTHENTICATED,
+        "token tok_" + t.token_id + " was revoked on " + geo::FormatIso8601(*t.revoked_ms));
+  }
+  auto role = ParseRole(t.role == "operator" ? "operator:" + t.operator_id : t.role);
+  if (!role.ok()) return Internal("token tok_" + t.token_id + " has a damaged role");
+  Caller caller{role->role, role->operator_id, t.token_id};
+  if (!Allowed(caller.role, rpc)) {
+    return Denied(grpc::StatusCode::PERMISSION_DENIED,
+                  caller.Describe() + " may not call " + std::string(ToString(rpc)));
+  }
+  return caller;
+}
+
+StatusOr<std::optional<std::string>> AccessControl::Bootstrap(const std::string& given_text) {
+  auto tokens = store_.ListTokens();
+  if (!tokens.ok()) return tokens.status();
+  for (const auto& t : tokens.value()) {
+    if (t.role == "authority" && !t.revoked_ms) return std::optional<std::string>();
+  }
+  auto token = given_text.empty() ? MakeToken("authority", "bootstrap", "covgapd")
+                                  : TokenFromText(given_text, "authority", "bootstrap", "covgapd");
+  if (!token.ok()) return token.status();
+  if (Status s = store_.CreateToken(token->record); !s.ok()) return s;
+  return std::optional<std::string>(token->text);
+}
+
+}  // namespace covgap::server

@@ -1,0 +1,98 @@
+// Who may do what: bearer tokens and the role x RPC table, in one place.
+//
+// Every call carries `authorization: Bearer cgp_<id>_<secret>` metadata. The store keeps, per
+// token, its public id, a SHA-256 hash of the secret (never the secret), its role and, for
+// operators, their operator id; a revoked token stops working on the next call (tokens are looked
+// up on every call, nothing is cached). Roles:
+//   authority   everything
+//   operator    ingest its own measurements (rows naming another operator are rejected), read
+//               stats, runs and gaps, export gaps
+//   viewer      read stats, runs and gaps, export gaps (aggregates only)
+// Household locations and ids never leave covgapd through any RPC: gaps and exports carry counts.
+// The standard health service and server reflection stay open. docs/security.md has the table.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "geo/status.h"
+#include "server/store/store.h"
+
+namespace covgap::server {
+
+enum class Role { kAuthority, kOperator, kViewer };
+std::string_view ToString(Role role);
+
+// Every RPC that needs a token.
+enum class Rpc {
+  kIngest,
+  kGetStats,
+  kImport,
+  kImportRows,
+  kRunAnalysis,
+  kGetLatestRun,
+  kListGaps,
+  kGetGap,
+  kExportGaps,
+  kCreateToken,
+  kListTokens,
+  kRevokeToken,
+  kListAudit,
+};
+inline constexpr Rpc kAllRpcs[] = {
+    Rpc::kIngest,       Rpc::kGetStats,    Rpc::kImport,   Rpc::kImportRows, Rpc::kRunAnalysis,
+    Rpc::kGetLatestRun, Rpc::kListGaps,    Rpc::kGetGap,   Rpc::kExportGaps, Rpc::kCreateToken,
+    Rpc::kListTokens,   Rpc::kRevokeToken, Rpc::kListAudit};
+std::string_view ToString(Rpc rpc);
+
+// The role x RPC table.
+bool Allowed(Role role, Rpc rpc);
+
+struct Caller {
+  Role role = Role::kViewer;
+  std::string operator_id;  // operators only
+  std::string token_id;
+  // "authority (tok_ab12cd34)", "operator viettel (tok_…)": for logs and the audit trail.
+  std::string Describe() const;
+};
+
+// A new token: its record for the store and the text handed to its holder (shown once).
+struct NewToken {
+  store::TokenRecord record;
+  std::string text;  // "cgp_<id>_<secret>"
+};
+
+class AccessControl {
+ public:
+  // With `enabled` false every call is the authority (in-process tests of other behaviour only;
+  // covgapd always enables it).
+  AccessControl(store::Store& store, bool enabled) : store_(store), enabled_(enabled) {}
+
+  // Authenticates the call and checks `rpc` against the caller's role.
+  // UNAUTHENTICATED without a valid token, PERMISSION_DENIED when the role may not call it.
+  StatusOr<Caller> Check(const grpc::ServerContext& context, Rpc rpc) const;
+
+  // Makes a token (not stored). `role_text`: "authority", "viewer" or "operator:<id>".
+  static StatusOr<NewToken> MakeToken(std::string_view role_text, std::string label,
+                                      std::string created_by);
+  // Makes a token from a given text (bootstrap from a file or the environment), which must be of
+  // the form cgp_<id>_<secret> with at least 32 secret characters.
+  static StatusOr<NewToken> TokenFromText(std::string_view text, std::string_view role_text,
+                                          std::string label, std::string created_by);
+  static std::string HashSecret(std::string_view secret);
+
+  // Creates the first authority token when the store has no active one: from `given_text` if
+  // not empty, else random. Returns its text when one was created now.
+  StatusOr<std::optional<std::string>> Bootstrap(const std::string& given_text);
+
+  bool enabled() const { return enabled_; }
+
+ private:
+  store::Store& store_;
+  bool enabled_;
+};
+
+}  // namespace covgap::server

@@ -1,0 +1,98 @@
+#include "server/access_service.h"
+
+#include "geo/json_writer.h"
+#include "geo/time_format.h"
+#include "server/status_mapping.h"
+
+namespace covgap::server {
+namespace {
+
+void ToProto(const store::TokenRecord& t, v1::Token& out) {
+  out.set_token_id(t.token_id);
+  out.set_role(t.role);
+  out.set_operator_id(t.operator_id);
+  out.set_label(t.label);
+  out.set_created_by(t.created_by);
+  out.set_created_unix_ms(t.created_ms);
+  if (t.revoked_ms) out.set_revoked_unix_ms(*t.revoked_ms);
+}
+
+}  // namespace
+
+grpc::Status AccessService::CreateToken(grpc::ServerContext* context,
+                                        const v1::CreateTokenRequest* request,
+                                        v1::CreateTokenResponse* response) {
+  auto caller = access_.Check(*context, Rpc::kCreateToken);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  auto token =
+      AccessControl::MakeToken(request->role(), request->label(), "tok_" + caller->token_id);
+  if (!token.ok()) return ToGrpcStatus(token.status());
+  if (token->record.role == "operator") {
+    auto operators = store_.Operators();
+    if (!operators.ok()) return ToGrpcStatus(operators.status());
+    if (std::find(operators->begin(), operators->end(), token->record.operator_id) ==
+        operators->end()) {
+      return {grpc::StatusCode::INVALID_ARGUMENT,
+              "'" + token->record.operator_id + "' is not a registered operator id"};
+    }
+  }
+  if (Status s = store_.CreateToken(token->record); !s.ok()) return ToGrpcStatus(s);
+  geo::JsonWriter j;
+  j.BeginObject().Key("role").String(request->role()).Key("label").String(request->label());
+  j.EndObject();
+  audit_.Record(caller.value(), "token.create", "tok_" + token->record.token_id, j.str());
+  ToProto(token->record, *response->mutable_token());
+  response->set_secret_token(token->text);
+  return grpc::Status::OK;
+}
+
+grpc::Status AccessService::ListTokens(grpc::ServerContext* context, const v1::ListTokensRequest*,
+                                       v1::ListTokensResponse* response) {
+  auto caller = access_.Check(*context, Rpc::kListTokens);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  auto tokens = store_.ListTokens();
+  if (!tokens.ok()) return ToGrpcStatus(tokens.status());
+  for (const auto& t : tokens.value()) ToProto(t, *response->add_tokens());
+  return grpc::Status::OK;
+}
+
+grpc::Status AccessService::RevokeToken(grpc::ServerContext* context,
+                                        const v1::RevokeTokenRequest* request,
+                                        v1::RevokeTokenResponse* response) {
+  auto caller = access_.Check(*context, Rpc::kRevokeToken);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  std::string id = request->token_id();
+  if (id.starts_with("tok_")) id = id.substr(4);
+  auto revoked = store_.RevokeToken(id, geo::NowUnixMs());
+  if (!revoked.ok()) return ToGrpcStatus(revoked.status());
+  auto token = store_.FindToken(id);
+  if (!token.ok()) return ToGrpcStatus(token.status());
+  if (!token.value()) return {grpc::StatusCode::NOT_FOUND, "no token tok_" + id};
+  if (!revoked.value()) {
+    return {grpc::StatusCode::FAILED_PRECONDITION, "token tok_" + id + " was revoked already"};
+  }
+  audit_.Record(caller.value(), "token.revoke", "tok_" + id);
+  ToProto(*token.value(), *response->mutable_token());
+  return grpc::Status::OK;
+}
+
+grpc::Status AccessService::ListAudit(grpc::ServerContext* context,
+                                      const v1::ListAuditRequest* request,
+                                      v1::ListAuditResponse* response) {
+  auto caller = access_.Check(*context, Rpc::kListAudit);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  auto entries = store_.ListAudit(request->limit() == 0 ? 100 : request->limit());
+  if (!entries.ok()) return ToGrpcStatus(entries.status());
+  for (const auto& e : entries.value()) {
+    auto* out = response->add_entries();
+    out->set_id(e.id);
+    out->set_time_unix_ms(e.time_ms);
+    out->set_actor(e.actor);
+    out->set_action(e.action);
+    out->set_target(e.target);
+    out->set_details_json(e.details);
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace covgap::server

@@ -1,0 +1,166 @@
+// covgap token create|list|revoke and covgap audit (authority only).
+#include <cstdio>
+
+#include "covgap/v1/access.grpc.pb.h"
+#include "geo/time_format.h"
+#include "server/cli/commands.h"
+
+namespace covgap::cli {
+
+const char* const kTokenHelp = R"(Usage: covgap token create --role ROLE [--label TEXT] [--json]
+       covgap token list [--json]
+       covgap token revoke TOKEN_ID
+
+Access tokens (authority only). ROLE is authority, viewer or operator:<operator id>, e.g.
+operator:viettel. `create` prints the new token once: hand it to its holder, who passes it with
+--token-file FILE or $COVGAP_TOKEN. covgapd keeps only a hash of it. `revoke` takes effect on the
+holder's next call. See docs/security.md for what each role may do.
+)";
+
+const char* const kAuditHelp = R"(Usage: covgap audit [--limit N] [--json]
+
+The audit trail, newest first (authority only): token changes, imports, analyses, gap status
+changes — who (role and token id), what, when.
+)";
+
+namespace {
+
+std::unique_ptr<v1::AccessService::Stub> StubFor(const GlobalOptions& options, int& exit_code) {
+  std::string error;
+  auto channel = Connect(options, error);
+  if (!channel) {
+    std::fprintf(stderr, "covgap: %s\n", error.c_str());
+    exit_code = kExitUnreachable;
+    return nullptr;
+  }
+  return v1::AccessService::NewStub(channel);
+}
+
+int Failed(const char* what, const grpc::Status& status, const GlobalOptions& options) {
+  std::fprintf(stderr, "covgap %s: %s\n", what, DescribeRpcError(status, options).c_str());
+  return ExitCodeFor(status);
+}
+
+void TokenJson(JsonWriter& j, const v1::Token& t) {
+  j.BeginObject().Key("token_id").String("tok_" + t.token_id()).Key("role").String(t.role());
+  j.Key("operator").String(t.operator_id()).Key("label").String(t.label());
+  j.Key("created_by").String(t.created_by());
+  j.Key("created").String(geo::FormatIso8601(t.created_unix_ms()));
+  j.Key("revoked").String(t.has_revoked_unix_ms() ? geo::FormatIso8601(t.revoked_unix_ms()) : "");
+  j.EndObject();
+}
+
+}  // namespace
+
+int RunToken(const GlobalOptions& options, const Args& args) {
+  const auto& pos = args.positional();
+  const std::string action = pos.empty() ? "" : pos[0];
+  const bool json = options.json || args.Has("json");
+  if (std::string bad = args.Unknown({"role", "label", "json"});
+      !bad.empty() ||
+      !(action == "create" || action == "list" || (action == "revoke" && pos.size() == 2))) {
+    std::fputs(kTokenHelp, stderr);
+    return kExitUsage;
+  }
+  int exit_code = kExitOk;
+  auto stub = StubFor(options, exit_code);
+  if (!stub) return exit_code;
+  grpc::ClientContext context;
+  Authorize(context, options);
+  if (action == "create") {
+    if (!args.Has("role")) {
+      std::fprintf(stderr, "covgap token create: --role is required\n\n%s", kTokenHelp);
+      return kExitUsage;
+    }
+    v1::CreateTokenRequest request;
+    request.set_role(args.Get("role"));
+    request.set_label(args.Get("label"));
+    v1::CreateTokenResponse response;
+    const grpc::Status status = stub->CreateToken(&context, request, &response);
+    if (!status.ok()) return Failed("token create", status, options);
+    if (json) {
+      JsonWriter j;
+      j.BeginObject().Key("token").String(response.secret_token()).Key("record");
+      TokenJson(j, response.token());
+      j.EndObject();
+      std::printf("%s\n", j.str().c_str());
+    } else {
+      std::fprintf(stderr, "created tok_%s (%s%s%s); the token, shown once:\n",
+                   response.token().token_id().c_str(), response.token().role().c_str(),
+                   response.token().operator_id().empty() ? "" : " ",
+                   response.token().operator_id().c_str());
+      std::printf("%s\n", response.secret_token().c_str());
+    }
+    return kExitOk;
+  }
+  if (action == "list") {
+    v1::ListTokensResponse response;
+    const grpc::Status status = stub->ListTokens(&context, {}, &response);
+    if (!status.ok()) return Failed("token list", status, options);
+    if (json) {
+      JsonWriter j;
+      j.BeginObject().Key("tokens").BeginArray();
+      for (const auto& t : response.tokens()) TokenJson(j, t);
+      j.EndArray().EndObject();
+      std::printf("%s\n", j.str().c_str());
+      return kExitOk;
+    }
+    std::printf("%-17s %-10s %-10s %-20s %-20s %s\n", "token", "role", "operator", "created",
+                "revoked", "label");
+    for (const auto& t : response.tokens()) {
+      std::printf(
+          "tok_%-13s %-10s %-10s %-20s %-20s %s\n", t.token_id().c_str(), t.role().c_str(),
+          t.operator_id().c_str(), geo::FormatIso8601(t.created_unix_ms()).substr(0, 19).c_str(),
+          t.has_revoked_unix_ms() ? geo::FormatIso8601(t.revoked_unix_ms()).substr(0, 19).c_str()
+                                  : "",
+          t.label().c_str());
+    }
+    return kExitOk;
+  }
+  v1::RevokeTokenRequest request;
+  request.set_token_id(pos[1]);
+  v1::RevokeTokenResponse response;
+  const grpc::Status status = stub->RevokeToken(&context, request, &response);
+  if (!status.ok()) return Failed("token revoke", status, options);
+  std::printf("revoked tok_%s\n", response.token().token_id().c_str());
+  return kExitOk;
+}
+
+int RunAudit(const GlobalOptions& options, const Args& args) {
+  if (std::string bad = args.Unknown({"limit", "json"});
+      !bad.empty() || !args.positional().empty()) {
+    std::fputs(kAuditHelp, stderr);
+    return kExitUsage;
+  }
+  int exit_code = kExitOk;
+  auto stub = StubFor(options, exit_code);
+  if (!stub) return exit_code;
+  grpc::ClientContext context;
+  Authorize(context, options);
+  v1::ListAuditRequest request;
+  request.set_limit(static_cast<std::uint32_t>(std::atoi(args.Get("limit", "50").c_str())));
+  v1::ListAuditResponse response;
+  const grpc::Status status = stub->ListAudit(&context, request, &response);
+  if (!status.ok()) return Failed("audit", status, options);
+  if (options.json || args.Has("json")) {
+    JsonWriter j;
+    j.BeginObject().Key("entries").BeginArray();
+    for (const auto& e : response.entries()) {
+      j.BeginObject().Key("id").Number(e.id());
+      j.Key("time").String(geo::FormatIso8601(e.time_unix_ms())).Key("actor").String(e.actor());
+      j.Key("action").String(e.action()).Key("target").String(e.target());
+      j.Key("details").String(e.details_json()).EndObject();
+    }
+    j.EndArray().EndObject();
+    std::printf("%s\n", j.str().c_str());
+    return kExitOk;
+  }
+  for (const auto& e : response.entries()) {
+    std::printf("%s  %-34s %-18s %-24s %s\n", geo::FormatIso8601(e.time_unix_ms()).c_str(),
+                e.actor().c_str(), e.action().c_str(), e.target().c_str(),
+                e.details_json().c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace covgap::cli
