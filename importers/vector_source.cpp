@@ -65,7 +65,8 @@ StatusOr<geo::DatasetPtr> OpenVectorSource(const std::string& path) {
   const char* const sheet_options[] = {nullptr};
   CPLErrorReset();
   CPLPushErrorHandler(CPLQuietErrorHandler);
-  geo::DatasetPtr ds(GDALOpenEx(source.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr,
+  geo::DatasetPtr ds(GDALOpenEx(source.c_str(),
+                                GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR, nullptr,
                                 spreadsheet ? sheet_options : shp_options, nullptr));
   CPLPopErrorHandler();
   if (!ds) {

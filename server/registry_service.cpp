@@ -142,9 +142,12 @@ grpc::Status RegistryService::Import(grpc::ServerContext* context,
     total += part.data().size();
     if (total > max_upload_bytes_) {
       close_current();
+      const std::string limit = max_upload_bytes_ % (1 << 20) == 0
+                                    ? std::to_string(max_upload_bytes_ >> 20) + " MiB"
+                                    : std::to_string(max_upload_bytes_) + " bytes";
       return {grpc::StatusCode::RESOURCE_EXHAUSTED,
-              "the upload is larger than the server's limit of " +
-                  std::to_string(max_upload_bytes_ >> 20) + " MiB (covgapd --max-upload-mb)"};
+              "the upload is larger than the server's limit of " + limit +
+                  " (covgapd --max-upload-mb)"};
     }
     if (part.file_name() != current_name) {
       close_current();
@@ -167,6 +170,10 @@ grpc::Status RegistryService::Import(grpc::ServerContext* context,
     }
   }
   close_current();
+  // A cancelled stream ends like a finished one: import nothing of it.
+  if (context->IsCancelled()) {
+    return {grpc::StatusCode::CANCELLED, "the client cancelled the upload"};
+  }
   if (files.empty()) return {grpc::StatusCode::INVALID_ARGUMENT, "the upload holds no file"};
   const std::string main = spec.main_file().empty() ? files.front() : spec.main_file();
   if (std::find(files.begin(), files.end(), main) == files.end()) {
@@ -183,8 +190,14 @@ grpc::Status RegistryService::Import(grpc::ServerContext* context,
   }
   report->set_kind(spec.kind());
   report->set_bytes(total);
+  // Importer messages name the buffer's path; the client knows the file by its own name.
   auto fail = [&](const Status& s) {
-    return grpc::Status(static_cast<grpc::StatusCode>(s.code()), main + ": " + s.message());
+    std::string text = s.message();
+    for (std::size_t at; (at = text.find(path)) != std::string::npos;) {
+      text.replace(at, path.size(), main);
+    }
+    if (!text.starts_with(main)) text = main + ": " + text;
+    return grpc::Status(static_cast<grpc::StatusCode>(s.code()), text);
   };
 
   if (spec.kind() == "areas") {
