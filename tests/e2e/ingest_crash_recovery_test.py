@@ -123,6 +123,10 @@ def main():
     ap.add_argument("--covgap", required=True)
     ap.add_argument("--rows", type=int, default=600000)
     ARGS = ap.parse_args()
+    # covgapd creates its first authority token from this; the CLI sends it.
+    token = "cgp_e2e" + os.urandom(4).hex() + "_" + os.urandom(24).hex()
+    os.environ["COVGAP_BOOTSTRAP_TOKEN"] = token
+    os.environ["COVGAP_TOKEN"] = token
 
     work = tempfile.mkdtemp(prefix="covgap_e2e_")
     try:
