@@ -152,60 +152,24 @@ std::string_view StripBom(std::string_view line) {
   return line;
 }
 
-// Splits a line at `delimiter`. Commas use SplitCsvLine (RFC 4180 quoting), semicolons the same
-// quoting rules; tab-separated logs are not quoted, so a tab line is split as it is.
+// Splits a line at `delimiter`: RFC 4180 quoting for commas and semicolons; tab-separated logs are
+// not quoted, so a tab line is split as it is.
 void SplitFields(std::string_view line, char delimiter, std::vector<std::string_view>& fields,
                  std::string& storage) {
-  if (delimiter == ',') {
-    SplitCsvLine(line, fields, storage);
+  if (delimiter != '\t') {
+    SplitCsvLine(line, fields, storage, delimiter);
     return;
   }
   fields.clear();
-  if (delimiter == '\t' || line.find('"') == std::string_view::npos) {
-    std::size_t start = 0;
-    while (true) {
-      const std::size_t at = line.find(delimiter, start);
-      if (at == std::string_view::npos) {
-        fields.push_back(line.substr(start));
-        return;
-      }
-      fields.push_back(line.substr(start, at - start));
-      start = at + 1;
-    }
-  }
-  storage.clear();
-  storage.reserve(line.size());  // unescaped text is never longer: views stay valid
-  std::size_t i = 0;
+  std::size_t start = 0;
   while (true) {
-    if (i < line.size() && line[i] == '"') {
-      const std::size_t begin = storage.size();
-      ++i;
-      while (i < line.size()) {
-        if (line[i] == '"') {
-          if (i + 1 < line.size() && line[i + 1] == '"') {
-            storage.push_back('"');
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        storage.push_back(line[i++]);
-      }
-      while (i < line.size() && line[i] != delimiter) storage.push_back(line[i++]);
-      fields.emplace_back(storage.data() + begin, storage.size() - begin);
-    } else {
-      const std::size_t at = line.find(delimiter, i);
-      const std::size_t end = at == std::string_view::npos ? line.size() : at;
-      fields.push_back(line.substr(i, end - i));
-      i = end;
-    }
-    if (i >= line.size()) return;
-    ++i;  // the delimiter
-    if (i == line.size()) {
-      fields.emplace_back();
+    const std::size_t at = line.find('\t', start);
+    if (at == std::string_view::npos) {
+      fields.push_back(line.substr(start));
       return;
     }
+    fields.push_back(line.substr(start, at - start));
+    start = at + 1;
   }
 }
 

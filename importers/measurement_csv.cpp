@@ -68,12 +68,12 @@ geo::Rejection FieldError(std::string_view column, std::string_view value, const
 }  // namespace
 
 void SplitCsvLine(std::string_view line, std::vector<std::string_view>& fields,
-                  std::string& storage) {
+                  std::string& storage, char delimiter) {
   fields.clear();
   if (line.find('"') == std::string_view::npos) {
     std::size_t start = 0;
     while (true) {
-      const std::size_t comma = line.find(',', start);
+      const std::size_t comma = line.find(delimiter, start);
       if (comma == std::string_view::npos) {
         fields.push_back(line.substr(start));
         return;
@@ -102,16 +102,16 @@ void SplitCsvLine(std::string_view line, std::vector<std::string_view>& fields,
         storage.push_back(line[i++]);
       }
       // Text after the closing quote up to the comma is kept (lenient).
-      while (i < line.size() && line[i] != ',') storage.push_back(line[i++]);
+      while (i < line.size() && line[i] != delimiter) storage.push_back(line[i++]);
       fields.emplace_back(storage.data() + begin, storage.size() - begin);
     } else {
-      const std::size_t comma = line.find(',', i);
+      const std::size_t comma = line.find(delimiter, i);
       const std::size_t end = comma == std::string_view::npos ? line.size() : comma;
       fields.push_back(line.substr(i, end - i));
       i = end;
     }
     if (i >= line.size()) return;
-    ++i;  // the comma
+    ++i;  // the delimiter
     if (i == line.size()) {
       fields.emplace_back();
       return;

@@ -86,10 +86,10 @@ class MeasurementCsvReader {
   std::string unquoted_;
 };
 
-// Splits one CSV line into fields (RFC 4180 quoting). Unquoted fields point into `line`; quoted
-// fields are unescaped into `storage`, which must outlive the views.
+// Splits one CSV line into fields at `delimiter` (RFC 4180 quoting). Unquoted fields point into
+// `line`; quoted fields are unescaped into `storage`, which must outlive the views.
 void SplitCsvLine(std::string_view line, std::vector<std::string_view>& fields,
-                  std::string& storage);
+                  std::string& storage, char delimiter = ',');
 
 // Quotes a field for CSV output when it needs it.
 std::string CsvQuote(std::string_view field);
