@@ -3,11 +3,12 @@
 #include <proj.h>
 
 #include <atomic>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <mutex>
-#include <regex>
+#include <string_view>
 #include <vector>
 
 namespace covgap::geo {
@@ -156,12 +157,15 @@ class ProjProjector final : public PointProjector {
 }  // namespace
 
 StatusOr<std::unique_ptr<PointProjector>> PointProjector::Create(const std::string& target_crs) {
-  static const std::regex kUtm(R"((?:EPSG|epsg):(32[67])(\d\d))");
-  std::smatch m;
-  if (std::regex_match(target_crs, m, kUtm)) {
-    const int zone = std::stoi(m[2]);
+  // EPSG:326zz (north) and EPSG:327zz (south) are WGS84 / UTM zone zz.
+  const std::string_view crs = target_crs;
+  const bool epsg = crs.size() == 10 && (crs.starts_with("EPSG:") || crs.starts_with("epsg:"));
+  if (epsg && (crs.substr(5, 3) == "326" || crs.substr(5, 3) == "327") &&
+      std::isdigit(static_cast<unsigned char>(crs[8])) &&
+      std::isdigit(static_cast<unsigned char>(crs[9]))) {
+    const int zone = (crs[8] - '0') * 10 + (crs[9] - '0');
     if (zone >= 1 && zone <= 60) {
-      return std::unique_ptr<PointProjector>(new UtmProjector(zone, m[1] == "326"));
+      return std::unique_ptr<PointProjector>(new UtmProjector(zone, crs.substr(5, 3) == "326"));
     }
   }
   auto p = std::make_unique<ProjProjector>(target_crs);
