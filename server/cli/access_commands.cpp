@@ -26,10 +26,8 @@ changes — who (role and token id), what, when.
 namespace {
 
 std::unique_ptr<v1::AccessService::Stub> StubFor(const GlobalOptions& options, int& exit_code) {
-  std::string error;
-  auto channel = Connect(options, error);
+  auto channel = ConnectOrReport(options);
   if (!channel) {
-    std::fprintf(stderr, "covgap: %s\n", error.c_str());
     exit_code = kExitUnreachable;
     return nullptr;
   }

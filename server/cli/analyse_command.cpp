@@ -77,12 +77,8 @@ int RunAnalyse(const GlobalOptions& options, const Args& args) {
     t->set_dead_dbm(std::atoi(spec.substr(colon + 1).c_str()));
   }
 
-  std::string error;
-  auto channel = Connect(options, error);
-  if (!channel) {
-    std::fprintf(stderr, "covgap: %s\n", error.c_str());
-    return kExitUnreachable;
-  }
+  auto channel = ConnectOrReport(options);
+  if (!channel) return kExitUnreachable;
   auto stub = v1::AnalysisService::NewStub(channel);
   grpc::ClientContext context;
   Authorize(context, options);

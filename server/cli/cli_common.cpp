@@ -102,6 +102,13 @@ std::shared_ptr<grpc::Channel> Connect(const GlobalOptions& options, std::string
   return channel;
 }
 
+std::shared_ptr<grpc::Channel> ConnectOrReport(const GlobalOptions& options) {
+  std::string error;
+  auto channel = Connect(options, error);
+  if (!channel) std::fprintf(stderr, "covgap: %s\n", error.c_str());
+  return channel;
+}
+
 std::string DescribeRpcError(const grpc::Status& status, const GlobalOptions& options) {
   switch (status.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:

@@ -57,6 +57,8 @@ class Args {
 
 // Connects to covgapd, waiting up to the connect timeout. Null with `error` set when unreachable.
 std::shared_ptr<grpc::Channel> Connect(const GlobalOptions& options, std::string& error);
+// Connect(), printing the reason to stderr when covgapd cannot be reached (null then).
+std::shared_ptr<grpc::Channel> ConnectOrReport(const GlobalOptions& options);
 // "cannot reach covgapd at HOST:PORT (…)" or the server's own message, without gRPC noise.
 std::string DescribeRpcError(const grpc::Status& status, const GlobalOptions& options);
 // Exit code for a failed call.

@@ -141,12 +141,8 @@ int RunGaps(const GlobalOptions& options, const Args& args) {
   }
   const long limit = std::atol(args.Get("limit", "20").c_str());
   const bool json = options.json || args.Has("json");
-  std::string error;
-  auto channel = Connect(options, error);
-  if (!channel) {
-    std::fprintf(stderr, "covgap: %s\n", error.c_str());
-    return kExitUnreachable;
-  }
+  auto channel = ConnectOrReport(options);
+  if (!channel) return kExitUnreachable;
   auto stub = v1::GapService::NewStub(channel);
   std::vector<v1::Gap> gaps;
   std::uint64_t total = 0;
@@ -194,12 +190,8 @@ int RunGap(const GlobalOptions& options, const Args& args) {
     std::fprintf(stderr, "covgap gap: name one GAP_ID\n\n%s", kGapHelp);
     return kExitUsage;
   }
-  std::string error;
-  auto channel = Connect(options, error);
-  if (!channel) {
-    std::fprintf(stderr, "covgap: %s\n", error.c_str());
-    return kExitUnreachable;
-  }
+  auto channel = ConnectOrReport(options);
+  if (!channel) return kExitUnreachable;
   auto stub = v1::GapService::NewStub(channel);
   grpc::ClientContext context;
   Authorize(context, options);
@@ -261,12 +253,8 @@ int RunExport(const GlobalOptions& options, const Args& args) {
   }
   request.set_format(args.Get("format"));
   request.set_crs(args.Get("crs"));
-  std::string error;
-  auto channel = Connect(options, error);
-  if (!channel) {
-    std::fprintf(stderr, "covgap: %s\n", error.c_str());
-    return kExitUnreachable;
-  }
+  auto channel = ConnectOrReport(options);
+  if (!channel) return kExitUnreachable;
   auto stub = v1::GapService::NewStub(channel);
   grpc::ClientContext context;
   Authorize(context, options);

@@ -127,12 +127,8 @@ int RunImport(const GlobalOptions& options, const Args& args) {
   }
   spec.set_main_file(path.filename().string());
 
-  std::string error;
-  auto channel = Connect(options, error);
-  if (!channel) {
-    std::fprintf(stderr, "covgap: %s\n", error.c_str());
-    return kExitUnreachable;
-  }
+  auto channel = ConnectOrReport(options);
+  if (!channel) return kExitUnreachable;
   auto stub = v1::RegistryService::NewStub(channel);
   grpc::ClientContext context;
   Authorize(context, options);

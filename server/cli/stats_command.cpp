@@ -20,12 +20,8 @@ int RunStats(const GlobalOptions& options, const Args& args) {
     return kExitUsage;
   }
   const bool json = options.json || args.Has("json");
-  std::string error;
-  auto channel = Connect(options, error);
-  if (!channel) {
-    std::fprintf(stderr, "covgap: %s\n", error.c_str());
-    return kExitUnreachable;
-  }
+  auto channel = ConnectOrReport(options);
+  if (!channel) return kExitUnreachable;
   auto stub = v1::MeasurementService::NewStub(channel);
   grpc::ClientContext context;
   Authorize(context, options);
