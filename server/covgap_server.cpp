@@ -80,9 +80,11 @@ std::shared_ptr<grpc::Channel> CovgapServer::InProcessChannel() {
 void CovgapServer::Shutdown(std::chrono::milliseconds grace) {
   if (shut_down_) return;
   shut_down_ = true;
-  server_->GetHealthCheckService()->SetServingStatus(false);
-  server_->Shutdown(std::chrono::system_clock::now() + grace);
-  server_->Wait();
+  if (server_) {  // null when Start failed before the server was built
+    server_->GetHealthCheckService()->SetServingStatus(false);
+    server_->Shutdown(std::chrono::system_clock::now() + grace);
+    server_->Wait();
+  }
   committer_.reset();  // commits everything still queued
   measurement_service_.reset();
   registry_service_.reset();

@@ -1,5 +1,6 @@
 #include "server/measurement_service.h"
 
+#include <algorithm>
 #include <deque>
 #include <string>
 #include <vector>
@@ -109,6 +110,15 @@ grpc::Status MeasurementService::Ingest(grpc::ServerContext* context,
       failure = InvalidArgument(
           "batch " + message.batch_id() + " has " + std::to_string(message.measurements_size()) +
           " rows; the limit is " + std::to_string(limits_.max_rows_per_batch) + " per batch");
+      break;
+    }
+    if (limits_.rows_per_second_per_token > 0 &&
+        message.measurements_size() > limits_.burst_rows_per_token) {
+      failure = InvalidArgument(
+          "batch " + message.batch_id() + " has " + std::to_string(message.measurements_size()) +
+          " rows, more than the ingestion rate limit lets through at once (" +
+          std::to_string(static_cast<long long>(limits_.burst_rows_per_token)) +
+          "); send smaller batches");
       break;
     }
     if (!TakeRows(caller->token_id, static_cast<std::size_t>(message.measurements_size()))) {

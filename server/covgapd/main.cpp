@@ -30,7 +30,8 @@ Options:
   --port-file FILE      write the bound port to FILE once serving (for scripts and tests)
   --max-batch-rows N    largest accepted measurement batch (default 50000)
   --max-upload-mb N     largest import upload, in MiB (default 256)
-  --ingest-rate-limit N rows per second each token may ingest (default 5000000; 0 = no limit)
+  --ingest-rate-limit N rows per second each token may ingest, with bursts of two seconds'
+                        worth (default 5000000; 0 = no limit)
   --max-threads N       gRPC worker threads; calls beyond them get RESOURCE_EXHAUSTED (64)
 
 Access (docs/security.md): every call needs a bearer token. On first start, when the store has
@@ -100,6 +101,9 @@ int main(int argc, char** argv) {
       tls_client_ca = value();
     } else if (arg == "--ingest-rate-limit") {
       options.ingest_limits.rows_per_second_per_token = std::strtod(value().c_str(), nullptr);
+      // A burst of two seconds' worth (at least one full batch, see MeasurementService).
+      options.ingest_limits.burst_rows_per_token =
+          2 * options.ingest_limits.rows_per_second_per_token;
     } else if (arg == "--max-threads") {
       options.max_threads = std::atoi(value().c_str());
     } else if (arg == "--max-upload-mb") {
