@@ -1,6 +1,7 @@
 #include "server/analysis_service.h"
 
 #include "geo/gap_analysis.h"
+#include "geo/gap_identity.h"
 #include "geo/json_writer.h"
 #include "geo/log.h"
 #include "geo/time_format.h"
@@ -116,6 +117,14 @@ grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
   auto result = geo::RunGapAnalysis(source, inputs, params.value(), {}, progress);
   if (!result.ok()) return ToGrpcStatus(result.status());
 
+  // Stable identity: gaps that overlap the previous run's keep their ids (and so their status).
+  store::GapQuery everything;
+  everything.limit = UINT64_MAX >> 1;
+  everything.with_geometry = true;
+  auto previous = store_.ListGaps(everything);
+  if (!previous.ok()) return ToGrpcStatus(previous.status());
+  const geo::IdentityStats identity = geo::MatchGapIdentities(previous->first, result->gaps);
+
   store::AnalysisRun run;
   run.started_ms = started;
   run.finished_ms = geo::NowUnixMs();
@@ -160,7 +169,9 @@ grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
   audit_.Record(caller.value(), "analysis.run", "run " + std::to_string(run_id.value()),
                 details.str());
   LogInfo("analysis " + std::to_string(run_id.value()) + " stored: " +
-          std::to_string(result->gaps.size()) + " gaps from " + std::to_string(run.measurements) +
+          std::to_string(result->gaps.size()) + " gaps (" + std::to_string(identity.kept) +
+          " kept their id, " + std::to_string(identity.fresh) + " new, " +
+          std::to_string(identity.ended) + " ended) from " + std::to_string(run.measurements) +
           " measurements in " + std::to_string((run.finished_ms - run.started_ms) / 1000.0) + " s");
   return grpc::Status::OK;
 }
