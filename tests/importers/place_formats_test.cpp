@@ -11,36 +11,17 @@
 #include "geo/gdal_handles.h"
 #include "importers/area_reader.h"
 #include "importers/place_reader.h"
+#include "tests/support/legacy_text.h"
 
 namespace covgap::importers {
 namespace {
 
+using covgap::test_support::Project;
+using covgap::test_support::ToTcvn3;
+
 using geo::DatasetPtr;
 
 std::string Tmp(const std::string& name) { return ::testing::TempDir() + "/" + name; }
-
-std::string ToTcvn3(const std::string& utf8) {
-  iconv_t cd = iconv_open("TCVN5712-1", "UTF-8");
-  EXPECT_NE(cd, reinterpret_cast<iconv_t>(-1));
-  std::string in = utf8, out(utf8.size() * 2 + 8, '\0');
-  char* ip = in.data();
-  char* op = out.data();
-  std::size_t il = in.size(), ol = out.size();
-  EXPECT_NE(iconv(cd, &ip, &il, &op, &ol), static_cast<std::size_t>(-1)) << utf8;
-  iconv_close(cd);
-  out.resize(out.size() - ol);
-  return out;
-}
-
-// lon/lat -> another CRS, with OGR (traditional axis order).
-std::pair<double, double> Project(double lon, double lat, const std::string& crs) {
-  auto wgs84 = geo::MakeSrs("EPSG:4326");
-  auto target = geo::MakeSrs(crs);
-  geo::TransformPtr t(OCTNewCoordinateTransformation(wgs84->get(), target->get()));
-  double x = lon, y = lat, z = 0;
-  EXPECT_TRUE(OCTTransform(t.get(), 1, &x, &y, &z));
-  return {x, y};
-}
 
 struct Feature {
   std::map<std::string, std::string> text;  // field -> raw value (bytes as given)

@@ -31,9 +31,13 @@
 #include "geo/gdal_handles.h"
 #include "server/covgap_server.h"
 #include "server/store/sqlite_store.h"
+#include "tests/support/legacy_text.h"
 
 namespace covgap::server {
 namespace {
+
+using covgap::test_support::Project;
+using covgap::test_support::ToTcvn3;
 
 namespace fs = std::filesystem;
 
@@ -63,30 +67,6 @@ std::string BacGiangData(const std::string& name) {
   const std::string bytes = ReadBytes(SourceDir() / "data" / "bacgiang" / name);
   EXPECT_FALSE(bytes.empty()) << name;
   return bytes;
-}
-
-std::string ToTcvn3(const std::string& utf8) {
-  iconv_t cd = iconv_open("TCVN5712-1", "UTF-8");
-  EXPECT_NE(cd, reinterpret_cast<iconv_t>(-1));
-  std::string in = utf8, out(utf8.size() * 2 + 8, '\0');
-  char* ip = in.data();
-  char* op = out.data();
-  std::size_t il = in.size(), ol = out.size();
-  EXPECT_NE(iconv(cd, &ip, &il, &op, &ol), static_cast<std::size_t>(-1)) << utf8;
-  iconv_close(cd);
-  out.resize(out.size() - ol);
-  return out;
-}
-
-// lon/lat -> (x, y) in `crs`, with OGR (traditional GIS axis order).
-std::pair<double, double> Project(double lon, double lat, const std::string& crs) {
-  auto wgs84 = geo::MakeSrs("EPSG:4326");
-  auto target = geo::MakeSrs(crs);
-  EXPECT_TRUE(wgs84.ok() && target.ok());
-  geo::TransformPtr t(OCTNewCoordinateTransformation(wgs84->get(), target->get()));
-  double x = lon, y = lat, z = 0;
-  EXPECT_TRUE(OCTTransform(t.get(), 1, &x, &y, &z));
-  return {x, y};
 }
 
 struct Feature {
