@@ -16,7 +16,7 @@ namespace covgap::server {
 namespace {
 
 constexpr std::uint32_t kDefaultPageSize = 50;
-constexpr std::uint32_t kMaxPageSize = 1000;
+constexpr std::uint32_t kMaxPageSize = 10000;
 constexpr std::size_t kChunkBytes = 1 << 20;
 
 }  // namespace

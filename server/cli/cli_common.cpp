@@ -118,8 +118,7 @@ std::string DescribeRpcError(const grpc::Status& status, const GlobalOptions& op
           status.error_message().find("Broken pipe") != std::string::npos ||
           status.error_message().find("connection") != std::string::npos) {
         return "lost the connection to covgapd at " + options.server +
-               " (the server stopped or the network failed); batches acknowledged so far are "
-               "stored, re-run the same command to send the rest";
+               " (the server stopped or the network failed)";
       }
       if (status.error_message().find("ssl") != std::string::npos ||
           status.error_message().find("SSL") != std::string::npos ||

@@ -148,8 +148,8 @@ int RunGaps(const GlobalOptions& options, const Args& args) {
   std::uint64_t total = 0;
   do {
     request.set_page_size(limit > 0 ? static_cast<std::uint32_t>(std::min<long>(
-                                          1000, limit - static_cast<long>(gaps.size())))
-                                    : 1000);
+                                          10000, limit - static_cast<long>(gaps.size())))
+                                    : 10000);
     grpc::ClientContext context;
     Authorize(context, options);
     v1::ListGapsResponse response;

@@ -391,6 +391,11 @@ int RunIngest(const GlobalOptions& options, const Args& args) {
       const grpc::Status status = writer->Finish();
       if (!status.ok()) {
         error = DescribeRpcError(status, options);
+        if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+          error +=
+              "; batches acknowledged so far are stored, re-run the same command to send "
+              "the rest";
+        }
         exit_code = ExitCodeFor(status);
         break;
       }

@@ -87,15 +87,24 @@ int main(int argc, char** argv) {
     if ((arg == "-h" || arg == "--help") && command.empty()) {
       std::fputs(kUsage, stdout);
       return 0;
-    } else if (arg == "--server" || arg == "--connect-timeout") {
+    } else if (arg == "--server" || arg == "--connect-timeout" || arg == "--token-file" ||
+               arg == "--tls-ca" || arg == "--tls-cert" || arg == "--tls-key" ||
+               arg == "--tls-server-name") {
+      // Global options, before or after the command.
       if (i + 1 >= argc) {
         std::fprintf(stderr, "covgap: %s needs a value\n", arg.c_str());
         return covgap::cli::kExitUsage;
       }
-      if (arg == "--server")
-        options.server = argv[++i];
-      else
-        options.connect_timeout_s = std::atoi(argv[++i]);
+      const std::string v = argv[++i];
+      if (arg == "--server") {
+        options.server = v;
+      } else if (arg == "--connect-timeout") {
+        options.connect_timeout_s = std::atoi(v.c_str());
+      } else if (arg == "--tls-server-name") {
+        options.tls_server_name = v;
+      } else {
+        files[arg] = v;
+      }
     } else if (arg.starts_with("--server=")) {
       options.server = arg.substr(9);
     } else if (arg == "--json" && command.empty()) {

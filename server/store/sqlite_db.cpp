@@ -1,11 +1,22 @@
 #include "server/store/sqlite_db.h"
 
+#include <cerrno>
 #include <utility>
 
 namespace covgap::store {
 
 Status SqliteError(sqlite3* db, int rc, std::string_view what) {
   std::string message = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  // A write that failed for lack of space (or a file size limit) is reported by SQLite as a
+  // generic I/O error; the system error says which.
+  const int system_errno = db ? sqlite3_system_errno(db) : 0;
+  if ((rc & 0xff) == SQLITE_IOERR && (system_errno == ENOSPC || system_errno == EFBIG)) {
+    return ResourceExhausted(
+        "cannot write the store: " +
+        std::string(system_errno == ENOSPC ? "the disk holding the data directory is full"
+                                           : "the file size limit was reached") +
+        "; nothing of this write was kept. Free space (or raise the limit) and retry");
+  }
   switch (rc & 0xff) {
     case SQLITE_FULL:
       return ResourceExhausted(message + " (the disk holding the data directory is full)");
@@ -40,8 +51,9 @@ Status Exec(sqlite3* db, const char* sql) {
   if (rc != SQLITE_OK) {
     std::string message = err ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
-    Status s = SqliteError(db, rc, sql);
-    return Status(s.code(), message + " [" + std::string(sql).substr(0, 60) + "]");
+    Status s = SqliteError(db, rc, "store");
+    if (s.code() == StatusCode::kResourceExhausted) return s;
+    return Status(s.code(), "store: " + message);
   }
   return Status::Ok();
 }

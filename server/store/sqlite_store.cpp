@@ -256,11 +256,12 @@ StatusOr<LockFile> LockDataDir(const std::string& dir) {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(LockFile lock, SqliteHandle writer, SqliteHandle reader,
+  SqliteStore(LockFile lock, SqliteHandle writer, SqliteHandle reader, SqliteHandle lookup,
               std::array<std::uint8_t, 16> secret)
       : lock_(std::move(lock)),
         writer_(std::move(writer)),
         reader_(std::move(reader)),
+        lookup_(std::move(lookup)),
         secret_(std::move(secret)) {}
 
   Status Prepare() {
@@ -348,9 +349,9 @@ class SqliteStore final : public Store {
   }
 
   StatusOr<std::vector<std::string>> Operators() override {
-    std::lock_guard lock(read_mu_);
+    std::lock_guard lock(lookup_mu_);
     auto q =
-        Statement::Prepare(reader_.get(), "SELECT operator_id FROM operators ORDER BY operator_id");
+        Statement::Prepare(lookup_.get(), "SELECT operator_id FROM operators ORDER BY operator_id");
     if (!q.ok()) return q.status();
     std::vector<std::string> ids;
     while (true) {
@@ -708,8 +709,8 @@ class SqliteStore final : public Store {
   // Runs a read query (optionally with one text parameter) on the reader connection.
   Status Query(const std::string& sql, const std::function<void(const Statement&)>& row,
                const std::string& param = {}) {
-    std::lock_guard lock(read_mu_);
-    auto q = Statement::Prepare(reader_.get(), sql);
+    std::lock_guard lock(lookup_mu_);
+    auto q = Statement::Prepare(lookup_.get(), sql);
     if (!q.ok()) return q.status();
     if (!param.empty()) q->Bind(1, param);
     return ForEachRow(q.value(), row);
@@ -791,7 +792,9 @@ class SqliteStore final : public Store {
   std::mutex write_mu_;
   std::mutex read_mu_;
   SqliteHandle writer_;
-  SqliteHandle reader_;
+  SqliteHandle reader_;  // scans and gap queries (long reads)
+  SqliteHandle lookup_;  // small reads (tokens, registry, runs): never waits for a scan
+  std::mutex lookup_mu_;
   std::array<std::uint8_t, 16> secret_;
   Statement batch_exists_, insert_batch_, insert_chunk_, upsert_count_;
 };
@@ -869,6 +872,8 @@ StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& data_dir,
   if (Status s = Migrate(writer->get()); !s.ok()) return s;
   auto reader = OpenSqlite(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
   if (!reader.ok()) return reader.status();
+  auto lookup = OpenSqlite(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+  if (!lookup.ok()) return lookup.status();
 
   auto key =
       Statement::Prepare(writer->get(), "SELECT value FROM meta WHERE key = 'device_hash_key'");
@@ -885,7 +890,8 @@ StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& data_dir,
   key->Reset();
 
   auto store = std::make_unique<SqliteStore>(std::move(lock.value()), std::move(writer.value()),
-                                             std::move(reader.value()), std::move(secret));
+                                             std::move(reader.value()), std::move(lookup.value()),
+                                             std::move(secret));
   if (Status s = store->Prepare(); !s.ok()) return s;
   return std::unique_ptr<Store>(std::move(store));
 }
