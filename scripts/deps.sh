@@ -10,6 +10,7 @@ PACKAGES=(
   libsqlite3-dev libssl-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-shapely python3-pyproj python3-grpcio
+  openssl sqlite3
 )
 
 missing=()
