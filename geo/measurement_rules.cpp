@@ -34,6 +34,23 @@ SignalRange ReportingRange(Technology tech) {
   return {0, -1};
 }
 
+std::optional<Rejection> CheckPosition(const Region& r, double lat, double lon) {
+  if (!std::isfinite(lat) || !std::isfinite(lon)) {
+    return Rejection{"non_finite_coordinates", "latitude or longitude is not a finite number"};
+  }
+  if (r.Contains(lat, lon)) return std::nullopt;
+  if (r.Contains(lon, lat)) {
+    return Rejection{"coordinates_swapped",
+                     Format("latitude and longitude look swapped: lat=%.6f lon=%.6f is outside "
+                            "the region, lat=%.6f lon=%.6f is inside",
+                            lat, lon, lon, lat)};
+  }
+  return Rejection{"outside_region",
+                   Format("position lat=%.6f lon=%.6f is outside the region (lon %.2f..%.2f, "
+                          "lat %.2f..%.2f)",
+                          lat, lon, r.min_lon, r.max_lon, r.min_lat, r.max_lat)};
+}
+
 MeasurementValidator::MeasurementValidator(ValidationRules rules,
                                            std::vector<std::string> registered_operators)
     : rules_(rules), operators_(std::move(registered_operators)) {
@@ -50,22 +67,7 @@ std::optional<Rejection> MeasurementValidator::Check(const Measurement& m,
     return Rejection{"unknown_operator",
                      "operator '" + m.operator_id + "' is not a registered operator id"};
   }
-  if (!std::isfinite(m.lat) || !std::isfinite(m.lon)) {
-    return Rejection{"non_finite_coordinates", "latitude or longitude is not a finite number"};
-  }
-  const Region& r = rules_.region;
-  if (!r.Contains(m.lat, m.lon)) {
-    if (r.Contains(m.lon, m.lat)) {
-      return Rejection{"coordinates_swapped",
-                       Format("latitude and longitude look swapped: lat=%.6f lon=%.6f is outside "
-                              "the region, lat=%.6f lon=%.6f is inside",
-                              m.lat, m.lon, m.lon, m.lat)};
-    }
-    return Rejection{"outside_region",
-                     Format("position lat=%.6f lon=%.6f is outside the region (lon %.2f..%.2f, "
-                            "lat %.2f..%.2f)",
-                            m.lat, m.lon, r.min_lon, r.max_lon, r.min_lat, r.max_lat)};
-  }
+  if (auto r = CheckPosition(rules_.region, m.lat, m.lon)) return r;
   const SignalRange range = ReportingRange(m.tech);
   if (m.signal_dbm < range.min_dbm || m.signal_dbm > range.max_dbm) {
     return Rejection{

@@ -49,6 +49,11 @@ struct Rejection {
   std::string reason;
 };
 
+// The position rules shared by measurements, schools and households: finite coordinates, inside
+// the region, and a point valid only with lat and lon exchanged said as such.
+//   non_finite_coordinates | coordinates_swapped | outside_region
+std::optional<Rejection> CheckPosition(const Region& region, double lat, double lon);
+
 class MeasurementValidator {
  public:
   MeasurementValidator(ValidationRules rules, std::vector<std::string> registered_operators);

@@ -41,12 +41,6 @@ std::string Shown(std::string_view v) {
   return "'" + std::string(v.substr(0, n)) + "...'";
 }
 
-std::string FormatNumber(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
 std::optional<double> ParseDouble(std::string_view s) {
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
   if (s.empty()) return std::nullopt;
@@ -333,21 +327,6 @@ std::optional<Rejection> ParseCount(std::string_view column, std::string_view va
   return std::nullopt;
 }
 
-std::optional<Rejection> CheckRegion(const geo::Region& region, double lat, double lon) {
-  if (region.Contains(lat, lon)) return std::nullopt;
-  const std::string where = "lat " + FormatNumber(lat) + ", lon " + FormatNumber(lon);
-  const std::string box = "lat " + FormatNumber(region.min_lat) + ".." +
-                          FormatNumber(region.max_lat) + ", lon " + FormatNumber(region.min_lon) +
-                          ".." + FormatNumber(region.max_lon);
-  if (region.Contains(lon, lat)) {
-    return Rejection{"coordinates_swapped",
-                     where + " is outside the region (" + box +
-                         ") but inside it with lat and lon exchanged: the lat and lon values "
-                         "look swapped"};
-  }
-  return Rejection{"outside_region", where + " is outside the region (" + box + ")"};
-}
-
 // Maps each schema column to a table column (or -1), from the mapping and then the aliases.
 StatusOr<std::vector<int>> ResolveColumns(const Table& table, const Schema& schema,
                                           const PlaceReadOptions& options,
@@ -566,7 +545,7 @@ std::optional<Rejection> ParseSchool(const std::vector<std::string_view>& v,
                      "students_nodev " + std::to_string(s.students_nodev) +
                          " is more than students " + std::to_string(s.students)};
   }
-  if (auto r = CheckRegion(region, s.lat, s.lon)) return r;
+  if (auto r = geo::CheckPosition(region, s.lat, s.lon)) return r;
   s.school_id = std::string(v[kSchoolId]);
   s.name = std::string(v[kName]);
   s.level = *level;
@@ -597,7 +576,7 @@ std::optional<Rejection> ParseHousehold(const std::vector<std::string_view>& v,
   if (auto r = ParseCoordinate("lat", v[kHLat], h.lat)) return r;
   if (auto r = ParseCoordinate("lon", v[kHLon], h.lon)) return r;
   if (auto r = ParseCount("students_nodev", v[kHNodev], h.students_nodev)) return r;
-  if (auto r = CheckRegion(region, h.lat, h.lon)) return r;
+  if (auto r = geo::CheckPosition(region, h.lat, h.lon)) return r;
   h.household_id = std::string(v[kHouseholdId]);
   h.category = *category;
   h.district = std::string(v[kHDistrict]);

@@ -113,24 +113,6 @@ void ToProto(const store::StoreStats& stats, v1::Stats& out) {
   out.set_batches(stats.batches);
 }
 
-namespace {
-
-std::optional<geo::Rejection> CheckPosition(double lat, double lon, const geo::Region& region) {
-  if (!std::isfinite(lat) || !std::isfinite(lon)) {
-    return geo::Rejection{"non_finite_coordinates", "latitude or longitude is not a number"};
-  }
-  if (region.Contains(lat, lon)) return std::nullopt;
-  if (region.Contains(lon, lat)) {
-    return geo::Rejection{"coordinates_swapped",
-                          "latitude and longitude look swapped (lat=" + std::to_string(lat) +
-                              ", lon=" + std::to_string(lon) + ")"};
-  }
-  return geo::Rejection{"outside_region", "position lat=" + std::to_string(lat) + ", lon=" +
-                                              std::to_string(lon) + " is outside the region"};
-}
-
-}  // namespace
-
 void ToProto(const geo::AdminArea& a, v1::Area& out) {
   out.set_level(static_cast<v1::AreaLevel>(a.level));
   out.set_code(a.code);
@@ -178,7 +160,7 @@ std::optional<geo::Rejection> FromProto(const v1::School& in, const geo::Region&
   if (in.students() < 0 || in.students_nodev() < 0) {
     return geo::Rejection{"negative_count", "student counts must not be negative"};
   }
-  if (auto r = CheckPosition(in.lat(), in.lon(), region)) return r;
+  if (auto r = geo::CheckPosition(region, in.lat(), in.lon())) return r;
   out.school_id = in.school_id();
   out.name = in.name();
   out.level = *level;
@@ -213,7 +195,7 @@ std::optional<geo::Rejection> FromProto(const v1::Household& in, const geo::Regi
   if (in.students_nodev() < 0) {
     return geo::Rejection{"negative_count", "students_nodev must not be negative"};
   }
-  if (auto r = CheckPosition(in.lat(), in.lon(), region)) return r;
+  if (auto r = geo::CheckPosition(region, in.lat(), in.lon())) return r;
   out.household_id = in.household_id();
   out.category = *category;
   out.lat = in.lat();
