@@ -35,58 +35,28 @@ import sys
 import tempfile
 import time
 
+import e2e_support
+
 ARGS = None
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
-FAILURES = []
+from e2e_support import FAILURES, fail, write_measurements_csv  # noqa: E402
+
 REPORT = []  # numbers for the summary at the end
 DAEMONS = []  # every covgapd started, killed at exit if still running
 
 
-def fail(msg):
-    """A failure the rest of the test cannot go on from."""
-    print("FAIL: " + msg, file=sys.stderr)
-    for f in FAILURES:
-        print("  (earlier) FAIL: " + f, file=sys.stderr)
-    sys.exit(1)
-
-
 def check(cond, msg):
-    if cond:
-        print("ok: " + msg)
-    else:
-        print("FAIL: " + msg)
-        FAILURES.append(msg)
-    return cond
+    return e2e_support.check(cond, msg, keep_going=True)
+
+
+def write_csv(path, n_rows, seed, invalid_every=50000):
+    return write_measurements_csv(path, n_rows, seed, invalid_every)[0]
 
 
 def note(msg):
     print("  .. " + msg)
     REPORT.append(msg)
-
-
-def write_csv(path, n_rows, seed, invalid_every=50000):
-    """n_rows rows, every `invalid_every`-th one invalid (lat/lon swapped); returns the expected
-    stored counts {(operator, tech): n}. Deterministic for a seed."""
-    rng = random.Random(seed)
-    ops = ["viettel", "vnpt", "mobifone"]
-    techs = ["LTE", "UMTS"]
-    expected = {}
-    lines = ["operator,tech,lat,lon,signal_dbm,timestamp,source,device_id\n"]
-    for i in range(n_rows):
-        op, tech = ops[i % 3], techs[(i // 3) % 2]
-        if i % invalid_every == invalid_every - 1:
-            lines.append(f"{op},{tech},106.2,21.3,-90,2021-11-30T08:00:00Z,drive,d{i % 97}\n")
-            continue
-        dbm = rng.randint(-118, -60)
-        lat = 21.1 + rng.random() * 0.5
-        lon = 105.9 + rng.random() * 1.1
-        lines.append(f"{op},{tech},{lat:.6f},{lon:.6f},{dbm},2021-11-{1 + i % 29:02d}T08:00:00Z,"
-                     f"drive,d{i % 97}\n")
-        expected[(op, tech)] = expected.get((op, tech), 0) + 1
-    with open(path, "w") as f:
-        f.writelines(lines)
-    return expected
 
 
 def limit_file_size(n):

@@ -17,24 +17,14 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
+
+from e2e_support import check, fail  # noqa: E402
 
 ARGS = None
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
-
-
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
-    print("ok: " + msg)
 
 
 def run(cmd, **kw):

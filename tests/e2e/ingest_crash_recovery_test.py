@@ -11,50 +11,15 @@ Exits non-zero with a message on the first failed check.
 import argparse
 import json
 import os
-import random
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 
+from e2e_support import check, fail, write_measurements_csv as write_csv  # noqa: E402
+
 ARGS = None
-
-
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
-    print("ok: " + msg)
-
-
-def write_csv(path, n_rows, seed=7):
-    """n_rows valid rows plus a few invalid ones; returns expected stored counts."""
-    rng = random.Random(seed)
-    ops = ["viettel", "vnpt", "mobifone"]
-    techs = ["LTE", "UMTS"]
-    expected = {}
-    invalid = 0
-    with open(path, "w") as f:
-        f.write("operator,tech,lat,lon,signal_dbm,timestamp,source,device_id\n")
-        for i in range(n_rows):
-            op, tech = ops[i % 3], techs[(i // 3) % 2]
-            if i % 50000 == 49999:  # lat/lon swapped: rejected by the server
-                f.write(f"{op},{tech},106.2,21.3,-90,2021-11-30T08:00:00Z,drive,d{i % 97}\n")
-                invalid += 1
-                continue
-            dbm = rng.randint(-118, -60)
-            lat = 21.1 + rng.random() * 0.5
-            lon = 105.9 + rng.random() * 1.1
-            f.write(f"{op},{tech},{lat:.6f},{lon:.6f},{dbm},2021-11-{1 + i % 29:02d}T08:00:00Z,"
-                    f"drive,d{i % 97}\n")
-            expected[(op, tech)] = expected.get((op, tech), 0) + 1
-    return expected, invalid
 
 
 class Daemon:

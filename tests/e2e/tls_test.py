@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import shutil
 import signal
 import ssl
@@ -39,49 +38,16 @@ import tempfile
 import threading
 import time
 
+import e2e_support
+
 ARGS = None
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
-FAILURES = []
-
-
-def fail(msg):
-    """A failure the rest of the test cannot go on from."""
-    print("FAIL: " + msg, file=sys.stderr)
-    for f in FAILURES:
-        print("  (earlier) FAIL: " + f, file=sys.stderr)
-    sys.exit(1)
+from e2e_support import FAILURES, fail, write_measurements_csv  # noqa: E402
 
 
 def check(cond, msg):
-    if cond:
-        print("ok: " + msg)
-    else:
-        print("FAIL: " + msg)
-        FAILURES.append(msg)
-    return cond
-
-
-def write_csv(path, n_rows, seed=7):
-    """n_rows valid rows plus a few invalid ones (like ingest_crash_recovery_test.py)."""
-    rng = random.Random(seed)
-    ops = ["viettel", "vnpt", "mobifone"]
-    techs = ["LTE", "UMTS"]
-    expected = {}
-    with open(path, "w") as f:
-        f.write("operator,tech,lat,lon,signal_dbm,timestamp,source,device_id\n")
-        for i in range(n_rows):
-            op, tech = ops[i % 3], techs[(i // 3) % 2]
-            if i % 997 == 996:  # lat/lon swapped: rejected by the server
-                f.write(f"{op},{tech},106.2,21.3,-90,2021-11-30T08:00:00Z,drive,d{i % 97}\n")
-                continue
-            dbm = rng.randint(-118, -60)
-            lat = 21.1 + rng.random() * 0.5
-            lon = 105.9 + rng.random() * 1.1
-            f.write(f"{op},{tech},{lat:.6f},{lon:.6f},{dbm},2021-11-{1 + i % 29:02d}T08:00:00Z,"
-                    f"drive,d{i % 97}\n")
-            expected[(op, tech)] = expected.get((op, tech), 0) + 1
-    return expected
+    return e2e_support.check(cond, msg, keep_going=True)
 
 
 # --- certificates ---------------------------------------------------------------------------
@@ -332,7 +298,7 @@ def main():
                ("ca", "other-ca", "server", "client", "rogue-client")}
         key = {n: os.path.join(work, n + ".key") for n in ("server", "client", "rogue-client")}
         csv = os.path.join(work, "m.csv")
-        expected = write_csv(csv, 3000)
+        expected, _ = write_measurements_csv(csv, 3000, invalid_every=997)
         valid = sum(expected.values())
 
         # ---- 1. TLS ------------------------------------------------------------------------
