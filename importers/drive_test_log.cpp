@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "geo/time_format.h"
+#include "importers/text_fields.h"
 
 namespace covgap::importers {
 namespace {
@@ -20,27 +21,12 @@ constexpr std::size_t kReadSize = 1 << 20;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
-
-char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (LowerAscii(a[i]) != LowerAscii(b[i])) return false;
   }
   return true;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = LowerAscii(c);
-  return out;
 }
 
 // ASCII letters lower-cased; everything but letters and digits dropped (bytes of UTF-8 sequences
@@ -342,7 +328,7 @@ class DriveTestLogReader final : public MeasurementReader {
     chunk.Clear();
     std::string_view line;
     while (chunk.rows.size() < max_rows && source_.Next(line)) {
-      if (Trim(line).empty()) continue;
+      if (TrimBlanks(line).empty()) continue;
       if (line == header_) continue;  // a header repeated where logs were concatenated
       CsvMeasurementRow& row = chunk.rows.emplace_back();
       row.line = source_.line_no();
@@ -366,7 +352,7 @@ class DriveTestLogReader final : public MeasurementReader {
   bool gnettrack() const { return format_ == MeasurementFormat::kGNetTrack; }
   bool Has(Column c) const { return index_[c] >= 0; }
   std::string_view Field(Column c) const {
-    return Has(c) ? Trim(fields_[static_cast<std::size_t>(index_[c])]) : std::string_view();
+    return Has(c) ? TrimBlanks(fields_[static_cast<std::size_t>(index_[c])]) : std::string_view();
   }
   const std::string& Name(Column c) const { return names_[c]; }
 
@@ -405,7 +391,7 @@ Status DriveTestLogReader::ReadHeader() {
   index_.fill(-1);
   std::string found;
   for (std::size_t f = 0; f < field_count_; ++f) {
-    const std::string_view name = Trim(fields_[f]);
+    const std::string_view name = TrimBlanks(fields_[f]);
     found += (found.empty() ? "" : ", ") + std::string(name);
     const std::string key = Squash(name);
     auto map = [&](const auto& aliases) {
@@ -690,7 +676,7 @@ class NativeMeasurementReader final : public MeasurementReader {
 }  // namespace
 
 std::optional<MeasurementFormat> ParseMeasurementFormat(std::string_view text) {
-  text = Trim(text);
+  text = TrimBlanks(text);
   if (EqualsIgnoreCase(text, "auto")) return MeasurementFormat::kAuto;
   if (EqualsIgnoreCase(text, "native") || EqualsIgnoreCase(text, "csv")) {
     return MeasurementFormat::kNative;
@@ -719,7 +705,7 @@ std::string_view ToString(MeasurementFormat format) {
 // ---- OperatorMap ----
 
 std::string OperatorMap::NormalizeKey(std::string_view text) {
-  text = Trim(text);
+  text = TrimBlanks(text);
   // MCC, a separator, MNC: "452 04", "452-04", "452/4" -> "45204".
   std::size_t i = 0;
   while (i < text.size() && IsDigit(text[i])) ++i;
@@ -787,7 +773,7 @@ OperatorMap OperatorMap::VietnamDefaults() {
 void OperatorMap::Set(std::string_view name_or_code, std::string_view operator_id) {
   std::string key = NormalizeKey(name_or_code);
   if (key.empty()) return;
-  ids_[std::move(key)] = Lower(Trim(operator_id));
+  ids_[std::move(key)] = LowerAscii(TrimBlanks(operator_id));
 }
 
 Status OperatorMap::Load(const std::string& path) {
@@ -802,7 +788,7 @@ Status OperatorMap::Load(const std::string& path) {
     if (const std::size_t hash = line.find('#'); hash != std::string_view::npos) {
       line = line.substr(0, hash);
     }
-    line = Trim(line);
+    line = TrimBlanks(line);
     if (line.empty()) continue;
     const std::size_t eq = line.find('=');
     const std::string where = path + ":" + std::to_string(line_no) + ": ";
@@ -810,8 +796,8 @@ Status OperatorMap::Load(const std::string& path) {
       return InvalidArgument(where + "expected 'name_or_code = operator_id', got '" +
                              Shorten(line) + "'");
     }
-    const std::string_view key = Trim(line.substr(0, eq));
-    const std::string_view id = Trim(line.substr(eq + 1));
+    const std::string_view key = TrimBlanks(line.substr(0, eq));
+    const std::string_view id = TrimBlanks(line.substr(eq + 1));
     if (NormalizeKey(key).empty()) {
       return InvalidArgument(where + "no operator name or MCC-MNC code before '='");
     }
@@ -840,7 +826,7 @@ std::optional<std::string> OperatorMap::Find(std::string_view name_or_code) cons
 // ---- Parsing helpers ----
 
 std::optional<int> ParseUtcOffset(std::string_view text) {
-  text = Trim(text);
+  text = TrimBlanks(text);
   if (text.size() >= 3 &&
       (EqualsIgnoreCase(text.substr(0, 3), "utc") || EqualsIgnoreCase(text.substr(0, 3), "gmt"))) {
     text.remove_prefix(3);
@@ -905,7 +891,7 @@ std::optional<geo::Technology> NormalizeTechnology(std::string_view text) {
 }
 
 std::optional<std::int64_t> ParseDriveTestTimestamp(std::string_view text, int utc_offset_minutes) {
-  text = Trim(text);
+  text = TrimBlanks(text);
   if (text.size() < 10) return std::nullopt;
   std::string s(text);
   if (s.size() >= 19 && s[4] == '.' && s[7] == '.' && s[10] == '_' && s[13] == '.' &&
@@ -932,7 +918,7 @@ std::optional<MeasurementFormat> DetectMeasurementFormat(std::string_view header
   int native = 0;
   for (std::string_view required : {"operator", "tech", "lat", "lon", "signal_dbm", "timestamp"}) {
     for (std::string_view f : fields) {
-      if (EqualsIgnoreCase(Trim(f), required)) {
+      if (EqualsIgnoreCase(TrimBlanks(f), required)) {
         ++native;
         break;
       }

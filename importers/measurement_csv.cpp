@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "geo/time_format.h"
+#include "importers/text_fields.h"
 
 namespace covgap::importers {
 namespace {
@@ -34,23 +35,8 @@ constexpr int kRequiredColumns = kSource;  // the first six are required
 
 constexpr std::size_t kReadSize = 1 << 20;
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 std::optional<double> ParseDouble(std::string_view s) {
-  s = Trim(s);
+  s = TrimBlanks(s);
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
   double v = 0;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -209,7 +195,7 @@ Status MeasurementCsvReader::ReadHeader() {
   column_of_field_.assign(field_count_, -1);
   std::array<bool, kColumnCount> seen{};
   for (std::size_t f = 0; f < field_count_; ++f) {
-    const std::string name = Lower(Trim(fields_[f]));
+    const std::string name = LowerAscii(TrimBlanks(fields_[f]));
     for (int c = 0; c < kColumnCount; ++c) {
       if (name == kColumnNames[c]) {
         if (seen[c]) return InvalidArgument("column '" + name + "' appears twice in the header");
@@ -244,7 +230,7 @@ void MeasurementCsvReader::ParseRow(std::string_view line, CsvMeasurementRow& ro
   for (std::size_t f = 0; f < field_count_; ++f) {
     const int column = column_of_field_[f];
     if (column < 0) continue;
-    const std::string_view value = Trim(fields_[f]);
+    const std::string_view value = TrimBlanks(fields_[f]);
     const std::string_view name = kColumnNames[column];
     switch (column) {
       case kOperator:
@@ -252,7 +238,7 @@ void MeasurementCsvReader::ParseRow(std::string_view line, CsvMeasurementRow& ro
           row.rejection = FieldError(name, value, "");
           return;
         }
-        m.operator_id = Lower(value);
+        m.operator_id = LowerAscii(value);
         break;
       case kTech: {
         auto tech = geo::ParseTechnology(value);
@@ -335,7 +321,7 @@ bool MeasurementCsvReader::Next(CsvMeasurementChunk& chunk, std::size_t max_rows
   chunk.Clear();
   std::string_view line;
   while (chunk.rows.size() < max_rows && NextLine(line)) {
-    if (Trim(line).empty()) continue;
+    if (TrimBlanks(line).empty()) continue;
     CsvMeasurementRow& row = chunk.rows.emplace_back();
     row.line = line_no_;
     row.offset = static_cast<std::uint32_t>(chunk.text.size());

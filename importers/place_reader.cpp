@@ -21,9 +21,6 @@ namespace {
 
 using geo::Rejection;
 
-std::string_view Trim(std::string_view s) { return TrimBlanks(s); }
-std::string Lower(std::string_view s) { return LowerAscii(s); }
-
 std::string Fold(std::string_view s) {
   std::string out;
   icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())))
@@ -154,17 +151,18 @@ StatusOr<Table> ReadCsvTable(const std::string& path, const PlaceReadOptions& op
   table.source.encoding_note = decoder.note();
   RecordSplitter records(*content);
   Record record;
-  while (records.Next(record) && Trim(record.text).empty()) {
+  while (records.Next(record) && TrimBlanks(record.text).empty()) {
   }
-  if (Trim(record.text).empty()) return InvalidArgument(path + ": the file is empty: no header");
+  if (TrimBlanks(record.text).empty())
+    return InvalidArgument(path + ": the file is empty: no header");
   auto header = decoder.Decode(record.text);
   if (!header) return InvalidArgument(path + ": the header is not valid " + table.source.encoding);
   std::vector<std::string_view> fields;
   std::string storage;
   SplitCsvLine(*header, fields, storage);
-  for (auto f : fields) table.columns.emplace_back(Trim(f));
+  for (auto f : fields) table.columns.emplace_back(TrimBlanks(f));
   while (records.Next(record)) {
-    if (Trim(record.text).empty()) continue;
+    if (TrimBlanks(record.text).empty()) continue;
     TableRow& row = table.rows.emplace_back();
     row.number = record.line;
     auto text = decoder.Decode(record.text);
@@ -181,7 +179,7 @@ StatusOr<Table> ReadCsvTable(const std::string& path, const PlaceReadOptions& op
                                                         std::to_string(table.columns.size())};
       continue;
     }
-    for (auto f : fields) row.values.emplace_back(Trim(f));
+    for (auto f : fields) row.values.emplace_back(TrimBlanks(f));
   }
   return table;
 }
@@ -243,7 +241,7 @@ StatusOr<Table> ReadVectorTable(const std::string& path, const PlaceReadOptions&
 }
 
 bool IsCsv(const std::string& path) {
-  const std::string lower = Lower(path);
+  const std::string lower = LowerAscii(path);
   return lower.ends_with(".csv") || lower.ends_with(".txt") || lower.ends_with(".tsv");
 }
 
@@ -597,7 +595,7 @@ StatusOr<std::map<std::string, std::string>> ParseColumnMapping(std::string_view
   while (start <= text.size()) {
     std::size_t end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
-    std::string_view line = Trim(text.substr(start, end - start));
+    std::string_view line = TrimBlanks(text.substr(start, end - start));
     start = end + 1;
     ++line_no;
     if (line.empty() || line.front() == '#') continue;
@@ -606,8 +604,8 @@ StatusOr<std::map<std::string, std::string>> ParseColumnMapping(std::string_view
       return InvalidArgument("column mapping line " + std::to_string(line_no) +
                              ": expected 'field = Column name'");
     }
-    const std::string field = Lower(Trim(line.substr(0, eq)));
-    const std::string column(Trim(line.substr(eq + 1)));
+    const std::string field = LowerAscii(TrimBlanks(line.substr(0, eq)));
+    const std::string column(TrimBlanks(line.substr(eq + 1)));
     bool known = false;
     std::string names;
     for (std::string_view c : columns) {

@@ -11,7 +11,6 @@
 namespace covgap::importers {
 namespace {
 
-constexpr std::string_view kBlanks = " \t\r\n\v\f";
 constexpr int kEncodingSamples = 2000;
 
 std::string FoldCase(std::string_view s) {
@@ -32,20 +31,6 @@ const std::string kAskForCrs =
     "Bắc Giang, or EPSG:32648 for UTM 48N) or add the right .prj.";
 
 }  // namespace
-
-std::string_view TrimBlanks(std::string_view s) {
-  const std::size_t begin = s.find_first_not_of(kBlanks);
-  if (begin == std::string_view::npos) return {};
-  return s.substr(begin, s.find_last_not_of(kBlanks) - begin + 1);
-}
-
-std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 std::string JoinNames(const std::vector<std::string>& items) {
   if (items.empty()) return "(none)";

@@ -20,11 +20,10 @@
 #include "geo/gdal_handles.h"
 #include "geo/status.h"
 #include "importers/text_encoding.h"
+#include "importers/text_fields.h"
 
 namespace covgap::importers {
 
-std::string_view TrimBlanks(std::string_view s);
-std::string LowerAscii(std::string_view s);
 std::string JoinNames(const std::vector<std::string>& items);
 
 StatusOr<geo::DatasetPtr> OpenVectorSource(const std::string& path);
