@@ -1,7 +1,5 @@
 #include "importers/measurement_csv.h"
 
-#include <sys/stat.h>
-
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -32,8 +30,6 @@ constexpr std::array<std::string_view, kColumnCount> kColumnNames = {
     "operator", "tech",      "lat",        "lon",        "signal_dbm", "timestamp",
     "source",   "device_id", "accuracy_m", "quality_db", "sinr_db",    "dl_kbps"};
 constexpr int kRequiredColumns = kSource;  // the first six are required
-
-constexpr std::size_t kReadSize = 1 << 20;
 
 std::optional<double> ParseDouble(std::string_view s) {
   s = TrimBlanks(s);
@@ -119,14 +115,7 @@ std::string CsvQuote(std::string_view field) {
 StatusOr<std::unique_ptr<MeasurementCsvReader>> MeasurementCsvReader::Open(
     const std::string& path) {
   std::unique_ptr<MeasurementCsvReader> reader(new MeasurementCsvReader());
-  reader->file_ = std::fopen(path.c_str(), "rb");
-  if (reader->file_ == nullptr) {
-    return NotFound(path + ": " + std::strerror(errno));
-  }
-  struct stat st {};
-  if (::fstat(fileno(reader->file_), &st) == 0 && S_ISREG(st.st_mode)) {
-    reader->total_bytes_ = static_cast<std::uint64_t>(st.st_size);
-  }
+  if (Status s = reader->lines_.Open(path); !s.ok()) return s;
   if (Status s = reader->ReadHeader(); !s.ok()) return Status(s.code(), path + ": " + s.message());
   return reader;
 }
@@ -134,59 +123,16 @@ StatusOr<std::unique_ptr<MeasurementCsvReader>> MeasurementCsvReader::Open(
 StatusOr<std::unique_ptr<MeasurementCsvReader>> MeasurementCsvReader::FromString(
     std::string content) {
   std::unique_ptr<MeasurementCsvReader> reader(new MeasurementCsvReader());
-  reader->total_bytes_ = content.size();
-  reader->buffer_ = std::move(content);
-  reader->eof_ = true;
+  reader->lines_.SetText(std::move(content));
   if (Status s = reader->ReadHeader(); !s.ok()) return s;
   return reader;
 }
 
-MeasurementCsvReader::~MeasurementCsvReader() {
-  if (file_ != nullptr) std::fclose(file_);
-}
-
-bool MeasurementCsvReader::NextLine(std::string_view& line) {
-  while (true) {
-    const std::size_t nl = buffer_.find('\n', pos_);
-    if (nl != std::string::npos) {
-      line = std::string_view(buffer_).substr(pos_, nl - pos_);
-      consumed_ += nl + 1 - pos_;
-      pos_ = nl + 1;
-      ++line_no_;
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      return true;
-    }
-    if (eof_) {
-      if (pos_ < buffer_.size()) {
-        line = std::string_view(buffer_).substr(pos_);
-        consumed_ += buffer_.size() - pos_;
-        pos_ = buffer_.size();
-        ++line_no_;
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        return true;
-      }
-      return false;
-    }
-    // Compact and read more. Views handed out earlier are invalid from here on, so callers copy
-    // a line before asking for the next one.
-    buffer_.erase(0, pos_);
-    pos_ = 0;
-    const std::size_t old = buffer_.size();
-    buffer_.resize(old + kReadSize);
-    const std::size_t n = std::fread(buffer_.data() + old, 1, kReadSize, file_);
-    buffer_.resize(old + n);
-    if (n < kReadSize) {
-      if (std::ferror(file_)) {
-        status_ = Internal(std::string("read error: ") + std::strerror(errno));
-      }
-      eof_ = true;
-    }
-  }
-}
+MeasurementCsvReader::~MeasurementCsvReader() = default;
 
 Status MeasurementCsvReader::ReadHeader() {
   std::string_view line;
-  if (!NextLine(line)) return InvalidArgument("the file is empty: no header line");
+  if (!lines_.Next(line)) return InvalidArgument("the file is empty: no header line");
   if (line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
   header_ = std::string(line);
   std::string storage;
@@ -320,10 +266,10 @@ void MeasurementCsvReader::ParseRow(std::string_view line, CsvMeasurementRow& ro
 bool MeasurementCsvReader::Next(CsvMeasurementChunk& chunk, std::size_t max_rows) {
   chunk.Clear();
   std::string_view line;
-  while (chunk.rows.size() < max_rows && NextLine(line)) {
+  while (chunk.rows.size() < max_rows && lines_.Next(line)) {
     if (TrimBlanks(line).empty()) continue;
     CsvMeasurementRow& row = chunk.rows.emplace_back();
-    row.line = line_no_;
+    row.line = lines_.line_no();
     row.offset = static_cast<std::uint32_t>(chunk.text.size());
     row.length = static_cast<std::uint32_t>(line.size());
     chunk.text.append(line);

@@ -23,6 +23,7 @@
 #include "geo/measurement.h"
 #include "geo/measurement_rules.h"
 #include "geo/status.h"
+#include "importers/line_source.h"
 
 namespace covgap::importers {
 
@@ -61,23 +62,16 @@ class MeasurementCsvReader {
   bool Next(CsvMeasurementChunk& chunk, std::size_t max_rows);
 
   const std::string& header() const { return header_; }
-  std::uint64_t bytes_consumed() const { return consumed_; }
-  std::uint64_t total_bytes() const { return total_bytes_; }  // 0 when unknown
-  const Status& status() const { return status_; }
+  std::uint64_t bytes_consumed() const { return lines_.consumed(); }
+  std::uint64_t total_bytes() const { return lines_.total_bytes(); }  // 0 when unknown
+  const Status& status() const { return lines_.status(); }
 
  private:
   MeasurementCsvReader() = default;
   Status ReadHeader();
-  bool NextLine(std::string_view& line);
   void ParseRow(std::string_view line, CsvMeasurementRow& row);
 
-  std::FILE* file_ = nullptr;
-  std::string buffer_;
-  std::size_t pos_ = 0;
-  bool eof_ = false;
-  std::uint64_t line_no_ = 0;
-  std::uint64_t consumed_ = 0;
-  std::uint64_t total_bytes_ = 0;
+  LineSource lines_;
   std::string header_;
   Status status_;
   std::vector<int> column_of_field_;  // field index in a row -> our column id (-1 = ignored)
