@@ -27,6 +27,30 @@ Thresholds AnalysisParams::ThresholdsFor(Technology tech) const {
   return it != thresholds.end() ? it->second : DefaultThresholds(tech);
 }
 
+std::string_view ToString(GapStatus status) {
+  switch (status) {
+    case GapStatus::kOpen:
+      return "open";
+    case GapStatus::kPlanned:
+      return "planned";
+    case GapStatus::kCleared:
+      return "cleared";
+    case GapStatus::kAwaitingMeasurement:
+      return "awaiting_measurement";
+    case GapStatus::kVerified:
+      return "verified";
+  }
+  return "open";
+}
+
+std::optional<GapStatus> ParseGapStatus(std::string_view text) {
+  for (GapStatus s : {GapStatus::kOpen, GapStatus::kPlanned, GapStatus::kCleared,
+                      GapStatus::kAwaitingMeasurement, GapStatus::kVerified}) {
+    if (text == ToString(s)) return s;
+  }
+  return std::nullopt;
+}
+
 std::string_view ToString(AreaLevel level) {
   switch (level) {
     case AreaLevel::kProvince:

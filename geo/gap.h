@@ -20,6 +20,20 @@ enum class GapKind : std::uint8_t { kOperator = 0, kCommon = 1 };
 std::string_view ToString(GapKind kind);  // "operator", "common"
 std::optional<GapKind> ParseGapKind(std::string_view text);
 
+// Life cycle of a gap (docs/gaps.md "Life cycle"): open -> planned (an operator filed an action
+// and a target date) -> cleared (the operator says it is fixed) -> verified (measurements taken
+// after the clearance show it good) or back to open with a reason. A verification attempt with too
+// few samples after the clearance leaves it awaiting_measurement.
+enum class GapStatus : std::uint8_t {
+  kOpen = 0,
+  kPlanned = 1,
+  kCleared = 2,
+  kAwaitingMeasurement = 3,
+  kVerified = 4
+};
+std::string_view ToString(GapStatus status);  // "open", "planned", "cleared", ...
+std::optional<GapStatus> ParseGapStatus(std::string_view text);
+
 struct Thresholds {
   int good_dbm;  // class good when median >= good_dbm
   int dead_dbm;  // class dead when median < dead_dbm; weak in between
@@ -62,9 +76,11 @@ struct Gap {
   double hardship_students = 0;     // students without a device weighted by hardship (ranking)
   double score = 0;
   std::int64_t rank = 0;  // 1 = clear first, per operator and technology
-  std::string status = "open";
-  std::string plan;
-  std::optional<std::int64_t> target_ms;
+  std::string status = "open";  // ToString(GapStatus)
+  std::string plan;             // the operator's action text
+  std::optional<std::int64_t> target_ms;   // the plan's target date
+  std::optional<std::int64_t> cleared_ms;  // when the operator marked it cleared
+  std::string status_note;  // why the status is what it is (e.g. the verification's figures)
   std::int64_t analysed_ms = 0;
   std::string crs;  // CRS of `wkb`, e.g. "EPSG:32648"
   std::string wkb;  // MultiPolygon, ISO WKB
