@@ -11,6 +11,7 @@
 #include "covgap/v1/gaps.grpc.pb.h"
 #include "server/access_control.h"
 #include "server/audit_trail.h"
+#include "server/gap_lifecycle.h"
 #include "server/store/store.h"
 
 namespace covgap::server {
@@ -18,8 +19,12 @@ namespace covgap::server {
 class AnalysisService final : public v1::AnalysisService::Service {
  public:
   AnalysisService(store::Store& store, const AccessControl& access, AuditTrail& audit,
-                  int max_waiting = 1)
-      : store_(store), access_(access), audit_(audit), max_waiting_(max_waiting) {}
+                  int max_waiting = 1, GapLifecycle* lifecycle = nullptr)
+      : store_(store),
+        access_(access),
+        audit_(audit),
+        max_waiting_(max_waiting),
+        lifecycle_(lifecycle) {}
 
   grpc::Status RunAnalysis(grpc::ServerContext* context, const v1::RunAnalysisRequest* request,
                            grpc::ServerWriter<v1::AnalysisProgress>* writer) override;
@@ -33,6 +38,9 @@ class AnalysisService final : public v1::AnalysisService::Service {
   int max_waiting_;
   std::mutex running_;
   std::atomic<int> pending_{0};  // running + waiting
+  // When set: watchers are woken after a run is stored, and cleared or awaiting_measurement gaps
+  // are verified with the default rule (docs/gaps.md "Life cycle and verification").
+  GapLifecycle* lifecycle_ = nullptr;
 };
 
 }  // namespace covgap::server
