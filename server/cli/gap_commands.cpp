@@ -21,7 +21,7 @@ Options:
   --tech T               LTE, UMTS, GSM or NR (4G, 3G, 2G, 5G work too)
   --district NAME        full name or without the prefix: "Huyện Lục Ngạn" or "Lục Ngạn"
   --kind operator|common operator gaps, or common gaps (no operator covers the area)
-  --status S             open, planned, cleared, verified
+  --status S             open, planned, cleared, awaiting_measurement, verified
   --min-score X          only gaps scoring at least X
   --order score|rank|area  (default score)
   --limit N              at most N gaps (default 20; 0 = all)
