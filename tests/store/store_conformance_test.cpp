@@ -1,6 +1,7 @@
 // Behaviour every Store implementation must have. Parameterised over store factories so the
 // PostgreSQL store joins the same suite when it exists.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <atomic>
@@ -1096,6 +1097,57 @@ TEST(SqliteStore, SecondOpenOfTheSameDirectoryIsRefused) {
   EXPECT_NE(second.status().message().find("in use"), std::string::npos);
   first.value().reset();
   EXPECT_TRUE(OpenSqliteStore(dir).ok());
+  fs::remove_all(dir);
+}
+
+// A store of schema version 3 (before the life cycle) opens as version 4: its gaps keep every
+// field, get no cleared date and an empty note, and the life cycle works on them.
+TEST(SqliteStore, SchemaVersion3IsMigratedWithItsGaps) {
+  const std::string dir = ::testing::TempDir() + "/covgap_v3_migration";
+  fs::remove_all(dir);
+  auto gaps = SampleGaps();
+  for (auto& g : gaps) {
+    g.cleared_ms.reset();
+    g.status_note.clear();
+  }
+  {
+    auto store = OpenSqliteStore(dir);
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    ASSERT_TRUE(store.value()->SaveAnalysis(SampleRun(5), gaps).ok());
+  }
+  {  // Turn it back into version 3: no gap_events, no new gap columns.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir + "/covgap.sqlite").c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    const int rc =
+        sqlite3_exec(db,
+                     "DROP TABLE gap_events; ALTER TABLE gaps DROP COLUMN cleared_ms; "
+                     "ALTER TABLE gaps DROP COLUMN status_note; PRAGMA user_version = 3;",
+                     nullptr, nullptr, &error);
+    EXPECT_EQ(rc, SQLITE_OK) << (error ? error : "");
+    sqlite3_free(error);
+    sqlite3_close(db);
+  }
+  auto store = OpenSqliteStore(dir);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  for (const geo::Gap& want : gaps) {
+    auto got = store.value()->GetGap(want.gap_id);
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    ExpectSameGap(*got, want);
+  }
+  auto events = store.value()->ListGapEvents(0, 100);
+  ASSERT_TRUE(events.ok()) << events.status().message();
+  EXPECT_TRUE(events->empty());
+  GapStateChange clear;
+  clear.gap_id = "gap-b";
+  clear.expected_status = "planned";
+  clear.new_status = "cleared";
+  clear.cleared_ms = kTargetMs;
+  clear.event.type = "cleared";
+  auto cleared = store.value()->UpdateGapState(clear);
+  ASSERT_TRUE(cleared.ok()) << cleared.status().message();
+  EXPECT_EQ(cleared->cleared_ms, kTargetMs);
+  store.value().reset();
   fs::remove_all(dir);
 }
 
