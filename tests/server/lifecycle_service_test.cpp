@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -383,6 +384,59 @@ TEST_F(LifecycleServiceTest, EveryAnalysisVerifiesClearedGapsAndKeepsThemIfNotFo
   EXPECT_EQ(history.events(history.events_size() - 1).type(), "verified");
   EXPECT_TRUE(Contains(history.events(history.events_size() - 1).actor(), "after analysis run 2"))
       << history.events(history.events_size() - 1).actor();
+}
+
+// The role table of docs/security.md for the six life-cycle RPCs, written out: which callers get
+// PERMISSION_DENIED before the RPC looks at its request (requests name an unknown gap).
+TEST_F(LifecycleServiceTest, EveryLifecycleRpcFollowsTheRoleTable) {
+  using Call = std::function<grpc::Status(const std::string&)>;
+  const std::map<std::string, Call> calls = {
+      {"PlanGap", [&](const std::string& t) { return Plan(t, "no-such-gap"); }},
+      {"ClearGap", [&](const std::string& t) { return Clear(t, "no-such-gap"); }},
+      {"ReopenGap", [&](const std::string& t) { return Reopen(t, "no-such-gap"); }},
+      {"VerifyGaps",
+       [&](const std::string& t) {
+         v1::VerifyGapsResponse r;
+         return Verify(t, {"no-such-gap"}, &r);
+       }},
+      {"GetGapHistory",
+       [&](const std::string& t) {
+         v1::GetGapHistoryResponse r;
+         return History(t, "no-such-gap", &r);
+       }},
+      {"WatchGaps",
+       [&](const std::string& t) {
+         auto ctx = Context(t);
+         ctx->set_deadline(system_clock::now() + milliseconds(300));
+         auto reader = life_->WatchGaps(ctx.get(), {});
+         v1::GapEvent e;
+         while (reader->Read(&e)) {
+         }
+         return reader->Finish();
+       }},
+  };
+  const std::map<std::string, std::set<std::string>> allowed = {
+      {"authority", {"ReopenGap", "VerifyGaps", "GetGapHistory", "WatchGaps"}},
+      {"operator", {"PlanGap", "ClearGap", "GetGapHistory", "WatchGaps"}},
+      {"viewer", {"GetGapHistory", "WatchGaps"}},
+  };
+  const std::map<std::string, std::string> tokens = {
+      {"authority", kBootstrap}, {"operator", viettel_}, {"viewer", viewer_}};
+  for (const auto& [role, token] : tokens) {
+    for (const auto& [rpc, call] : calls) {
+      const grpc::Status s = call(token);
+      const std::string where = role + " calling " + rpc + ": " + std::to_string(s.error_code()) +
+                                " " + s.error_message();
+      if (allowed.at(role).contains(rpc)) {
+        EXPECT_NE(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << where;
+        EXPECT_NE(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << where;
+      } else {
+        EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << where;
+      }
+    }
+    const grpc::Status s = calls.at("PlanGap")("cgp_nobody00_" + std::string(40, 'x'));
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  }
 }
 
 // Reads a watch stream into `events` until it ends.
