@@ -85,8 +85,9 @@ std::shared_ptr<grpc::Channel> CovgapServer::InProcessChannel() {
 void CovgapServer::Shutdown(std::chrono::milliseconds grace) {
   if (shut_down_) return;
   shut_down_ = true;
-  if (gap_notifier_) gap_notifier_->Stop();  // WatchGaps streams end now, not at the deadline
-  if (server_) {                             // null when Start failed before the server was built
+  // WatchGaps streams end now, not at the deadline.
+  if (gap_notifier_) gap_notifier_->Stop();
+  if (server_) {  // null when Start failed before the server was built
     server_->GetHealthCheckService()->SetServingStatus(false);
     server_->Shutdown(std::chrono::system_clock::now() + grace);
     server_->Wait();
