@@ -291,10 +291,19 @@ TEST_F(LifecycleServiceTest, OnlyTheOwningOperatorPlansAndClears) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
   // Unknown gap.
   EXPECT_EQ(Plan(viettel_, "viettel-LTE-1_1").error_code(), grpc::StatusCode::NOT_FOUND);
+  // A common gap: any operator may plan it, and the event records which one did.
+  const std::string common = "common-LTE-" + std::to_string(kAx) + "_" + std::to_string(kAy);
+  ASSERT_TRUE(Plan(vnpt_, common).ok());
+  EXPECT_EQ(Plan(viewer_, common).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  v1::GetGapHistoryResponse common_history;
+  ASSERT_TRUE(History(viettel_, common, &common_history).ok());
+  ASSERT_EQ(common_history.events_size(), 2);
+  EXPECT_TRUE(Contains(common_history.events(1).actor(), "operator vnpt"))
+      << common_history.events(1).actor();
 
   EXPECT_EQ(AuditActions(),
             (std::vector<std::string>{"gap.plan gap " + kGapA, "gap.plan gap " + kGapA,
-                                      "gap.clear gap " + kGapA}));
+                                      "gap.clear gap " + kGapA, "gap.plan gap " + common}));
   // History: viettel and the viewer read it, vnpt may not.
   v1::GetGapHistoryResponse history;
   ASSERT_TRUE(History(viettel_, kGapA, &history).ok());
