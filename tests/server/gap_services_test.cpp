@@ -269,6 +269,14 @@ class GapServicesTest : public ::testing::Test {
     return r;
   }
 
+  // The design's scores without the median-depth term (a per-run weight override), so the
+  // expected scores below are sums of whole terms; the depth term has tests of its own.
+  static v1::RunAnalysisRequest NoDepthRequest() {
+    v1::RunAnalysisRequest r = DesignRequest();
+    (*r.mutable_ranking_weights())["depth_per_db"] = 0;
+    return r;
+  }
+
   grpc::Status RunAnalysis(const v1::RunAnalysisRequest& request,
                            std::vector<v1::AnalysisProgress>* progress = nullptr) {
     grpc::ClientContext ctx;
@@ -453,7 +461,7 @@ TEST_F(GapServicesTest, RunAnalysisStreamsProgressAndEndsWithTheStoredRun) {
 
 TEST_F(GapServicesTest, ListGapsFiltersByOperatorTechKindAndScore) {
   ASSERT_NO_FATAL_FAILURE(IngestDesign());
-  Analyse();
+  Analyse(NoDepthRequest());
   auto sorted = [](std::vector<std::string> v) {
     std::sort(v.begin(), v.end());
     return v;
@@ -513,7 +521,7 @@ TEST_F(GapServicesTest, ListGapsFiltersByOperatorTechKindAndScore) {
 
 TEST_F(GapServicesTest, ListGapsOrdersByScoreRankOrArea) {
   ASSERT_NO_FATAL_FAILURE(IngestDesign());
-  Analyse();
+  Analyse(NoDepthRequest());
 
   v1::ListGapsRequest by_score;  // GAP_ORDER_SCORE is the default: highest first, then by id
   const v1::ListGapsResponse scored = List(by_score);
@@ -752,8 +760,9 @@ TEST_F(GapServicesTest, AnalysisAttributesDistrictSchoolsAndHouseholds) {
   EXPECT_EQ(a.stud_nodev(), 12);  // 7 at the school + 2 poor + 3 near-poor
   EXPECT_EQ(a.poor_hh(), 1);
   EXPECT_EQ(a.npoor_hh(), 1);
-  // 7 * 1 + 2 * 2 (poor) + 3 * 1.5 (near-poor) + 5 per school + 10 * severity 1 + 0.02 km².
-  EXPECT_NEAR(a.score(), 30.52, 1e-9);
+  // 7 * 1 + 2 * 2 (poor) + 3 * 1.5 (near-poor) + a primary school (5 + 0.01 * 70 enrolled)
+  // + 10 * severity 1 + 0.5 * 16 dB (median -121, good -105) + 0.02 km².
+  EXPECT_NEAR(a.score(), 39.22, 1e-9);
 
   v1::Gap vnpt;  // (1,0) holds the poor household only
   ASSERT_TRUE(GetGap(kVnptWeak, &vnpt).ok());
