@@ -108,6 +108,8 @@ std::string_view ToString(Rpc rpc) {
       return "GetGapHistory";
     case Rpc::kWatchGaps:
       return "WatchGaps";
+    case Rpc::kListSchools:
+      return "ListSchools";
   }
   return "?";
 }
@@ -125,6 +127,8 @@ bool Allowed(Role role, Rpc rpc) {
     case Rpc::kGetGap:
     case Rpc::kExportGaps:
       return true;  // gaps carry counts, never households
+    case Rpc::kListSchools:
+      return true;  // schools are public registry data, not personal data
     case Rpc::kImport:
     case Rpc::kImportRows:
     case Rpc::kRunAnalysis:

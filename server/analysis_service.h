@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "covgap/v1/gaps.grpc.pb.h"
+#include "geo/gap_attribution.h"
 #include "server/access_control.h"
 #include "server/audit_trail.h"
 #include "server/gap_lifecycle.h"
@@ -19,11 +20,13 @@ namespace covgap::server {
 class AnalysisService final : public v1::AnalysisService::Service {
  public:
   AnalysisService(store::Store& store, const AccessControl& access, AuditTrail& audit,
-                  int max_waiting = 1, GapLifecycle* lifecycle = nullptr)
+                  int max_waiting = 1, const geo::RankingWeights& ranking_weights = {},
+                  GapLifecycle* lifecycle = nullptr)
       : store_(store),
         access_(access),
         audit_(audit),
         max_waiting_(max_waiting),
+        ranking_weights_(ranking_weights),
         lifecycle_(lifecycle) {}
 
   grpc::Status RunAnalysis(grpc::ServerContext* context, const v1::RunAnalysisRequest* request,
@@ -36,6 +39,7 @@ class AnalysisService final : public v1::AnalysisService::Service {
   const AccessControl& access_;
   AuditTrail& audit_;
   int max_waiting_;
+  geo::RankingWeights ranking_weights_;  // the default for every run (covgapd --ranking-weights)
   std::mutex running_;
   std::atomic<int> pending_{0};  // running + waiting
   // When set: watchers are woken after a run is stored, and cleared or awaiting_measurement gaps

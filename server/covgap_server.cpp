@@ -30,13 +30,15 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
   s->lifecycle_service_ = std::make_unique<LifecycleService>(*s->store_, *s->access_,
                                                              *s->gap_lifecycle_, *s->gap_notifier_);
   s->analysis_service_ = std::make_unique<AnalysisService>(
-      *s->store_, *s->access_, *s->audit_, options.max_waiting_analyses, s->gap_lifecycle_.get());
+      *s->store_, *s->access_, *s->audit_, options.max_waiting_analyses, options.ranking_weights,
+      s->gap_lifecycle_.get());
   s->gap_service_ = std::make_unique<GapService>(
       *s->store_,
       options.scratch_dir.empty() ? std::filesystem::temp_directory_path().string()
                                   : options.scratch_dir,
       *s->access_);
   s->access_service_ = std::make_unique<AccessService>(*s->store_, *s->access_, *s->audit_);
+  s->school_service_ = std::make_unique<SchoolService>(*s->store_, *s->access_);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -65,6 +67,7 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
   builder.RegisterService(s->gap_service_.get());
   builder.RegisterService(s->access_service_.get());
   builder.RegisterService(s->lifecycle_service_.get());
+  builder.RegisterService(s->school_service_.get());
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || (!options.listen_address.empty() && s->port_ == 0)) {
     return Unavailable("cannot listen on " + options.listen_address +
@@ -101,6 +104,7 @@ void CovgapServer::Shutdown(std::chrono::milliseconds grace) {
   lifecycle_service_.reset();
   gap_lifecycle_.reset();
   gap_notifier_.reset();
+  school_service_.reset();
   store_.reset();
 }
 

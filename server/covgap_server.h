@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "geo/gap_attribution.h"
 #include "geo/measurement_rules.h"
 #include "geo/status.h"
 #include "server/access_control.h"
@@ -21,6 +22,7 @@
 #include "server/lifecycle_service.h"
 #include "server/measurement_service.h"
 #include "server/registry_service.h"
+#include "server/school_service.h"
 #include "server/store/store.h"
 
 namespace covgap::server {
@@ -42,8 +44,9 @@ struct ServerOptions {
   std::string tls_cert_pem;
   std::string tls_key_pem;
   std::string tls_client_ca_pem;
-  int max_threads = 64;          // sync server threads; calls beyond get RESOURCE_EXHAUSTED
-  int max_waiting_analyses = 1;  // besides the running one
+  int max_threads = 64;                 // sync server threads; calls beyond get RESOURCE_EXHAUSTED
+  int max_waiting_analyses = 1;         // besides the running one
+  geo::RankingWeights ranking_weights;  // default ranking weights (covgapd --ranking-weights)
 };
 
 class CovgapServer {
@@ -78,6 +81,7 @@ class CovgapServer {
   std::unique_ptr<GapEventNotifier> gap_notifier_;
   std::unique_ptr<GapLifecycle> gap_lifecycle_;
   std::unique_ptr<LifecycleService> lifecycle_service_;
+  std::unique_ptr<SchoolService> school_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;

@@ -20,6 +20,7 @@ bool IsGapLifecycleVerb(const std::string& word);
 int RunGapLifecycle(const GlobalOptions& options, const Args& args);
 int RunVerify(const GlobalOptions& options, const Args& args);
 int RunWatch(const GlobalOptions& options, const Args& args);
+int RunSchools(const GlobalOptions& options, const Args& args);
 
 extern const char* const kIngestHelp;
 extern const char* const kStatsHelp;
@@ -32,5 +33,6 @@ extern const char* const kTokenHelp;
 extern const char* const kAuditHelp;
 extern const char* const kVerifyHelp;
 extern const char* const kWatchHelp;
+extern const char* const kSchoolsHelp;
 
 }  // namespace covgap::cli

@@ -29,6 +29,7 @@ Commands:
   gap plan|clear|reopen|history GAP_ID   the gap life cycle (covgap help gap)
   verify [GAP_ID...]  verify cleared gaps by re-measurement (authority)
   watch            print gap life-cycle events as they happen
+  schools          per-school coverage of the latest analysis, white zones
   help COMMAND     help on one command
 
 Global options:
@@ -59,13 +60,17 @@ const std::vector<Command>& Commands() {
       {"import", covgap::cli::RunImport, &covgap::cli::kImportHelp, {"json"}},
       {"analyse", covgap::cli::RunAnalyse, &covgap::cli::kAnalyseHelp, {"json"}},
       {"analyze", covgap::cli::RunAnalyse, &covgap::cli::kAnalyseHelp, {"json"}},
-      {"gaps", covgap::cli::RunGaps, &covgap::cli::kGapsHelp, {"json"}},
+      {"gaps", covgap::cli::RunGaps, &covgap::cli::kGapsHelp, {"json", "only-own"}},
       {"gap", covgap::cli::RunGap, &covgap::cli::kGapHelp, {"json"}},
       {"export", covgap::cli::RunExport, &covgap::cli::kExportHelp, {"json"}},
       {"token", covgap::cli::RunToken, &covgap::cli::kTokenHelp, {"json"}},
       {"audit", covgap::cli::RunAudit, &covgap::cli::kAuditHelp, {"json"}},
       {"verify", covgap::cli::RunVerify, &covgap::cli::kVerifyHelp, {"json"}},
       {"watch", covgap::cli::RunWatch, &covgap::cli::kWatchHelp, {"json"}},
+      {"schools",
+       covgap::cli::RunSchools,
+       &covgap::cli::kSchoolsHelp,
+       {"json", "csv", "uncovered"}},
   };
   return kCommands;
 }

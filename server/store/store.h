@@ -20,6 +20,7 @@
 
 #include "geo/gap.h"
 #include "geo/measurement.h"
+#include "geo/school_coverage.h"
 #include "geo/status.h"
 
 namespace covgap::store {
@@ -91,7 +92,8 @@ struct AnalysisRun {
   std::uint64_t gaps = 0;
 };
 
-enum class GapOrder { kRank, kScore, kArea };
+// kTodo: an operator's to-do list, common gaps first, then by score (highest first), then id.
+enum class GapOrder { kRank, kScore, kArea, kTodo };
 
 struct GapQuery {
   std::string operator_id;  // empty = any
@@ -104,6 +106,7 @@ struct GapQuery {
   std::uint64_t offset = 0;
   std::uint64_t limit = 100;
   bool with_geometry = false;
+  bool include_common = false;  // with operator_id: the common gaps match too
 };
 
 // An access token as stored: never its secret, only the secret's SHA-256.
@@ -192,14 +195,23 @@ class Store {
   // whose id no new gap took are carried into the new run unchanged (geometry and figures of
   // their last analysis), so a planned or cleared gap never vanishes before it is verified or
   // reopened. Returns the run id.
+  // The per-school coverage records are stored with the run and pruned with its gaps.
   virtual StatusOr<std::int64_t> SaveAnalysis(const AnalysisRun& run,
-                                              const std::vector<geo::Gap>& gaps) = 0;
+                                              const std::vector<geo::Gap>& gaps,
+                                              const std::vector<geo::SchoolCoverage>& schools) = 0;
+  StatusOr<std::int64_t> SaveAnalysis(const AnalysisRun& run, const std::vector<geo::Gap>& gaps) {
+    return SaveAnalysis(run, gaps, {});
+  }
   // The latest run, if any.
   virtual StatusOr<std::optional<AnalysisRun>> LatestRun() = 0;
   // Gaps of the latest run matching the query, and how many match in all (before paging).
   virtual StatusOr<std::pair<std::vector<geo::Gap>, std::uint64_t>> ListGaps(
       const GapQuery& query) = 0;
   virtual StatusOr<geo::Gap> GetGap(const std::string& gap_id) = 0;
+
+  // The per-school coverage records of the latest run, by school id, operator, technology
+  // (empty when there is no run).
+  virtual StatusOr<std::vector<geo::SchoolCoverage>> LatestSchoolCoverage() = 0;
 
   // Access tokens (server/access_control.h).
   virtual Status CreateToken(const TokenRecord& token) = 0;

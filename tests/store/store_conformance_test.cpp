@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -478,6 +479,10 @@ class Query {
   }
   Query& WithGeometry(bool with_geometry) {
     q_.with_geometry = with_geometry;
+    return *this;
+  }
+  Query& IncludeCommon(bool include_common) {
+    q_.include_common = include_common;
     return *this;
   }
   operator GapQuery() const { return q_; }  // NOLINT(google-explicit-constructor)
@@ -1080,6 +1085,96 @@ TEST_P(StoreConformanceTest, RegistryAndAnalysisSurviveReopen) {
   }
 }
 
+TEST_P(StoreConformanceTest, OperatorToDoListPutsCommonGapsFirstThenByScore) {
+  auto store = Open();
+  ASSERT_TRUE(store->SaveAnalysis(SampleRun(5), SampleGaps()).ok());
+  auto ids = [&](GapQuery q) { return ListIds(*store, q); };
+  // gap-b is the (only) common gap; viettel's own are gap-d, gap-a, gap-e by score.
+  const auto todo = Query().Operator("viettel").IncludeCommon(true).Order(GapOrder::kTodo);
+  EXPECT_EQ(ids(todo), IdsAndTotal({"gap-b", "gap-d", "gap-a", "gap-e"}, 4));
+  // Common first even when it scores lowest of all.
+  std::vector<geo::Gap> gaps = SampleGaps();
+  for (geo::Gap& g : gaps) {
+    if (g.kind == geo::GapKind::kCommon) g.score = -1;
+  }
+  ASSERT_TRUE(store->SaveAnalysis(SampleRun(5), gaps).ok());
+  EXPECT_EQ(ids(Query().Operator("vnpt").IncludeCommon(true).Order(GapOrder::kTodo)),
+            IdsAndTotal({"gap-b", "gap-c"}, 2));
+  // Without include_common: the operator's own gaps only, as before.
+  EXPECT_EQ(ids(Query().Operator("vnpt").Order(GapOrder::kTodo)), IdsAndTotal({"gap-c"}, 1));
+  // The other filters apply to the common gaps too.
+  EXPECT_EQ(ids(Query().Operator("viettel").IncludeCommon(true).Tech(geo::Technology::kUmts)),
+            IdsAndTotal({}, 0));
+  EXPECT_EQ(ids(Query().Operator("vnpt").IncludeCommon(true).Kind(geo::GapKind::kOperator)),
+            IdsAndTotal({"gap-c"}, 1));
+  EXPECT_EQ(ids(Query().Operator("viettel").IncludeCommon(true).Order(GapOrder::kTodo).Page(1, 2)),
+            IdsAndTotal({"gap-d", "gap-a"}, 4));
+}
+
+std::vector<geo::SchoolCoverage> SampleSchoolCoverage(double shift) {
+  std::vector<geo::SchoolCoverage> out(3);
+  out[0] = {"BG-TH-001", "viettel", geo::Technology::kLte,     geo::CellClass::kWeak,
+            12,          -101.5,    std::optional<double>(0.0)};
+  out[1] = {"BG-TH-001",  "vnpt",      geo::Technology::kUmts, geo::CellClass::kUnmeasured, 0,
+            std::nan(""), std::nullopt};
+  out[2] = {"BG-TH-002",
+            "viettel",
+            geo::Technology::kLte,
+            geo::CellClass::kGood,
+            3,
+            -80,
+            std::optional<double>(141.4213562373095 + shift)};
+  return out;
+}
+
+void ExpectSameCoverage(const std::vector<geo::SchoolCoverage>& got,
+                        const std::vector<geo::SchoolCoverage>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].school_id, want[i].school_id) << i;
+    EXPECT_EQ(got[i].operator_id, want[i].operator_id) << i;
+    EXPECT_EQ(got[i].tech, want[i].tech) << i;
+    EXPECT_EQ(got[i].indoor_class, want[i].indoor_class) << i;
+    EXPECT_EQ(got[i].samples, want[i].samples) << i;
+    EXPECT_EQ(std::isnan(got[i].median_dbm), std::isnan(want[i].median_dbm)) << i;
+    if (!std::isnan(want[i].median_dbm)) {
+      EXPECT_DOUBLE_EQ(got[i].median_dbm, want[i].median_dbm) << i;
+    }
+    EXPECT_EQ(got[i].nearest_good_m, want[i].nearest_good_m) << i;
+  }
+}
+
+TEST_P(StoreConformanceTest, SchoolCoverageIsStoredWithItsRunAndReadFromTheLatest) {
+  auto store = Open();
+  auto none = store->LatestSchoolCoverage();
+  ASSERT_TRUE(none.ok()) << none.status().message();
+  EXPECT_TRUE(none->empty());
+
+  ASSERT_TRUE(store->SaveAnalysis(SampleRun(5), SampleGaps(), SampleSchoolCoverage(0)).ok());
+  auto first = store->LatestSchoolCoverage();
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  ExpectSameCoverage(*first, SampleSchoolCoverage(0));  // ordered by school, operator, tech
+
+  // A later run replaces them; a run without records has none.
+  auto later = SampleSchoolCoverage(1);
+  std::reverse(later.begin(), later.end());
+  ASSERT_TRUE(store->SaveAnalysis(SampleRun(5), SampleGaps(), later).ok());
+  auto second = store->LatestSchoolCoverage();
+  ASSERT_TRUE(second.ok());
+  ExpectSameCoverage(*second, SampleSchoolCoverage(1));
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(store->SaveAnalysis(SampleRun(5), SampleGaps()).ok());
+  auto empty = store->LatestSchoolCoverage();
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
+
+  ASSERT_TRUE(store->SaveAnalysis(SampleRun(5), SampleGaps(), SampleSchoolCoverage(2)).ok());
+  store.reset();
+  auto reopened = Open();
+  auto kept = reopened->LatestSchoolCoverage();
+  ASSERT_TRUE(kept.ok());
+  ExpectSameCoverage(*kept, SampleSchoolCoverage(2));
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Stores, StoreConformanceTest,
     ::testing::Values(StoreFactory{"sqlite",
@@ -1100,8 +1195,9 @@ TEST(SqliteStore, SecondOpenOfTheSameDirectoryIsRefused) {
   fs::remove_all(dir);
 }
 
-// A store of schema version 3 (before the life cycle) opens as version 4: its gaps keep every
-// field, get no cleared date and an empty note, and the life cycle works on them.
+// A store of schema version 3 (before the life cycle and per-school coverage) opens as version 5:
+// its gaps keep every field, get no cleared date and an empty note, and the life cycle works on
+// them.
 TEST(SqliteStore, SchemaVersion3IsMigratedWithItsGaps) {
   const std::string dir = ::testing::TempDir() + "/covgap_v3_migration";
   fs::remove_all(dir);
@@ -1121,7 +1217,8 @@ TEST(SqliteStore, SchemaVersion3IsMigratedWithItsGaps) {
     char* error = nullptr;
     const int rc =
         sqlite3_exec(db,
-                     "DROP TABLE gap_events; ALTER TABLE gaps DROP COLUMN cleared_ms; "
+                     "DROP TABLE gap_events; DROP TABLE school_coverage; ALTER TABLE gaps DROP "
+                     "COLUMN cleared_ms; "
                      "ALTER TABLE gaps DROP COLUMN status_note; PRAGMA user_version = 3;",
                      nullptr, nullptr, &error);
     EXPECT_EQ(rc, SQLITE_OK) << (error ? error : "");
@@ -1148,6 +1245,51 @@ TEST(SqliteStore, SchemaVersion3IsMigratedWithItsGaps) {
   ASSERT_TRUE(cleared.ok()) << cleared.status().message();
   EXPECT_EQ(cleared->cleared_ms, kTargetMs);
   store.value().reset();
+  fs::remove_all(dir);
+}
+
+// A store of schema version 3 (before per-school coverage) migrates straight to 5 at open.
+TEST(SqliteStore, VersionThreeStoreMigratesToFiveKeepingItsRuns) {
+  const std::string dir = ::testing::TempDir() + "/covgap_migrate_test";
+  fs::remove_all(dir);
+  {
+    auto store = OpenSqliteStore(dir);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->SaveAnalysis(SampleRun(5), SampleGaps()).ok());
+  }
+  auto pragma = [&](const std::string& sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open((dir + "/covgap.sqlite").c_str(), &db), SQLITE_OK);
+    std::int64_t version = -1;
+    EXPECT_EQ(sqlite3_exec(
+                  db, sql.c_str(),
+                  [](void* out, int, char** values, char**) {
+                    *static_cast<std::int64_t*>(out) = std::atoll(values[0]);
+                    return 0;
+                  },
+                  &version, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+    return version;
+  };
+  EXPECT_EQ(pragma("PRAGMA user_version"), 5);
+  pragma(
+      "DROP TABLE school_coverage; DROP TABLE gap_events; ALTER TABLE gaps DROP COLUMN cleared_ms; "
+      "ALTER TABLE gaps DROP COLUMN status_note; PRAGMA user_version = 3; SELECT 0");
+  EXPECT_EQ(pragma("PRAGMA user_version"), 3);
+  {
+    auto store = OpenSqliteStore(dir);
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    auto kept = (*store)->ListGaps({});
+    ASSERT_TRUE(kept.ok());
+    EXPECT_EQ(kept->second, 5u);
+    ASSERT_TRUE((*store)->SaveAnalysis(SampleRun(5), SampleGaps(), SampleSchoolCoverage(0)).ok());
+    auto coverage = (*store)->LatestSchoolCoverage();
+    ASSERT_TRUE(coverage.ok()) << coverage.status().message();
+    EXPECT_EQ(coverage->size(), 3u);
+  }
+  EXPECT_EQ(pragma("PRAGMA user_version"), 5);
   fs::remove_all(dir);
 }
 
