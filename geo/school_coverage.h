@@ -27,13 +27,24 @@ struct SchoolCoverage {
   std::optional<double> nearest_good_m;  // to the nearest good cell's centre; none within reach
 };
 
-// True when none of the school's records is good (indoor): no operator serves it in any
-// technology. `coverage` holds the records of one school.
-inline bool InWhiteZone(std::span<const SchoolCoverage> coverage) {
+// What the measurements say about a school's signal, over all its records (one school's):
+// covered when some operator is good indoors in some technology; a white zone when it was
+// measured (some record has a class) and none is good; no data when no operator's cell at the
+// school has enough samples to be classed — unknown, not known to be bad: it needs a drive test.
+enum class SchoolSignal : std::uint8_t { kCovered, kWhiteZone, kNoData };
+
+inline SchoolSignal ClassifySchool(std::span<const SchoolCoverage> coverage) {
+  bool measured = false;
   for (const SchoolCoverage& c : coverage) {
-    if (c.indoor_class == CellClass::kGood) return false;
+    if (c.indoor_class == CellClass::kGood) return SchoolSignal::kCovered;
+    measured = measured || c.indoor_class != CellClass::kUnmeasured;
   }
-  return true;
+  return measured ? SchoolSignal::kWhiteZone : SchoolSignal::kNoData;
+}
+
+// True when the school was measured and no operator serves it indoors in any technology.
+inline bool InWhiteZone(std::span<const SchoolCoverage> coverage) {
+  return ClassifySchool(coverage) == SchoolSignal::kWhiteZone;
 }
 
 // How far the nearest-good search reaches: beyond this a school has no nearest good cell.

@@ -80,6 +80,28 @@ step "gap analysis (reference binned method, 100 m cells, as of the scenario dat
 step "top 10 gaps to clear first"
 "$covgap" --server "$server" gaps --limit 10
 
+step "Viettel's to-do list: the common gaps (no operator covers) first, then its own LTE gaps"
+"$covgap" --server "$server" gaps --operator viettel --tech LTE --limit 8
+
+step "schools in white zones (no operator good indoors, 10 dB margin), Lục Ngạn district"
+"$covgap" --server "$server" schools --district "Lục Ngạn" --uncovered | tail -n 12
+
+step "life cycle: Viettel plans and clears its top LTE gap; the authority verifies by re-measurement"
+"$covgap" --server "$server" token create --role operator:viettel --label "demo Viettel" --json |
+  /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' > "$data/viettel.token"
+gap=$("$covgap" --server "$server" gaps --operator viettel --only-own --tech LTE --limit 1 --json |
+  /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["gaps"][0]["gap_id"])')
+viettel=(--server "$server" --token-file "$data/viettel.token")
+"$covgap" "${viettel[@]}" gap plan "$gap" --action "Trạm BTS mới / new 4G site" --target 2021-12-15
+"$covgap" "${viettel[@]}" gap clear "$gap" --note "site on air" --date 2021-12-10
+"$covgap" --server "$server" verify "$gap"     # no measurement after the clearance yet
+"$covgap" --server "$server" export --format geojson --operator viettel -o "$data/viettel.geojson"
+/usr/bin/python3 scripts/demo_remeasure.py "$data/viettel.geojson" "$gap" \
+  --time 2021-12-12T03:00:00Z --dbm -88 --out "$out/remeasure.csv"
+"$covgap" "${viettel[@]}" ingest "$out/remeasure.csv"
+"$covgap" --server "$server" verify "$gap"     # the drive test after the clearance decides
+"$covgap" --server "$server" gap history "$gap"
+
 step "exports for QGIS/ArcGIS"
 for f in shp:zip gpkg:gpkg geojson:geojson csv:csv kml:kml; do
   "$covgap" --server "$server" export --format "${f%%:*}" -o "$out/gaps.${f#*:}"

@@ -49,8 +49,15 @@ grpc::Status SchoolService::ListSchools(grpc::ServerContext* context,
     if (!DistrictMatches(school.district, request->district())) continue;
     auto it = by_school.find(school.school_id);
     const auto& records = it == by_school.end() ? kNone : it->second;
-    const bool white = geo::InWhiteZone(records);
+    const geo::SchoolSignal signal = geo::ClassifySchool(records);
+    const bool white = signal == geo::SchoolSignal::kWhiteZone;
+    const bool no_data = signal == geo::SchoolSignal::kNoData;
     response->set_total_schools(response->total_schools() + 1);
+    if (no_data) {
+      response->set_no_data_schools(response->no_data_schools() + 1);
+      response->set_no_data_students(response->no_data_students() +
+                                     static_cast<std::uint64_t>(school.students));
+    }
     if (white) {
       response->set_white_zone_schools(response->white_zone_schools() + 1);
       response->set_white_zone_students(response->white_zone_students() +
@@ -58,10 +65,11 @@ grpc::Status SchoolService::ListSchools(grpc::ServerContext* context,
       response->set_white_zone_students_nodev(response->white_zone_students_nodev() +
                                               static_cast<std::uint64_t>(school.students_nodev));
     }
-    if (request->uncovered_only() && !white) continue;
+    if (request->uncovered_only() && signal == geo::SchoolSignal::kCovered) continue;
     v1::SchoolRow* row = response->add_schools();
     api::ToProto(school, *row->mutable_school());
     row->set_white_zone(white);
+    row->set_no_data(no_data);
     for (const geo::SchoolCoverage& c : records) {
       v1::SchoolCoverage* out = row->add_coverage();
       out->set_operator_id(c.operator_id);

@@ -20,13 +20,14 @@ const char* const kSchoolsHelp = R"(Usage: covgap [--server HOST:PORT] schools [
 Lists the schools of the registry with the coverage the latest analysis found at each
 (docs/gaps.md "Schools"): per technology the best class over the operators at the school's
 cell, judged indoors (thresholds + the indoor margin, default 10 dB); the distance to the
-nearest cell that is good outdoors (any operator; "-" when none within 20 km); and WHITE ZONE
-when no operator is good indoors in any technology. Ends with the totals: schools, schools in
-white zones and their students.
+nearest cell that is good outdoors (any operator; "-" when none within 20 km); WHITE ZONE when
+the school was measured and no operator is good indoors in any technology, NO DATA when no
+operator's cell at the school has enough samples to be classed (it needs a drive test). Ends
+with the totals: schools, schools in white zones and their students, schools without data.
 
 Options:
   --district NAME   full name or without the prefix: "Huyện Lục Ngạn" or "Lục Ngạn"
-  --uncovered       only schools in a white zone
+  --uncovered       only schools not covered: white zones and schools without data
   --json            one JSON document: every school with each operator and technology's class,
                     median, samples and nearest good distance
   --csv             CSV on stdout, one row per school
@@ -140,6 +141,8 @@ int RunSchools(const GlobalOptions& options, const Args& args) {
     j.Key("white_zone_schools").Number(response.white_zone_schools());
     j.Key("white_zone_students").Number(response.white_zone_students());
     j.Key("white_zone_students_nodev").Number(response.white_zone_students_nodev());
+    j.Key("no_data_schools").Number(response.no_data_schools());
+    j.Key("no_data_students").Number(response.no_data_students());
     j.EndObject().Key("schools").BeginArray();
     for (const auto& row : response.schools()) {
       const auto& s = row.school();
@@ -147,7 +150,8 @@ int RunSchools(const GlobalOptions& options, const Args& args) {
       j.Key("level").String(s.level()).Key("district").String(s.district());
       j.Key("commune").String(s.commune()).Key("lat").Number(s.lat()).Key("lon").Number(s.lon());
       j.Key("students").Number(s.students()).Key("students_nodev").Number(s.students_nodev());
-      j.Key("white_zone").Bool(row.white_zone()).Key("coverage").BeginArray();
+      j.Key("white_zone").Bool(row.white_zone()).Key("no_data").Bool(row.no_data());
+      j.Key("coverage").BeginArray();
       for (const auto& c : row.coverage()) {
         auto tech = api::FromProto(c.tech());
         j.BeginObject().Key("operator").String(c.operator_id());
@@ -165,7 +169,7 @@ int RunSchools(const GlobalOptions& options, const Args& args) {
     return kExitOk;
   }
   if (csv) {
-    std::printf("school_id,name,level,district,commune,students,students_nodev,white_zone");
+    std::printf("school_id,name,level,district,commune,students,students_nodev,white_zone,no_data");
     for (geo::Technology t : techs) {
       const std::string name(geo::ToString(t));
       std::printf(",%s_class,%s_nearest_good_m", name.c_str(), name.c_str());
@@ -174,10 +178,11 @@ int RunSchools(const GlobalOptions& options, const Args& args) {
     for (const auto& row : response.schools()) {
       const auto& s = row.school();
       const auto summary = Summarise(row);
-      std::printf("%s,%s,%s,%s,%s,%lld,%lld,%s", Csv(s.school_id()).c_str(), Csv(s.name()).c_str(),
-                  s.level().c_str(), Csv(s.district()).c_str(), Csv(s.commune()).c_str(),
-                  static_cast<long long>(s.students()), static_cast<long long>(s.students_nodev()),
-                  row.white_zone() ? "yes" : "no");
+      std::printf("%s,%s,%s,%s,%s,%lld,%lld,%s,%s", Csv(s.school_id()).c_str(),
+                  Csv(s.name()).c_str(), s.level().c_str(), Csv(s.district()).c_str(),
+                  Csv(s.commune()).c_str(), static_cast<long long>(s.students()),
+                  static_cast<long long>(s.students_nodev()), row.white_zone() ? "yes" : "no",
+                  row.no_data() ? "yes" : "no");
       for (geo::Technology t : techs) {
         auto it = summary.find(t);
         const TechSummary ts = it == summary.end() ? TechSummary{} : it->second;
@@ -210,15 +215,15 @@ int RunSchools(const GlobalOptions& options, const Args& args) {
                       .c_str());
     }
     std::printf(" %12s%s\n", Distance(Nearest(summary)).c_str(),
-                row.white_zone() ? "  WHITE ZONE" : "");
+                row.white_zone() ? "  WHITE ZONE" : (row.no_data() ? "  NO DATA" : ""));
   }
   std::printf(
       "%s schools, %s in white zones (no operator good indoors) with %s students, %s of them "
-      "without a device (analysis %lld)\n",
+      "without a device; %s without enough samples to tell (analysis %lld)\n",
       Thousands(response.total_schools()).c_str(), Thousands(response.white_zone_schools()).c_str(),
       Thousands(response.white_zone_students()).c_str(),
       Thousands(response.white_zone_students_nodev()).c_str(),
-      static_cast<long long>(response.run_id()));
+      Thousands(response.no_data_schools()).c_str(), static_cast<long long>(response.run_id()));
   return kExitOk;
 }
 

@@ -266,6 +266,7 @@ def main():
               f"covgap schools lists all {len(expected_schools)} schools")
         mismatches = 0
         white = 0
+        no_data = 0
         for row in listed["schools"]:
             want = expected_schools[row["school_id"]]
             got = {(c["operator"], c["tech"]): c for c in row["coverage"]}
@@ -281,16 +282,23 @@ def main():
                     if mismatches <= 5:
                         print(f"  {row['school_id']} {key}: covgap {c}, expected "
                               f"{(cls, n, nearest)}")
-            white_want = not any(cls == "good" for cls, _, _ in want.values())
+            classes = [cls for cls, _, _ in want.values()]
+            white_want = "good" not in classes and any(c != "unmeasured" for c in classes)
+            no_data_want = all(c == "unmeasured" for c in classes)
             mismatches += row["white_zone"] != white_want
+            mismatches += row["no_data"] != no_data_want
             white += white_want
+            no_data += no_data_want
         check(mismatches == 0,
               f"per-school class, samples and nearest good distance equal the independent "
               f"computation ({white} schools in white zones)")
-        check(listed["totals"]["white_zone_schools"] == white, "white-zone total agrees")
+        check(listed["totals"]["white_zone_schools"] == white and
+              listed["totals"]["no_data_schools"] == no_data,
+              f"white-zone ({white}) and no-data ({no_data}) totals agree")
         uncovered = json.loads(cli(address, "schools", "--uncovered", "--json"))["schools"]
-        check(len(uncovered) == white and all(r["white_zone"] for r in uncovered),
-              "--uncovered lists the white-zone schools only")
+        check(len(uncovered) == white + no_data and
+              all(r["white_zone"] or r["no_data"] for r in uncovered),
+              "--uncovered lists the white-zone and no-data schools only")
         table = cli(address, "schools", "--district", "Sơn Động")
         check("schools," in table and ("WHITE ZONE" in table) == any(
             r["white_zone"] and r["district"] == "Huyện Sơn Động" for r in listed["schools"]),

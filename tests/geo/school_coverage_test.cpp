@@ -107,14 +107,17 @@ TEST(SchoolCoverage, IndoorMarginUnmeasuredCellsExactNearestGoodAndWhiteZone) {
   EXPECT_FALSE(rec(3, 1).nearest_good_m.has_value());  // vnpt UMTS has no good cell at all
   EXPECT_EQ(rec(4, 0).indoor_class, CellClass::kDead);
 
-  // White zone: no record of the school good indoors.
+  // White zone: measured, and no record of the school good indoors; no data: nothing classed.
   auto of = [&](std::size_t school) {
     return std::span<const SchoolCoverage>(out->data() + school * 2, 2);
   };
   EXPECT_TRUE(InWhiteZone(of(0)));  // weak indoors even though good outdoors
-  EXPECT_TRUE(InWhiteZone(of(1)));
-  EXPECT_FALSE(InWhiteZone(of(3)));
+  EXPECT_EQ(ClassifySchool(of(1)), SchoolSignal::kNoData);  // no samples at all
+  EXPECT_EQ(ClassifySchool(of(2)), SchoolSignal::kNoData);  // 2 samples: too few to class
+  EXPECT_FALSE(InWhiteZone(of(1)));
+  EXPECT_EQ(ClassifySchool(of(3)), SchoolSignal::kCovered);
   EXPECT_TRUE(InWhiteZone(of(4)));
+  EXPECT_EQ(ClassifySchool({}), SchoolSignal::kNoData);  // not in the latest analysis
 
   // The search limit: beyond it there is no nearest good cell.
   auto near = ComputeSchoolCoverage({At("far", 60.5, 0.5)}, grids, p, 40.0);

@@ -1118,6 +1118,10 @@ TEST_F(GapServicesTest, ListSchoolsGivesCoverageWhiteZonesAndTotalsByDistrict) {
     v1::School s = MakeSchool("s-ln", "upper_secondary", lat, lon, 4);
     s.set_district("Huyện Lục Ngạn");
     *sr.add_schools() = s;
+    const auto [far_lon, far_lat] = InCell(40, 40);  // nobody measured there
+    v1::School far = MakeSchool("s-far", "primary", far_lat, far_lon, 2);
+    far.set_district("Huyện Yên Thế");
+    *sr.add_schools() = far;
     grpc::ClientContext ctx;
     v1::ImportSummary summary;
     ASSERT_TRUE(registry_->ImportSchools(&ctx, sr, &summary).ok());
@@ -1127,12 +1131,17 @@ TEST_F(GapServicesTest, ListSchoolsGivesCoverageWhiteZonesAndTotalsByDistrict) {
   v1::ListSchoolsResponse all;
   ASSERT_TRUE(list("", false, &all).ok());
   EXPECT_EQ(all.run_id(), run.run_id());
-  EXPECT_EQ(all.total_schools(), 3u);
+  EXPECT_EQ(all.total_schools(), 4u);
   EXPECT_EQ(all.white_zone_schools(), 1u);
+  EXPECT_EQ(all.no_data_schools(), 1u);  // s-far: unknown, not counted as a white zone
+  EXPECT_EQ(all.no_data_students(), 20u);
   EXPECT_DOUBLE_EQ(all.nearest_good_limit_m(), 20000);
   std::map<std::string, v1::SchoolRow> rows;
   for (const auto& r : all.schools()) rows[r.school().school_id()] = r;
-  ASSERT_EQ(rows.size(), 3u);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_TRUE(rows["s-far"].no_data());
+  EXPECT_FALSE(rows["s-far"].white_zone());
+  EXPECT_FALSE(rows["s-in"].no_data());
 
   // s-in: viettel LTE dead, vnpt LTE good outdoors (-100) but weak indoors, viettel UMTS dead.
   const v1::SchoolRow& in = rows["s-in"];
