@@ -1,7 +1,11 @@
-"""Shared helpers of the end-to-end tests: checks that print `ok:`/`FAIL:` lines, and the
-deterministic measurement CSV they ingest."""
+"""Shared helpers of the end-to-end tests: checks that print `ok:`/`FAIL:` lines, covgapd as a
+process, and the deterministic measurement CSV they ingest."""
+import os
 import random
+import signal
+import subprocess
 import sys
+import time
 
 FAILURES = []  # failed checks of tests that keep going after a failure
 
@@ -51,3 +55,53 @@ def write_measurements_csv(path, n_rows, seed=7, invalid_every=50000):
     with open(path, "w") as f:
         f.writelines(lines)
     return expected, invalid
+
+
+class Daemon:
+    """covgapd on 127.0.0.1 with a port of its choosing (read from --port-file), stderr to
+    DATA_DIR.log; `extra` are further covgapd arguments, `preexec_fn` runs in the child."""
+
+    def __init__(self, covgapd, data_dir, *extra, preexec_fn=None):
+        self.data_dir = data_dir
+        self.port_file = data_dir + ".port"
+        if os.path.exists(self.port_file):
+            os.remove(self.port_file)
+        self.log_path = data_dir + ".log"
+        self.log = open(self.log_path, "a")
+        self.proc = subprocess.Popen(
+            [covgapd, "--data", data_dir, "--listen", "127.0.0.1:0", "--port-file",
+             self.port_file, *extra], stderr=self.log, preexec_fn=preexec_fn)
+        deadline = time.time() + 30
+        while not os.path.exists(self.port_file) or not os.path.getsize(self.port_file):
+            if self.proc.poll() is not None:
+                fail(f"covgapd exited {self.proc.returncode} at start:\n" + self.log_tail())
+            if time.time() > deadline:
+                fail("covgapd did not start within 30 s")
+            time.sleep(0.01)
+        with open(self.port_file) as f:
+            self.port = int(f.read().strip())
+        self.address = f"127.0.0.1:{self.port}"
+
+    def log_tail(self, n=2000):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()[-n:]
+
+    def kill(self, sig):
+        """Sends `sig` and waits for the exit code."""
+        self.proc.send_signal(sig)
+        rc = self.proc.wait(timeout=60)
+        self.log.close()
+        return rc
+
+    def stop(self):
+        """SIGTERM (if still running), then the exit code; SIGKILL after 60 s."""
+        if self.proc.poll() is not None:
+            self.log.close()
+            return self.proc.returncode
+        try:
+            return self.kill(signal.SIGTERM)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+            self.log.close()
+            return rc

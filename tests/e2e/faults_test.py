@@ -68,43 +68,10 @@ def limit_file_size(n):
     return apply
 
 
-class Daemon:
-    def __init__(self, data_dir, preexec_fn=None):
-        self.data_dir = data_dir
-        self.port_file = data_dir + ".port"
-        if os.path.exists(self.port_file):
-            os.remove(self.port_file)
-        self.log_path = data_dir + ".log"
-        self.log = open(self.log_path, "a")
-        self.proc = subprocess.Popen(
-            [ARGS.covgapd, "--data", data_dir, "--listen", "127.0.0.1:0", "--port-file",
-             self.port_file], stderr=self.log, preexec_fn=preexec_fn)
-        DAEMONS.append(self)
-        deadline = time.time() + 30
-        while not os.path.exists(self.port_file):
-            if self.proc.poll() is not None:
-                fail(f"covgapd exited {self.proc.returncode} at start:\n" + self.log_tail())
-            if time.time() > deadline:
-                fail("covgapd did not start within 30 s")
-            time.sleep(0.01)
-        with open(self.port_file) as f:
-            self.address = "127.0.0.1:" + f.read().strip()
-
-    def log_tail(self, n=2000):
-        with open(self.log_path, errors="replace") as f:
-            return f.read()[-n:]
-
-    def kill(self, sig):
-        self.proc.send_signal(sig)
-        rc = self.proc.wait(timeout=60)
-        self.log.close()
-        return rc
-
-    def stop(self):
-        if self.proc.poll() is None:
-            return self.kill(signal.SIGTERM)
-        self.log.close()
-        return self.proc.returncode
+def Daemon(data_dir, preexec_fn=None):
+    d = e2e_support.Daemon(ARGS.covgapd, data_dir, preexec_fn=preexec_fn)
+    DAEMONS.append(d)
+    return d
 
 
 def cli(address, *args, check_rc=None, timeout=600):

@@ -17,34 +17,14 @@ import subprocess
 import tempfile
 import time
 
+import e2e_support  # noqa: E402
 from e2e_support import check, fail, write_measurements_csv as write_csv  # noqa: E402
 
 ARGS = None
 
 
-class Daemon:
-    def __init__(self, data_dir):
-        self.data_dir = data_dir
-        self.port_file = os.path.join(data_dir + ".port")
-        if os.path.exists(self.port_file):
-            os.remove(self.port_file)
-        self.log = open(data_dir + ".log", "a")
-        self.proc = subprocess.Popen(
-            [ARGS.covgapd, "--data", data_dir, "--listen", "127.0.0.1:0", "--port-file",
-             self.port_file], stderr=self.log)
-        deadline = time.time() + 30
-        while not os.path.exists(self.port_file):
-            if self.proc.poll() is not None:
-                fail("covgapd exited at start: see " + data_dir + ".log")
-            if time.time() > deadline:
-                fail("covgapd did not start within 30 s")
-            time.sleep(0.02)
-        with open(self.port_file) as f:
-            self.address = "127.0.0.1:" + f.read().strip()
-
-    def kill(self, sig):
-        self.proc.send_signal(sig)
-        return self.proc.wait(timeout=60)
+def Daemon(data_dir):
+    return e2e_support.Daemon(ARGS.covgapd, data_dir)
 
 
 def cli(address, *args, check_rc=None):

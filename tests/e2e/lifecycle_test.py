@@ -37,35 +37,8 @@ def check(cond, msg):
     return e2e_support.check(cond, msg, keep_going=True)
 
 
-class Daemon:
-    def __init__(self, data_dir, token_file):
-        self.port_file = data_dir + ".port"
-        self.log_path = data_dir + ".log"
-        self.log = open(self.log_path, "a")
-        self.proc = subprocess.Popen(
-            [ARGS.covgapd, "--data", data_dir, "--listen", "127.0.0.1:0", "--port-file",
-             self.port_file, "--bootstrap-token-file", token_file], stderr=self.log)
-        deadline = time.time() + 30
-        while not os.path.exists(self.port_file) or not os.path.getsize(self.port_file):
-            if self.proc.poll() is not None:
-                fail("covgapd exited at start:\n" + open(self.log_path).read())
-            if time.time() > deadline:
-                fail("covgapd did not start within 30 s")
-            time.sleep(0.02)
-        time.sleep(0.05)
-        with open(self.port_file) as f:
-            self.address = "127.0.0.1:" + f.read().strip()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
-        self.log.close()
-        return rc
+def Daemon(data_dir, token_file):
+    return e2e_support.Daemon(ARGS.covgapd, data_dir, "--bootstrap-token-file", token_file)
 
 
 def cli(address, token, *args):

@@ -29,14 +29,12 @@ import asyncio
 import json
 import os
 import shutil
-import signal
 import ssl
 import stat
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 
 import e2e_support
 
@@ -89,38 +87,8 @@ def make_certificates(d):
 
 # --- covgapd ----------------------------------------------------------------------------------
 
-class Daemon:
-    def __init__(self, data_dir, *extra):
-        self.data_dir = data_dir
-        self.port_file = data_dir + ".port"
-        if os.path.exists(self.port_file):
-            os.remove(self.port_file)
-        self.log_path = data_dir + ".log"
-        self.log = open(self.log_path, "a")
-        self.proc = subprocess.Popen(
-            [ARGS.covgapd, "--data", data_dir, "--listen", "127.0.0.1:0", "--port-file",
-             self.port_file, *extra], stderr=self.log)
-        deadline = time.time() + 30
-        while not os.path.exists(self.port_file):
-            if self.proc.poll() is not None:
-                fail("covgapd exited at start:\n" + open(self.log_path).read())
-            if time.time() > deadline:
-                fail("covgapd did not start within 30 s")
-            time.sleep(0.02)
-        with open(self.port_file) as f:
-            self.port = int(f.read().strip())
-        self.address = f"127.0.0.1:{self.port}"
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
-        self.log.close()
-        return rc
+def Daemon(data_dir, *extra):
+    return e2e_support.Daemon(ARGS.covgapd, data_dir, *extra)
 
 
 # --- a plaintext -> TLS proxy (only used when the CLI cannot present a client certificate) -----
