@@ -10,7 +10,6 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 #include <ogr_api.h>
-#include <proj.h>
 
 #include <chrono>
 #include <cmath>
@@ -38,6 +37,7 @@
 #include "geo/time_format.h"
 #include "server/covgap_server.h"
 #include "server/store/sqlite_store.h"
+#include "tests/support/utm_cells.h"
 
 namespace covgap::server {
 namespace {
@@ -931,17 +931,7 @@ TEST_F(AccessControlTest, AnAnalysisPastItsDeadlineStoresNoRun) {
 
 // ---- 8. household privacy ----
 
-// {lon, lat} of the centre of the 100 m cell (x, y) of EPSG:32648, with PROJ.
-std::pair<double, double> CellCentreLonLat(int x, int y) {
-  PJ_CONTEXT* ctx = proj_context_create();
-  PJ* raw = proj_create_crs_to_crs(ctx, "EPSG:4326", "EPSG:32648", nullptr);
-  PJ* pj = proj_normalize_for_visualization(ctx, raw);
-  const PJ_COORD c = proj_trans(pj, PJ_INV, proj_coord(x * 100.0 + 50, y * 100.0 + 50, 0, 0));
-  proj_destroy(pj);
-  proj_destroy(raw);
-  proj_context_destroy(ctx);
-  return {c.xy.x, c.xy.y};
-}
+using covgap::testing::CellCentreLonLat;
 
 // `v` cut to 4 decimals, then the digits `tail` appended: 21.31234242 for 21.3123…, "4242".
 double Distinctive(double v, int tail) { return std::trunc(v * 1e4) / 1e4 + tail * 1e-8; }

@@ -3,7 +3,6 @@
 // reopened) and after every analysis, the audit trail, gap history, WatchGaps (order, operator
 // visibility) and a shutdown that an open watch does not hold up.
 #include <gtest/gtest.h>
-#include <proj.h>
 
 #include <chrono>
 #include <filesystem>
@@ -23,6 +22,7 @@
 #include "geo/time_format.h"
 #include "server/covgap_server.h"
 #include "server/store/sqlite_store.h"
+#include "tests/support/utm_cells.h"
 
 namespace covgap::server {
 namespace {
@@ -47,16 +47,7 @@ const std::string kGapA = "viettel-LTE-6917_23590";
 const std::string kGapB = "viettel-LTE-6930_23600";
 const std::string kGapC = "vnpt-LTE-6940_23610";
 
-std::pair<double, double> CellCentreLonLat(int x, int y) {
-  PJ_CONTEXT* ctx = proj_context_create();
-  PJ* raw = proj_create_crs_to_crs(ctx, "EPSG:4326", "EPSG:32648", nullptr);
-  PJ* pj = proj_normalize_for_visualization(ctx, raw);
-  const PJ_COORD c = proj_trans(pj, PJ_INV, proj_coord(x * 100.0 + 50, y * 100.0 + 50, 0, 0));
-  proj_destroy(pj);
-  proj_destroy(raw);
-  proj_context_destroy(ctx);
-  return {c.xy.x, c.xy.y};
-}
+using covgap::testing::CellCentreLonLat;
 
 // `n` LTE samples of `op` in cell (x, y) at `dbm`, on `day`.
 v1::MeasurementBatch Samples(const std::string& batch_id, const std::string& op, int x, int y,
