@@ -236,7 +236,7 @@ std::string Label(Bilingual b) {
 
 constexpr Bilingual kStatusNames[] = {{"Chưa xử lý", "Open"},
                                       {"Có kế hoạch", "Planned"},
-                                      {"Đã xử lý, chờ kiểm chứng", "Cleared"},
+                                      {"Đã xử lý", "Cleared"},
                                       {"Đã xử lý, chờ đo", "Awaiting measurement"},
                                       {"Đã kiểm chứng", "Verified"}};
 
@@ -588,9 +588,9 @@ StatusOr<std::string> RenderHtml(const ProgressReport& r, const ProgressInputs& 
   const double metres_per_px = 1 / f.scale;
 
   std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + Fmt(f.width) +
-                    " " + Fmt(f.height + 60) + "\" width=\"" + Fmt(f.width) + "\" height=\"" +
-                    Fmt(f.height + 60) + "\" font-family=\"DejaVu Sans, Arial, sans-serif\">";
-  svg += "<rect x=\"0\" y=\"0\" width=\"" + Fmt(f.width) + "\" height=\"" + Fmt(f.height + 60) +
+                    " " + Fmt(f.height + 100) + "\" width=\"" + Fmt(f.width) + "\" height=\"" +
+                    Fmt(f.height + 100) + "\" font-family=\"DejaVu Sans, Arial, sans-serif\">";
+  svg += "<rect x=\"0\" y=\"0\" width=\"" + Fmt(f.width) + "\" height=\"" + Fmt(f.height + 100) +
          "\" fill=\"#ffffff\"/>";
   // District fills.
   std::vector<std::string> district_paths;
@@ -668,27 +668,28 @@ StatusOr<std::string> RenderHtml(const ProgressReport& r, const ProgressInputs& 
   svg += "<text x=\"" + Fmt(bx) + "\" y=\"" + Fmt(by + 17) + "\" font-size=\"10\">0</text>";
   svg += "<text x=\"" + Fmt(bx + bw) + "\" y=\"" + Fmt(by + 17) +
          "\" font-size=\"10\" text-anchor=\"middle\">" + bar_label + "</text>";
-  // Legend, right of the scale bar.
-  double lx = bx + bw + 40;
-  const double ly = f.height + 10;
+  // Legend below the scale bar: the statuses in one row, the school symbols in the next.
+  double lx = kPad;
+  const double ly = f.height + 40;
   for (GapStatus s : {GapStatus::kOpen, GapStatus::kPlanned, GapStatus::kCleared,
                       GapStatus::kAwaitingMeasurement, GapStatus::kVerified}) {
     const Bilingual name = kStatusNames[static_cast<int>(s)];
     svg += "<rect x=\"" + Fmt(lx) + "\" y=\"" + Fmt(ly) + "\" width=\"10\" height=\"10\" fill=\"" +
            std::string(StatusColour(s)) + "\"/>";
-    svg += "<text x=\"" + Fmt(lx + 13) + "\" y=\"" + Fmt(ly + 9) + "\" font-size=\"8\">" +
-           HtmlEscape(name.vi) + "</text><text x=\"" + Fmt(lx + 13) + "\" y=\"" + Fmt(ly + 19) +
+    svg += "<text x=\"" + Fmt(lx + 13) + "\" y=\"" + Fmt(ly + 8) + "\" font-size=\"8\">" +
+           HtmlEscape(name.vi) + "</text><text x=\"" + Fmt(lx + 13) + "\" y=\"" + Fmt(ly + 17) +
            "\" font-size=\"8\" font-style=\"italic\">" + HtmlEscape(name.en) + "</text>";
-    lx += 82;
+    lx += 126;
   }
-  const double sy2 = f.height + 40;
-  svg += "<circle cx=\"" + Fmt(bx + bw + 45) + "\" cy=\"" + Fmt(sy2) +
-         "\" r=\"1.3\" fill=\"#333\"/><text x=\"" + Fmt(bx + bw + 53) + "\" y=\"" + Fmt(sy2 + 3) +
+  const double sy2 = ly + 32;
+  svg += "<circle cx=\"" + Fmt(kPad + 5) + "\" cy=\"" + Fmt(sy2) +
+         "\" r=\"1.3\" fill=\"#333\"/><text x=\"" + Fmt(kPad + 13) + "\" y=\"" + Fmt(sy2 + 3) +
          "\" font-size=\"8\">Trường học / School</text>";
-  svg += "<circle cx=\"" + Fmt(bx + bw + 175) + "\" cy=\"" + Fmt(sy2) +
+  svg += "<circle cx=\"" + Fmt(kPad + 131) + "\" cy=\"" + Fmt(sy2) +
          "\" r=\"3.2\" fill=\"#fff\" stroke=\"#000\" stroke-width=\"1.4\"/><text x=\"" +
-         Fmt(bx + bw + 183) + "\" y=\"" + Fmt(sy2 + 3) +
-         "\" font-size=\"8\">Trường vùng trắng sóng / White-zone school</text>";
+         Fmt(kPad + 139) + "\" y=\"" + Fmt(sy2 + 3) +
+         "\" font-size=\"8\">Trường vùng trắng sóng (không nhà mạng nào tốt trong nhà) / "
+         "White-zone school (no operator good indoors)</text>";
   svg += "</svg>";
 
   // ---- the page ----

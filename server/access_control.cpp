@@ -96,6 +96,8 @@ std::string_view ToString(Rpc rpc) {
       return "RevokeToken";
     case Rpc::kListAudit:
       return "ListAudit";
+    case Rpc::kBuildReport:
+      return "BuildReport";
   }
   return "?";
 }
@@ -119,6 +121,8 @@ bool Allowed(Role role, Rpc rpc) {
     case Rpc::kRevokeToken:
     case Rpc::kListAudit:
       return false;
+    case Rpc::kBuildReport:
+      return role == Role::kViewer;  // counts only, never a household; not for one operator
   }
   return false;
 }

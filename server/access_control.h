@@ -41,11 +41,12 @@ enum class Rpc {
   kListTokens,
   kRevokeToken,
   kListAudit,
+  kBuildReport,
 };
 inline constexpr Rpc kAllRpcs[] = {
-    Rpc::kIngest,       Rpc::kGetStats,    Rpc::kImport,   Rpc::kImportRows, Rpc::kRunAnalysis,
-    Rpc::kGetLatestRun, Rpc::kListGaps,    Rpc::kGetGap,   Rpc::kExportGaps, Rpc::kCreateToken,
-    Rpc::kListTokens,   Rpc::kRevokeToken, Rpc::kListAudit};
+    Rpc::kIngest,       Rpc::kGetStats,    Rpc::kImport,    Rpc::kImportRows, Rpc::kRunAnalysis,
+    Rpc::kGetLatestRun, Rpc::kListGaps,    Rpc::kGetGap,    Rpc::kExportGaps, Rpc::kCreateToken,
+    Rpc::kListTokens,   Rpc::kRevokeToken, Rpc::kListAudit, Rpc::kBuildReport};
 std::string_view ToString(Rpc rpc);
 
 // The role x RPC table.

@@ -33,6 +33,8 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
                                   : options.scratch_dir,
       *s->access_);
   s->access_service_ = std::make_unique<AccessService>(*s->store_, *s->access_, *s->audit_);
+  s->report_service_ = std::make_unique<ReportService>(
+      *s->store_, *s->access_, options.report_deadline_ms, options.school_coverage);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -60,6 +62,7 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
   builder.RegisterService(s->analysis_service_.get());
   builder.RegisterService(s->gap_service_.get());
   builder.RegisterService(s->access_service_.get());
+  builder.RegisterService(s->report_service_.get());
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || (!options.listen_address.empty() && s->port_ == 0)) {
     return Unavailable("cannot listen on " + options.listen_address +
@@ -91,6 +94,7 @@ void CovgapServer::Shutdown(std::chrono::milliseconds grace) {
   analysis_service_.reset();
   gap_service_.reset();
   access_service_.reset();
+  report_service_.reset();
   store_.reset();
 }
 

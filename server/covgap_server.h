@@ -19,6 +19,7 @@
 #include "server/gap_service.h"
 #include "server/measurement_service.h"
 #include "server/registry_service.h"
+#include "server/report_service.h"
 #include "server/store/store.h"
 
 namespace covgap::server {
@@ -42,6 +43,10 @@ struct ServerOptions {
   std::string tls_client_ca_pem;
   int max_threads = 64;          // sync server threads; calls beyond get RESOURCE_EXHAUSTED
   int max_waiting_analyses = 1;  // besides the running one
+  // The progress report (docs/report.md): the default deadline (00:00 UTC of the day, 0 = none)
+  // and where the per-school coverage records come from (empty: none).
+  std::int64_t report_deadline_ms = 0;
+  SchoolCoverageSource school_coverage;
 };
 
 class CovgapServer {
@@ -73,6 +78,7 @@ class CovgapServer {
   std::unique_ptr<RegistryService> registry_service_;
   std::unique_ptr<AnalysisService> analysis_service_;
   std::unique_ptr<GapService> gap_service_;
+  std::unique_ptr<ReportService> report_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;

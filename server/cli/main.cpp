@@ -26,6 +26,7 @@ Commands:
   export           write the gaps to a Shapefile, GeoPackage, GeoJSON, CSV or KML file
   token create|list|revoke   access tokens (authority)
   audit            who did what and when (authority)
+  report           progress report against the deadline (table, JSON, CSV, printable HTML)
   help COMMAND     help on one command
 
 Global options:
@@ -61,6 +62,7 @@ const std::vector<Command>& Commands() {
       {"export", covgap::cli::RunExport, &covgap::cli::kExportHelp, {"json"}},
       {"token", covgap::cli::RunToken, &covgap::cli::kTokenHelp, {"json"}},
       {"audit", covgap::cli::RunAudit, &covgap::cli::kAuditHelp, {"json"}},
+      {"report", covgap::cli::RunReport, &covgap::cli::kReportHelp, {"json"}},
   };
   return kCommands;
 }

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "geo/log.h"
+#include "geo/time_format.h"
 #include "server/covgap_server.h"
 #include "server/store/sqlite_store.h"
 
@@ -43,6 +44,7 @@ TLS:
   --tls-cert FILE --tls-key FILE   serve TLS with this certificate chain and key (PEM)
   --tls-client-ca FILE             also require client certificates signed by this CA (mTLS)
   --shutdown-grace S    seconds running calls get to finish on SIGTERM/SIGINT (default 10)
+  --deadline YYYY-MM-DD default deadline of the progress report (covgap report; docs/report.md)
   --log-level LEVEL     debug, info, warn or error (default info)
   -h, --help            show this help
   --version             print the version
@@ -110,6 +112,13 @@ int main(int argc, char** argv) {
       options.max_upload_bytes = std::strtoull(value().c_str(), nullptr, 10) << 20;
     } else if (arg == "--shutdown-grace") {
       grace_s = std::atoi(value().c_str());
+    } else if (arg == "--deadline") {
+      const std::string text = value();
+      const auto day = covgap::geo::ParseIso8601(text);
+      if (text.size() != 10 || !day) {
+        Die("--deadline needs a date YYYY-MM-DD (e.g. 2021-12-20), not '" + text + "'", 2);
+      }
+      options.report_deadline_ms = *day;
     } else if (arg == "--log-level") {
       const std::string level = value();
       if (level == "debug")
