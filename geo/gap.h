@@ -74,6 +74,7 @@ struct Gap {
   std::int64_t poor_hh = 0;         // poor households inside
   std::int64_t npoor_hh = 0;        // near-poor households inside
   double hardship_students = 0;     // students without a device weighted by hardship (ranking)
+  double school_points = 0;  // ranking: schools inside weighted by level and size (not stored)
   double score = 0;
   std::int64_t rank = 0;  // 1 = clear first, per operator and technology
   std::string status = "open";  // ToString(GapStatus)

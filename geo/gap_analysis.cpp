@@ -86,8 +86,12 @@ StatusOr<AnalysisResult> RunGapAnalysis(const MeasurementSource& source,
     result.grids.push_back(Summarise(merged, gaps.size()));
     for (auto& g : gaps) found.push_back(std::move(g));
   }
-  grids.value().clear();
   watch.Lap("gaps");
+  auto schools = ComputeSchoolCoverage(inputs.schools, grids.value(), params);
+  if (!schools.ok()) return schools.status();
+  result.schools = std::move(schools.value());
+  grids.value().clear();
+  watch.Lap("schools");
 
   if (!report("attributing areas, schools and households", 0.8)) return cancelled;
   if (Status s = JoinPlaces(found, inputs.schools, inputs.households, params, weights); !s.ok()) {
@@ -106,7 +110,7 @@ StatusOr<AnalysisResult> RunGapAnalysis(const MeasurementSource& source,
   }
   watch.Lap("attribute");
 
-  ScoreAndRank(result.gaps, weights);
+  ScoreAndRank(result.gaps, weights, params);
   watch.Lap("rank");
   if (!report("done", 1.0)) return cancelled;
   return result;

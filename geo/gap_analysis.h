@@ -12,6 +12,7 @@
 #include "geo/coverage_grid.h"
 #include "geo/gap.h"
 #include "geo/gap_attribution.h"
+#include "geo/school_coverage.h"
 #include "geo/status.h"
 
 namespace covgap::geo {
@@ -47,6 +48,9 @@ struct AnalysisResult {
   std::vector<GridSummary> grids;
   std::vector<StageTiming> stages;
   GridStats grid_stats;
+  // Per school and operator grid (docs/gaps.md "Schools"): school-major, grids in the order of
+  // `grids` (operator grids only).
+  std::vector<SchoolCoverage> schools;
 };
 
 StatusOr<AnalysisResult> RunGapAnalysis(const MeasurementSource& source,

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
+#include <string_view>
 #include <unordered_map>
 
 #include "geo/coverage_grid.h"
@@ -129,6 +131,126 @@ void AreaIndex::Attribute(Gap& gap) const {
   gap.commune = name_of(AreaLevel::kCommune);
 }
 
+namespace {
+
+double LevelWeight(SchoolLevel level, const RankingWeights& w) {
+  switch (level) {
+    case SchoolLevel::kPrimary:
+      return w.school_primary;
+    case SchoolLevel::kLowerSecondary:
+      return w.school_lower_secondary;
+    case SchoolLevel::kUpperSecondary:
+      return w.school_upper_secondary;
+    case SchoolLevel::kContinuingEd:
+      return w.school_continuing_ed;
+  }
+  return w.school_primary;
+}
+
+double SchoolPoints(const School& school, const RankingWeights& w) {
+  return LevelWeight(school.level, w) +
+         w.per_enrolled_student * static_cast<double>(std::max<std::int64_t>(0, school.students));
+}
+
+std::string Trim(std::string_view s) {
+  const auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string_view::npos) return "";
+  const auto e = s.find_last_not_of(" \t\r");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, double RankingWeights::*>> RankingWeightKeys() {
+  return {{"covid_orphan", &RankingWeights::covid_orphan},
+          {"poor", &RankingWeights::poor},
+          {"near_poor", &RankingWeights::near_poor},
+          {"other_difficulty", &RankingWeights::other_difficulty},
+          {"school_student", &RankingWeights::school_student},
+          {"school_primary", &RankingWeights::school_primary},
+          {"school_lower_secondary", &RankingWeights::school_lower_secondary},
+          {"school_upper_secondary", &RankingWeights::school_upper_secondary},
+          {"school_continuing_ed", &RankingWeights::school_continuing_ed},
+          {"per_enrolled_student", &RankingWeights::per_enrolled_student},
+          {"dead_share", &RankingWeights::dead_share},
+          {"depth_per_db", &RankingWeights::depth_per_db},
+          {"per_km2", &RankingWeights::per_km2}};
+}
+
+std::string RankingWeightKeyList() {
+  std::string out;
+  for (const auto& [key, field] : RankingWeightKeys()) out += (out.empty() ? "" : ", ") + key;
+  return out;
+}
+
+Status SetRankingWeight(RankingWeights& weights, const std::string& key, double value) {
+  for (const auto& [name, field] : RankingWeightKeys()) {
+    if (name != key) continue;
+    if (!std::isfinite(value) || value < 0) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%g", value);
+      return InvalidArgument("ranking weight " + key + " must be a number >= 0, not " + text);
+    }
+    weights.*field = value;
+    return Status::Ok();
+  }
+  return InvalidArgument("unknown ranking weight '" + key +
+                         "'; valid keys: " + RankingWeightKeyList());
+}
+
+StatusOr<std::vector<std::pair<std::string, double>>> ParseRankingWeightLines(
+    const std::string& text) {
+  std::vector<std::pair<std::string, double>> out;
+  std::size_t pos = 0;
+  int line_no = 0;
+  while (pos <= text.size()) {
+    const auto nl = text.find('\n', pos);
+    std::string_view line(text.data() + pos, (nl == std::string::npos ? text.size() : nl) - pos);
+    pos = nl == std::string::npos ? text.size() + 1 : nl + 1;
+    ++line_no;
+    if (const auto hash = line.find('#'); hash != std::string_view::npos) {
+      line = line.substr(0, hash);
+    }
+    const std::string content = Trim(line);
+    if (content.empty()) continue;
+    const std::string where = "line " + std::to_string(line_no) + ": ";
+    const auto eq = content.find('=');
+    if (eq == std::string::npos) {
+      return InvalidArgument(where + "'" + content +
+                             "' is not 'key = value'; valid keys: " + RankingWeightKeyList());
+    }
+    const std::string key = Trim(std::string_view(content).substr(0, eq));
+    const std::string value_text = Trim(std::string_view(content).substr(eq + 1));
+    double value = 0;
+    std::size_t used = 0;
+    try {
+      value = std::stod(value_text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (value_text.empty() || used != value_text.size()) {
+      return InvalidArgument(where + "the value of " + key + ", '" + value_text +
+                             "', is not a number");
+    }
+    RankingWeights probe;
+    if (Status s = SetRankingWeight(probe, key, value); !s.ok()) {
+      return InvalidArgument(where + s.message());
+    }
+    out.emplace_back(key, value);
+  }
+  return out;
+}
+
+StatusOr<RankingWeights> ParseRankingWeights(const std::string& text, const RankingWeights& base) {
+  auto lines = ParseRankingWeightLines(text);
+  if (!lines.ok()) return lines.status();
+  RankingWeights w = base;
+  for (const auto& [key, value] : lines.value()) {
+    if (Status s = SetRankingWeight(w, key, value); !s.ok()) return s;
+  }
+  return w;
+}
+
 Status JoinPlaces(std::vector<FoundGap>& gaps, const std::vector<School>& schools,
                   const std::vector<Household>& households, const AnalysisParams& params,
                   const RankingWeights& weights) {
@@ -169,6 +291,7 @@ Status JoinPlaces(std::vector<FoundGap>& gaps, const std::vector<School>& school
       g.students_nodev += schools[i].students_nodev;
       g.hardship_students +=
           weights.school_student * static_cast<double>(schools[i].students_nodev);
+      g.school_points += SchoolPoints(schools[i], weights);
     }
     for (std::size_t i = 0; i < households.size(); ++i) {
       auto it = m.find(household_cells[i]);
@@ -198,10 +321,13 @@ Status JoinPlaces(std::vector<FoundGap>& gaps, const std::vector<School>& school
   return Status::Ok();
 }
 
-void ScoreAndRank(std::vector<Gap>& gaps, const RankingWeights& weights) {
+void ScoreAndRank(std::vector<Gap>& gaps, const RankingWeights& weights,
+                  const AnalysisParams& params) {
   for (Gap& g : gaps) {
-    g.score = g.hardship_students + weights.per_school * static_cast<double>(g.schools) +
-              weights.severity * g.severity + weights.per_km2 * g.area_m2 / 1e6;
+    const double depth_db =
+        std::max(0.0, static_cast<double>(params.ThresholdsFor(g.tech).good_dbm) - g.median_dbm);
+    g.score = g.hardship_students + g.school_points + weights.dead_share * g.severity +
+              weights.depth_per_db * depth_db + weights.per_km2 * g.area_m2 / 1e6;
   }
   std::vector<Gap*> order;
   for (Gap& g : gaps) order.push_back(&g);

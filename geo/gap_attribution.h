@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "geo/gap.h"
@@ -33,17 +34,42 @@ class AreaIndex {
   std::unique_ptr<Impl> impl_;
 };
 
-// Hardship weights and score weights of the ranking model (docs/gaps.md "Ranking").
+// Weights of the ranking model (docs/gaps.md "Ranking"); every one can be set in a weights file
+// (ParseRankingWeights), by covgapd --ranking-weights and per run. All are >= 0.
 struct RankingWeights {
+  // Students without a device, weighted by the hardship of their household.
+  double covid_orphan = 3.0;
   double poor = 2.0;
   double near_poor = 1.5;
-  double covid_orphan = 3.0;
   double other_difficulty = 1.0;
   double school_student = 1.0;  // a student without a device counted at a school
-  double per_school = 5.0;
-  double severity = 10.0;  // times the share of dead cells
+  // Schools inside: a weight per level plus a weight per enrolled student.
+  double school_primary = 5.0;
+  double school_lower_secondary = 5.0;
+  double school_upper_secondary = 6.0;
+  double school_continuing_ed = 4.0;
+  double per_enrolled_student = 0.01;
+  // Severity: the share of dead cells, and how far the gap's median is below the good threshold.
+  double dead_share = 10.0;
+  double depth_per_db = 0.5;
+  // Size.
   double per_km2 = 1.0;
 };
+
+// The weights' keys in file order, with a pointer to each field.
+std::vector<std::pair<std::string, double RankingWeights::*>> RankingWeightKeys();
+// "covid_orphan, poor, …": for error messages.
+std::string RankingWeightKeyList();
+// Sets one weight by key; fails for an unknown key or a negative or non-finite value.
+Status SetRankingWeight(RankingWeights& weights, const std::string& key, double value);
+// Reads `key = value` lines (blank lines and # comments ignored; a # after the value starts a
+// comment too) on top of `base` (default: the built-in weights). Errors name the line and list
+// the valid keys.
+StatusOr<RankingWeights> ParseRankingWeights(const std::string& text,
+                                             const RankingWeights& base = {});
+// The pairs of a weights file, checked the same way, without applying them.
+StatusOr<std::vector<std::pair<std::string, double>>> ParseRankingWeightLines(
+    const std::string& text);
 
 // Counts schools, students without a device and poor/near-poor households inside each gap, and
 // the hardship-weighted student count. Places are projected with the analysis CRS.
@@ -51,9 +77,11 @@ Status JoinPlaces(std::vector<FoundGap>& gaps, const std::vector<School>& school
                   const std::vector<Household>& households, const AnalysisParams& params,
                   const RankingWeights& weights);
 
-// score = hardship-weighted students + per_school * schools + severity * share of dead cells
-//         + per_km2 * area in km²; rank 1.. per (kind, operator, technology) by score, then area,
-// then id.
-void ScoreAndRank(std::vector<Gap>& gaps, const RankingWeights& weights);
+// score = hardship-weighted students + school points (level + size)
+//         + dead_share * share of dead cells + depth_per_db * dB of the median below the good
+//           threshold of the gap's technology (params) + per_km2 * area in km²;
+// rank 1.. per (kind, operator, technology) by score, then area, then id.
+void ScoreAndRank(std::vector<Gap>& gaps, const RankingWeights& weights,
+                  const AnalysisParams& params = {});
 
 }  // namespace covgap::geo

@@ -96,6 +96,8 @@ std::string_view ToString(Rpc rpc) {
       return "RevokeToken";
     case Rpc::kListAudit:
       return "ListAudit";
+    case Rpc::kListSchools:
+      return "ListSchools";
     case Rpc::kBuildReport:
       return "BuildReport";
   }
@@ -113,6 +115,8 @@ bool Allowed(Role role, Rpc rpc) {
     case Rpc::kGetGap:
     case Rpc::kExportGaps:
       return true;  // gaps carry counts, never households
+    case Rpc::kListSchools:
+      return true;  // schools are public registry data, not personal data
     case Rpc::kImport:
     case Rpc::kImportRows:
     case Rpc::kRunAnalysis:

@@ -41,12 +41,14 @@ enum class Rpc {
   kListTokens,
   kRevokeToken,
   kListAudit,
+  kListSchools,
   kBuildReport,
 };
 inline constexpr Rpc kAllRpcs[] = {
     Rpc::kIngest,       Rpc::kGetStats,    Rpc::kImport,    Rpc::kImportRows, Rpc::kRunAnalysis,
     Rpc::kGetLatestRun, Rpc::kListGaps,    Rpc::kGetGap,    Rpc::kExportGaps, Rpc::kCreateToken,
-    Rpc::kListTokens,   Rpc::kRevokeToken, Rpc::kListAudit, Rpc::kBuildReport};
+    Rpc::kListTokens,   Rpc::kRevokeToken, Rpc::kListAudit, Rpc::kListSchools,
+    Rpc::kBuildReport};
 std::string_view ToString(Rpc rpc);
 
 // The role x RPC table.

@@ -11,7 +11,7 @@
 namespace covgap::server {
 namespace {
 
-std::string ParamsJson(const geo::AnalysisParams& p) {
+std::string ParamsJson(const geo::AnalysisParams& p, const geo::RankingWeights& w) {
   geo::JsonWriter j;
   j.BeginObject();
   j.Key("method").String("binned");
@@ -30,6 +30,11 @@ std::string ParamsJson(const geo::AnalysisParams& p) {
   j.Key("analysis_crs").String(p.analysis_crs);
   j.Key("window_days").Number(std::int64_t{p.window_days});
   j.Key("as_of").String(geo::FormatIso8601(p.as_of_ms));
+  j.Key("indoor_margin_db").Number(std::int64_t{p.indoor_margin_db});
+  j.Key("nearest_good_limit_m").Number(geo::kNearestGoodLimitM);
+  j.Key("ranking_weights").BeginObject();
+  for (const auto& [key, field] : geo::RankingWeightKeys()) j.Key(key).Number(w.*field);
+  j.EndObject();
   j.EndObject();
   return j.str();
 }
@@ -70,6 +75,10 @@ grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
   const std::int64_t started = geo::NowUnixMs();
   auto params = api::FromProto(*request, started);
   if (!params.ok()) return ToGrpcStatus(params.status());
+  geo::RankingWeights weights = ranking_weights_;
+  for (const auto& [key, value] : request->ranking_weights()) {
+    if (Status s = geo::SetRankingWeight(weights, key, value); !s.ok()) return ToGrpcStatus(s);
+  }
 
   struct Pending {
     std::atomic<int>& n;
@@ -94,7 +103,7 @@ grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
   }
   geo::AnalysisInputs inputs{std::move(areas.value()), std::move(schools.value()),
                              std::move(households.value())};
-  LogInfo("analysis started by " + context->peer() + ": " + ParamsJson(params.value()));
+  LogInfo("analysis started by " + context->peer() + ": " + ParamsJson(params.value(), weights));
 
   store::ScanFilter filter;
   if (params->window_days > 0) {
@@ -114,7 +123,7 @@ grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
     writer->Write(p);
     return !context->IsCancelled();  // a passed deadline or a cancel stops the run
   };
-  auto result = geo::RunGapAnalysis(source, inputs, params.value(), {}, progress);
+  auto result = geo::RunGapAnalysis(source, inputs, params.value(), weights, progress);
   if (!result.ok()) return ToGrpcStatus(result.status());
 
   // Stable identity: gaps that overlap the previous run's keep their ids (and so their status).
@@ -128,10 +137,10 @@ grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
   store::AnalysisRun run;
   run.started_ms = started;
   run.finished_ms = geo::NowUnixMs();
-  run.params_json = ParamsJson(params.value());
+  run.params_json = ParamsJson(params.value(), weights);
   run.summary_json = SummaryJson(result.value());
   run.measurements = result->grid_stats.in_window;
-  auto run_id = store_.SaveAnalysis(run, result->gaps);
+  auto run_id = store_.SaveAnalysis(run, result->gaps, result->schools);
   if (!run_id.ok()) return ToGrpcStatus(run_id.status());
 
   v1::AnalysisProgress last;

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "covgap/v1/gaps.grpc.pb.h"
+#include "geo/gap_attribution.h"
 #include "server/access_control.h"
 #include "server/audit_trail.h"
 #include "server/store/store.h"
@@ -18,8 +19,12 @@ namespace covgap::server {
 class AnalysisService final : public v1::AnalysisService::Service {
  public:
   AnalysisService(store::Store& store, const AccessControl& access, AuditTrail& audit,
-                  int max_waiting = 1)
-      : store_(store), access_(access), audit_(audit), max_waiting_(max_waiting) {}
+                  int max_waiting = 1, const geo::RankingWeights& ranking_weights = {})
+      : store_(store),
+        access_(access),
+        audit_(audit),
+        max_waiting_(max_waiting),
+        ranking_weights_(ranking_weights) {}
 
   grpc::Status RunAnalysis(grpc::ServerContext* context, const v1::RunAnalysisRequest* request,
                            grpc::ServerWriter<v1::AnalysisProgress>* writer) override;
@@ -31,6 +36,7 @@ class AnalysisService final : public v1::AnalysisService::Service {
   const AccessControl& access_;
   AuditTrail& audit_;
   int max_waiting_;
+  geo::RankingWeights ranking_weights_;  // the default for every run (covgapd --ranking-weights)
   std::mutex running_;
   std::atomic<int> pending_{0};  // running + waiting
 };

@@ -25,16 +25,20 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
       *s->store_, *s->committer_, options.rules, options.ingest_limits, *s->access_);
   s->registry_service_ = std::make_unique<RegistryService>(
       *s->store_, options.rules.region, options.max_upload_bytes, *s->access_, *s->audit_);
-  s->analysis_service_ = std::make_unique<AnalysisService>(*s->store_, *s->access_, *s->audit_,
-                                                           options.max_waiting_analyses);
+  s->analysis_service_ = std::make_unique<AnalysisService>(
+      *s->store_, *s->access_, *s->audit_, options.max_waiting_analyses, options.ranking_weights);
   s->gap_service_ = std::make_unique<GapService>(
       *s->store_,
       options.scratch_dir.empty() ? std::filesystem::temp_directory_path().string()
                                   : options.scratch_dir,
       *s->access_);
   s->access_service_ = std::make_unique<AccessService>(*s->store_, *s->access_, *s->audit_);
-  s->report_service_ = std::make_unique<ReportService>(
-      *s->store_, *s->access_, options.report_deadline_ms, options.school_coverage);
+  s->school_service_ = std::make_unique<SchoolService>(*s->store_, *s->access_);
+  // The report's white zones: the latest run's per-school coverage, unless a test gives its own.
+  SchoolCoverageSource coverage = options.school_coverage;
+  if (!coverage) coverage = [](store::Store& st) { return st.LatestSchoolCoverage(); };
+  s->report_service_ = std::make_unique<ReportService>(*s->store_, *s->access_,
+                                                       options.report_deadline_ms, coverage);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -62,6 +66,7 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
   builder.RegisterService(s->analysis_service_.get());
   builder.RegisterService(s->gap_service_.get());
   builder.RegisterService(s->access_service_.get());
+  builder.RegisterService(s->school_service_.get());
   builder.RegisterService(s->report_service_.get());
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || (!options.listen_address.empty() && s->port_ == 0)) {
@@ -94,6 +99,7 @@ void CovgapServer::Shutdown(std::chrono::milliseconds grace) {
   analysis_service_.reset();
   gap_service_.reset();
   access_service_.reset();
+  school_service_.reset();
   report_service_.reset();
   store_.reset();
 }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "geo/gap_attribution.h"
 #include "geo/measurement_rules.h"
 #include "geo/status.h"
 #include "server/access_control.h"
@@ -19,6 +20,7 @@
 #include "server/gap_service.h"
 #include "server/measurement_service.h"
 #include "server/registry_service.h"
+#include "server/school_service.h"
 #include "server/report_service.h"
 #include "server/store/store.h"
 
@@ -41,10 +43,11 @@ struct ServerOptions {
   std::string tls_cert_pem;
   std::string tls_key_pem;
   std::string tls_client_ca_pem;
-  int max_threads = 64;          // sync server threads; calls beyond get RESOURCE_EXHAUSTED
-  int max_waiting_analyses = 1;  // besides the running one
+  int max_threads = 64;                 // sync server threads; calls beyond get RESOURCE_EXHAUSTED
+  int max_waiting_analyses = 1;         // besides the running one
+  geo::RankingWeights ranking_weights;  // default ranking weights (covgapd --ranking-weights)
   // The progress report (docs/report.md): the default deadline (00:00 UTC of the day, 0 = none)
-  // and where the per-school coverage records come from (empty: none).
+  // and where the per-school coverage records come from (empty: Store::LatestSchoolCoverage).
   std::int64_t report_deadline_ms = 0;
   SchoolCoverageSource school_coverage;
 };
@@ -78,6 +81,7 @@ class CovgapServer {
   std::unique_ptr<RegistryService> registry_service_;
   std::unique_ptr<AnalysisService> analysis_service_;
   std::unique_ptr<GapService> gap_service_;
+  std::unique_ptr<SchoolService> school_service_;
   std::unique_ptr<ReportService> report_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -39,6 +39,7 @@ grpc::Status GapService::ListGaps(grpc::ServerContext* context, const v1::ListGa
   store::GapQuery query = api::FromProto(request->filter());
   query.order = request->order() == v1::GAP_ORDER_RANK   ? store::GapOrder::kRank
                 : request->order() == v1::GAP_ORDER_AREA ? store::GapOrder::kArea
+                : request->order() == v1::GAP_ORDER_TODO ? store::GapOrder::kTodo
                                                          : store::GapOrder::kScore;
   query.limit =
       request->page_size() == 0 ? kDefaultPageSize : std::min(request->page_size(), kMaxPageSize);

@@ -253,6 +253,7 @@ store::GapQuery FromProto(const v1::GapFilter& f) {
   q.district = f.district();
   q.status = f.status();
   if (f.has_min_score()) q.min_score = f.min_score();
+  q.include_common = f.include_common();
   return q;
 }
 

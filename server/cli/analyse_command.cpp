@@ -2,8 +2,11 @@
 // the per-grid class counts, gap counts and stage timings.
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 
 #include "covgap/v1/gaps.grpc.pb.h"
+#include "geo/gap_attribution.h"
 #include "geo/measurement.h"
 #include "geo/time_format.h"
 #include "server/api/conversions.h"
@@ -30,12 +33,17 @@ Options:
   --as-of TIME               ISO 8601 time the window counts back from (default now)
   --min-area M2              drop gaps smaller than this (default 0)
   --crs CRS                  analysis CRS (default EPSG:32648, UTM 48N)
+  --weights FILE             ranking weights for this run, `key = value` lines (docs/gaps.md
+                             "Ranking"); on top of covgapd's --ranking-weights
+  --weight KEY=VALUE         one ranking weight (repeatable; after --weights), e.g.
+                             --weight covid_orphan=4
   --json                     print one JSON document
 )";
 
 int RunAnalyse(const GlobalOptions& options, const Args& args) {
-  if (std::string bad = args.Unknown({"method", "cell-size", "min-samples", "threshold",
-                                      "window-days", "as-of", "min-area", "crs", "json"});
+  if (std::string bad =
+          args.Unknown({"method", "cell-size", "min-samples", "threshold", "window-days", "as-of",
+                        "min-area", "crs", "json", "weights", "weight"});
       !bad.empty() || !args.positional().empty()) {
     std::fprintf(stderr, "covgap analyse: unexpected argument %s\n\n%s",
                  bad.empty() ? args.positional()[0].c_str() : bad.c_str(), kAnalyseHelp);
@@ -75,6 +83,34 @@ int RunAnalyse(const GlobalOptions& options, const Args& args) {
     t->set_tech(api::ToProto(*tech));
     t->set_good_dbm(std::atoi(spec.substr(eq + 1, colon - eq - 1).c_str()));
     t->set_dead_dbm(std::atoi(spec.substr(colon + 1).c_str()));
+  }
+
+  if (args.Has("weights")) {
+    const std::string path = args.Get("weights");
+    std::ifstream file(path, std::ios::binary);
+    if (!file) {
+      std::fprintf(stderr, "covgap analyse: --weights %s: cannot read the file\n", path.c_str());
+      return kExitUsage;
+    }
+    auto lines =
+        geo::ParseRankingWeightLines(std::string(std::istreambuf_iterator<char>(file), {}));
+    if (!lines.ok()) {
+      std::fprintf(stderr, "covgap analyse: --weights %s: %s\n", path.c_str(),
+                   lines.status().message().c_str());
+      return kExitUsage;
+    }
+    for (const auto& [key, value] : lines.value())
+      (*request.mutable_ranking_weights())[key] = value;
+  }
+  for (const std::string& spec : args.GetAll("weight")) {
+    auto lines = geo::ParseRankingWeightLines(spec);
+    if (!lines.ok() || lines->size() != 1) {
+      std::fprintf(stderr, "covgap analyse: --weight '%s': %s\n", spec.c_str(),
+                   lines.ok() ? "give one KEY=VALUE"
+                              : lines.status().message().substr(8).c_str());  // no "line 1: "
+      return kExitUsage;
+    }
+    (*request.mutable_ranking_weights())[lines->front().first] = lines->front().second;
   }
 
   auto channel = ConnectOrReport(options);

@@ -15,6 +15,7 @@ int RunGap(const GlobalOptions& options, const Args& args);
 int RunExport(const GlobalOptions& options, const Args& args);
 int RunToken(const GlobalOptions& options, const Args& args);
 int RunAudit(const GlobalOptions& options, const Args& args);
+int RunSchools(const GlobalOptions& options, const Args& args);
 int RunReport(const GlobalOptions& options, const Args& args);
 
 extern const char* const kIngestHelp;
@@ -26,6 +27,7 @@ extern const char* const kGapHelp;
 extern const char* const kExportHelp;
 extern const char* const kTokenHelp;
 extern const char* const kAuditHelp;
+extern const char* const kSchoolsHelp;
 extern const char* const kReportHelp;
 
 }  // namespace covgap::cli

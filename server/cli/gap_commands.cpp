@@ -14,16 +14,18 @@ namespace covgap::cli {
 const char* const kGapsHelp = R"(Usage: covgap [--server HOST:PORT] gaps [options]
 
 Lists the gaps of the latest analysis, highest score first (the order to clear them in).
-With --operator OP it is that operator's to-do list.
+With --operator OP it is that operator's to-do list: the common gaps (no operator covers them)
+first, then OP's own gaps, each by score (docs/gaps.md "Ranking").
 
 Options:
-  --operator OP          only this operator's gaps
+  --operator OP          the to-do list of OP: common gaps plus OP's own gaps
+  --only-own             with --operator: OP's own gaps only, without the common gaps
   --tech T               LTE, UMTS, GSM or NR (4G, 3G, 2G, 5G work too)
   --district NAME        full name or without the prefix: "Huyện Lục Ngạn" or "Lục Ngạn"
   --kind operator|common operator gaps, or common gaps (no operator covers the area)
   --status S             open, planned, cleared, verified
   --min-score X          only gaps scoring at least X
-  --order score|rank|area  (default score)
+  --order score|rank|area|todo  (default score; todo with --operator)
   --limit N              at most N gaps (default 20; 0 = all)
   --json                 print one JSON document
 )";
@@ -120,7 +122,7 @@ std::string Pad(const std::string& s, std::size_t width) {
 
 int RunGaps(const GlobalOptions& options, const Args& args) {
   std::vector<std::string> known = kFilterFlags;
-  known.insert(known.end(), {"order", "limit", "json"});
+  known.insert(known.end(), {"order", "limit", "json", "only-own"});
   if (std::string bad = args.Unknown(known); !bad.empty() || !args.positional().empty()) {
     std::fprintf(stderr, "covgap gaps: unexpected argument\n\n%s", kGapsHelp);
     return kExitUsage;
@@ -130,13 +132,17 @@ int RunGaps(const GlobalOptions& options, const Args& args) {
     std::fprintf(stderr, "covgap gaps: %s\n", e.c_str());
     return kExitUsage;
   }
-  const std::string order = args.Get("order", "score");
-  if (order == "rank") {
+  const bool todo = request.filter().operator_id().size() > 0 && !args.Has("only-own");
+  request.mutable_filter()->set_include_common(todo);
+  const std::string order = args.Get("order", todo ? "todo" : "score");
+  if (order == "todo") {
+    request.set_order(v1::GAP_ORDER_TODO);
+  } else if (order == "rank") {
     request.set_order(v1::GAP_ORDER_RANK);
   } else if (order == "area") {
     request.set_order(v1::GAP_ORDER_AREA);
   } else if (order != "score") {
-    std::fprintf(stderr, "covgap gaps: --order must be score, rank or area\n");
+    std::fprintf(stderr, "covgap gaps: --order must be score, rank, area or todo\n");
     return kExitUsage;
   }
   const long limit = std::atol(args.Get("limit", "20").c_str());

@@ -26,6 +26,7 @@ Commands:
   export           write the gaps to a Shapefile, GeoPackage, GeoJSON, CSV or KML file
   token create|list|revoke   access tokens (authority)
   audit            who did what and when (authority)
+  schools          per-school coverage of the latest analysis, white zones
   report           progress report against the deadline (table, JSON, CSV, printable HTML)
   help COMMAND     help on one command
 
@@ -57,11 +58,15 @@ const std::vector<Command>& Commands() {
       {"import", covgap::cli::RunImport, &covgap::cli::kImportHelp, {"json"}},
       {"analyse", covgap::cli::RunAnalyse, &covgap::cli::kAnalyseHelp, {"json"}},
       {"analyze", covgap::cli::RunAnalyse, &covgap::cli::kAnalyseHelp, {"json"}},
-      {"gaps", covgap::cli::RunGaps, &covgap::cli::kGapsHelp, {"json"}},
+      {"gaps", covgap::cli::RunGaps, &covgap::cli::kGapsHelp, {"json", "only-own"}},
       {"gap", covgap::cli::RunGap, &covgap::cli::kGapHelp, {"json"}},
       {"export", covgap::cli::RunExport, &covgap::cli::kExportHelp, {"json"}},
       {"token", covgap::cli::RunToken, &covgap::cli::kTokenHelp, {"json"}},
       {"audit", covgap::cli::RunAudit, &covgap::cli::kAuditHelp, {"json"}},
+      {"schools",
+       covgap::cli::RunSchools,
+       &covgap::cli::kSchoolsHelp,
+       {"json", "csv", "uncovered"}},
       {"report", covgap::cli::RunReport, &covgap::cli::kReportHelp, {"json"}},
   };
   return kCommands;

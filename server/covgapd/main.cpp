@@ -44,6 +44,8 @@ TLS:
   --tls-cert FILE --tls-key FILE   serve TLS with this certificate chain and key (PEM)
   --tls-client-ca FILE             also require client certificates signed by this CA (mTLS)
   --shutdown-grace S    seconds running calls get to finish on SIGTERM/SIGINT (default 10)
+  --ranking-weights FILE  ranking weights, `key = value` lines (docs/gaps.md "Ranking"); the
+                        default of every analysis (a run's own weights override them)
   --deadline YYYY-MM-DD default deadline of the progress report (covgap report; docs/report.md)
   --log-level LEVEL     debug, info, warn or error (default info)
   -h, --help            show this help
@@ -112,6 +114,14 @@ int main(int argc, char** argv) {
       options.max_upload_bytes = std::strtoull(value().c_str(), nullptr, 10) << 20;
     } else if (arg == "--shutdown-grace") {
       grace_s = std::atoi(value().c_str());
+    } else if (arg == "--ranking-weights") {
+      const std::string path = value();
+      std::ifstream file(path, std::ios::binary);
+      if (!file) Die("--ranking-weights " + path + ": cannot read the file", 2);
+      auto weights =
+          covgap::geo::ParseRankingWeights(std::string(std::istreambuf_iterator<char>(file), {}));
+      if (!weights.ok()) Die("--ranking-weights " + path + ": " + weights.status().message(), 2);
+      options.ranking_weights = weights.value();
     } else if (arg == "--deadline") {
       const std::string text = value();
       const auto day = covgap::geo::ParseIso8601(text);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -23,7 +24,7 @@
 namespace covgap::store {
 namespace {
 
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 5;
 
 constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
@@ -147,6 +148,21 @@ CREATE TABLE audit(
   target TEXT NOT NULL,
   details TEXT NOT NULL
 );
+)sql";
+
+// Version 5: per-school coverage of each run (docs/gaps.md "Schools"), pruned with the gaps.
+constexpr const char* kSchemaV5 = R"sql(
+CREATE TABLE school_coverage(
+  run_id INTEGER NOT NULL,
+  school_id TEXT NOT NULL,
+  operator_id TEXT NOT NULL,
+  tech INTEGER NOT NULL,
+  indoor_class INTEGER NOT NULL,
+  samples INTEGER NOT NULL,
+  median_dbm REAL,
+  nearest_good_m REAL,
+  PRIMARY KEY(run_id, school_id, operator_id, tech)
+) WITHOUT ROWID;
 )sql";
 
 // Gaps of this many most recent runs are kept (older runs keep their summary row).
@@ -485,8 +501,8 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  StatusOr<std::int64_t> SaveAnalysis(const AnalysisRun& run,
-                                      const std::vector<geo::Gap>& gaps) override {
+  StatusOr<std::int64_t> SaveAnalysis(const AnalysisRun& run, const std::vector<geo::Gap>& gaps,
+                                      const std::vector<geo::SchoolCoverage>& schools) override {
     std::lock_guard lock(write_mu_);
     auto txn = Transaction::Begin(writer_.get());
     if (!txn.ok()) return txn.status();
@@ -548,8 +564,59 @@ class SqliteStore final : public Store {
                                     "min(run_id) FROM analysis_runs)");
     if (!prune.ok()) return prune.status();
     if (Status s = prune->Bind(1, run_id - kRunsWithGaps).Run(); !s.ok()) return s;
+    if (Status s = SaveSchoolCoverage(run_id, schools); !s.ok()) return s;
     if (Status s = txn->Commit(); !s.ok()) return s;
     return run_id;
+  }
+
+  // Inside SaveAnalysis's transaction: the run's school records, and older runs' pruned.
+  Status SaveSchoolCoverage(std::int64_t run_id, const std::vector<geo::SchoolCoverage>& schools) {
+    auto ins = Statement::Prepare(writer_.get(),
+                                  "INSERT OR REPLACE INTO school_coverage VALUES(?1, ?2, ?3, ?4, "
+                                  "?5, ?6, ?7, ?8)");
+    if (!ins.ok()) return ins.status();
+    for (const geo::SchoolCoverage& c : schools) {
+      Statement& q = ins.value();
+      q.Bind(1, run_id).Bind(2, c.school_id).Bind(3, c.operator_id);
+      q.Bind(4, static_cast<std::int64_t>(c.tech));
+      q.Bind(5, static_cast<std::int64_t>(c.indoor_class)).Bind(6, c.samples);
+      if (std::isnan(c.median_dbm)) {
+        q.BindNull(7);
+      } else {
+        q.Bind(7, c.median_dbm);
+      }
+      if (c.nearest_good_m) {
+        q.Bind(8, *c.nearest_good_m);
+      } else {
+        q.BindNull(8);
+      }
+      if (Status s = q.Run(); !s.ok()) return s;
+    }
+    auto prune =
+        Statement::Prepare(writer_.get(), "DELETE FROM school_coverage WHERE run_id <= ?1");
+    if (!prune.ok()) return prune.status();
+    return prune->Bind(1, run_id - kRunsWithGaps).Run();
+  }
+
+  StatusOr<std::vector<geo::SchoolCoverage>> LatestSchoolCoverage() override {
+    std::vector<geo::SchoolCoverage> out;
+    Status s = Query(
+        "SELECT school_id, operator_id, tech, indoor_class, samples, median_dbm, nearest_good_m "
+        "FROM school_coverage WHERE run_id = (SELECT max(run_id) FROM analysis_runs) "
+        "ORDER BY school_id, operator_id, tech",
+        [&](const Statement& q) {
+          geo::SchoolCoverage c;
+          c.school_id = q.Text(0);
+          c.operator_id = q.Text(1);
+          c.tech = static_cast<geo::Technology>(q.Int(2));
+          c.indoor_class = static_cast<geo::CellClass>(q.Int(3));
+          c.samples = q.Int(4);
+          if (!q.IsNull(5)) c.median_dbm = q.Real(5);
+          if (!q.IsNull(6)) c.nearest_good_m = q.Real(6);
+          out.push_back(std::move(c));
+        });
+    if (!s.ok()) return s;
+    return out;
   }
 
   StatusOr<std::optional<AnalysisRun>> LatestRun() override {
@@ -598,14 +665,16 @@ class SqliteStore final : public Store {
     // A district matches by its full name or by the name after its unit prefix ("Lục Ngạn" for
     // "Huyện Lục Ngạn"), never by its last words alone ("Ngạn").
     const std::string where =
-        " FROM gaps WHERE run_id = (CASE WHEN ?9 > 0 THEN ?9 ELSE"
+        " FROM gaps WHERE run_id = (CASE WHEN ?10 > 0 THEN ?10 ELSE"
         " (SELECT max(run_id) FROM analysis_runs) END)"
-        " AND (?1 = '' OR operator_id = ?1) AND (?2 < 0 OR tech = ?2) AND (?3 < 0 OR kind = ?3)"
+        " AND (?1 = '' OR operator_id = ?1 OR (?9 AND kind = 1)) AND (?2 < 0 OR tech = ?2) AND (?3 "
+        "< 0 OR kind = ?3)"
         " AND (?4 = '' OR district IN (?4, 'Huyện ' || ?4, 'Quận ' || ?4, 'Thị xã ' || ?4,"
         " 'Thành phố ' || ?4))"
         " AND (?5 = '' OR status = ?5) AND score >= ?6";
     const char* order = query.order == GapOrder::kRank   ? " ORDER BY kind, operator_id, tech, rank"
                         : query.order == GapOrder::kArea ? " ORDER BY area_m2 DESC, gap_id"
+                        : query.order == GapOrder::kTodo ? " ORDER BY kind DESC, score DESC, gap_id"
                                                          : " ORDER BY score DESC, gap_id";
     auto bind = [&](Statement& q) {
       q.Bind(1, query.operator_id)
@@ -614,7 +683,8 @@ class SqliteStore final : public Store {
           .Bind(4, query.district)
           .Bind(5, query.status)
           .Bind(6, query.min_score)
-          .Bind(9, query.run_id);
+          .Bind(9, std::int64_t{query.include_common ? 1 : 0})
+          .Bind(10, query.run_id);
     };
     if (query.run_id > 0) {
       auto run = Statement::Prepare(reader_.get(), "SELECT 1 FROM analysis_runs WHERE run_id = ?1");
@@ -870,6 +940,9 @@ Status Migrate(sqlite3* db) {
   }
   if (version < 3) {
     if (Status s = Exec(db, kSchemaV3); !s.ok()) return s;
+  }
+  if (version < 5) {
+    if (Status s = Exec(db, kSchemaV5); !s.ok()) return s;
   }
   if (Status s = Exec(db, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
       !s.ok()) {

@@ -20,6 +20,7 @@
 
 #include "geo/gap.h"
 #include "geo/measurement.h"
+#include "geo/school_coverage.h"
 #include "geo/status.h"
 
 namespace covgap::store {
@@ -91,7 +92,8 @@ struct AnalysisRun {
   std::uint64_t gaps = 0;
 };
 
-enum class GapOrder { kRank, kScore, kArea };
+// kTodo: an operator's to-do list, common gaps first, then by score (highest first), then id.
+enum class GapOrder { kRank, kScore, kArea, kTodo };
 
 struct GapQuery {
   std::string operator_id;  // empty = any
@@ -104,6 +106,7 @@ struct GapQuery {
   std::uint64_t offset = 0;
   std::uint64_t limit = 100;
   bool with_geometry = false;
+  bool include_common = false;  // with operator_id: the common gaps match too
   // Which run's gaps: 0 = the latest. The baseline (first) run keeps its gaps when old runs are
   // pruned (FirstRun()); other runs keep theirs only while among the most recent.
   std::int64_t run_id = 0;
@@ -162,8 +165,13 @@ class Store {
   // Stores a finished run and its gaps in one transaction: readers see the previous run until
   // it commits, then only the new one. A gap whose id the previous run had keeps its status,
   // plan and target date. Returns the run id.
+  // The per-school coverage records are stored with the run and pruned with its gaps.
   virtual StatusOr<std::int64_t> SaveAnalysis(const AnalysisRun& run,
-                                              const std::vector<geo::Gap>& gaps) = 0;
+                                              const std::vector<geo::Gap>& gaps,
+                                              const std::vector<geo::SchoolCoverage>& schools) = 0;
+  StatusOr<std::int64_t> SaveAnalysis(const AnalysisRun& run, const std::vector<geo::Gap>& gaps) {
+    return SaveAnalysis(run, gaps, {});
+  }
   // The latest run, if any.
   virtual StatusOr<std::optional<AnalysisRun>> LatestRun() = 0;
   // The first run ever stored (the baseline of the progress report), if any. Its gaps are never
@@ -174,6 +182,10 @@ class Store {
   virtual StatusOr<std::pair<std::vector<geo::Gap>, std::uint64_t>> ListGaps(
       const GapQuery& query) = 0;
   virtual StatusOr<geo::Gap> GetGap(const std::string& gap_id) = 0;
+
+  // The per-school coverage records of the latest run, by school id, operator, technology
+  // (empty when there is no run).
+  virtual StatusOr<std::vector<geo::SchoolCoverage>> LatestSchoolCoverage() = 0;
 
   // Access tokens (server/access_control.h).
   virtual Status CreateToken(const TokenRecord& token) = 0;

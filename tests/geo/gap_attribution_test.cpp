@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <functional>
+
 #include "geo/cell_polygon.h"
 #include "geo/coverage_grid.h"
 #include "geo/gdal_handles.h"
@@ -108,6 +111,7 @@ TEST(ScoreAndRank, HardshipThenSchoolsThenSeverityAndAreaPerGroup) {
     g.operator_id = std::move(op);
     g.hardship_students = hardship;
     g.schools = schools;
+    g.school_points = 5.0 * schools;
     g.severity = severity;
     g.area_m2 = area;
   };
@@ -123,6 +127,156 @@ TEST(ScoreAndRank, HardshipThenSchoolsThenSeverityAndAreaPerGroup) {
   EXPECT_EQ(gaps[1].rank, 3);  // a school
   EXPECT_EQ(gaps[3].rank, 4);  // large but empty
   EXPECT_EQ(gaps[4].rank, 1);  // ranks are per operator
+}
+
+// Two gaps equal in everything but what `vary` sets; true when `a` ranks above `b`.
+bool RanksAbove(const std::function<void(Gap&)>& a, const std::function<void(Gap&)>& b,
+                const RankingWeights& w = {}) {
+  std::vector<Gap> gaps(2);
+  gaps[0].gap_id = "a-wins-ties";  // ties go by id, to b: only the score can put a first
+  gaps[1].gap_id = "z";
+  for (Gap& g : gaps) {
+    g.operator_id = "viettel";
+    g.area_m2 = 10'000;
+    g.median_dbm = -110;
+    g.severity = 0.5;
+  }
+  b(gaps[0]);
+  a(gaps[1]);
+  ScoreAndRank(gaps, w);
+  return gaps[1].rank == 1 && gaps[0].rank == 2;
+}
+
+RankingWeights DefaultWeights() { return {}; }
+
+// The hardship-weighted count of one household of `category` with `students` students without a
+// device inside a gap.
+double HardshipOf(HouseholdCategory category, std::int64_t students) {
+  std::vector<FoundGap> gaps = {GapOf({{0, 0}}, "g")};
+  std::vector<Household> households = {{"H", category, 0.5, 0.5, students, "", ""}};
+  AnalysisParams p;
+  p.analysis_crs = "EPSG:4326";
+  p.cell_size_m = 1;
+  EXPECT_TRUE(JoinPlaces(gaps, {}, households, p, DefaultWeights()).ok());
+  return gaps[0].gap.hardship_students;
+}
+
+TEST(RankingModel, HardshipOrderCovidOrphanPoorNearPoorOtherAtEqualCounts) {
+  const double orphan = HardshipOf(HouseholdCategory::kCovidOrphan, 2);
+  const double poor = HardshipOf(HouseholdCategory::kPoor, 2);
+  const double near_poor = HardshipOf(HouseholdCategory::kNearPoor, 2);
+  const double other = HardshipOf(HouseholdCategory::kOtherDifficulty, 2);
+  EXPECT_GT(orphan, poor);
+  EXPECT_GT(poor, near_poor);
+  EXPECT_GT(near_poor, other);
+  EXPECT_DOUBLE_EQ(orphan, 6.0);
+  EXPECT_DOUBLE_EQ(other, 2.0);
+  // And in the rank: the gap with the orphan's household comes first.
+  EXPECT_TRUE(RanksAbove([&](Gap& g) { g.hardship_students = orphan; },
+                         [&](Gap& g) { g.hardship_students = poor; }));
+  EXPECT_TRUE(RanksAbove([&](Gap& g) { g.hardship_students = near_poor; },
+                         [&](Gap& g) { g.hardship_students = other; }));
+}
+
+TEST(RankingModel, LargeUpperSecondarySchoolOverSmallPrimary) {
+  AnalysisParams p;
+  p.analysis_crs = "EPSG:4326";
+  p.cell_size_m = 1;
+  std::vector<FoundGap> gaps = {GapOf({{0, 0}}, "upper"), GapOf({{5, 5}}, "primary")};
+  gaps[1].gap.operator_id = "x";  // another group so both are ranked 1; compare the scores
+  std::vector<School> schools = {
+      {"U", "THPT", SchoolLevel::kUpperSecondary, "", "", 0.5, 0.5, 1200, 0},
+      {"P", "Tiểu học", SchoolLevel::kPrimary, "", "", 5.5, 5.5, 150, 0}};
+  ASSERT_TRUE(JoinPlaces(gaps, schools, {}, p, RankingWeights{}).ok());
+  EXPECT_DOUBLE_EQ(gaps[0].gap.school_points, 6.0 + 0.01 * 1200);
+  EXPECT_DOUBLE_EQ(gaps[1].gap.school_points, 5.0 + 0.01 * 150);
+  const double upper = gaps[0].gap.school_points, primary = gaps[1].gap.school_points;
+  EXPECT_TRUE(RanksAbove([&](Gap& g) { g.school_points = upper; },
+                         [&](Gap& g) { g.school_points = primary; }));
+  // Weighting the level alone (no size term) still puts the upper-secondary school first.
+  RankingWeights no_size;
+  no_size.per_enrolled_student = 0;
+  std::vector<FoundGap> again = {GapOf({{0, 0}}, "upper"), GapOf({{5, 5}}, "primary")};
+  again[1].gap.operator_id = "x";
+  ASSERT_TRUE(JoinPlaces(again, schools, {}, p, no_size).ok());
+  EXPECT_GT(again[0].gap.school_points, again[1].gap.school_points);
+}
+
+TEST(RankingModel, DeeperMedianFirstAtEqualDeadShare) {
+  EXPECT_TRUE(RanksAbove([](Gap& g) { g.median_dbm = -125; }, [](Gap& g) { g.median_dbm = -112; }));
+  // The term is the dB below the good threshold of the gap's own technology: UMTS -95.
+  std::vector<Gap> gaps(1);
+  gaps[0].tech = Technology::kUmts;
+  gaps[0].median_dbm = -101;
+  RankingWeights only_depth;
+  for (const auto& [key, field] : RankingWeightKeys()) only_depth.*field = 0;
+  only_depth.depth_per_db = 0.5;
+  ScoreAndRank(gaps, only_depth);
+  EXPECT_DOUBLE_EQ(gaps[0].score, 3.0);
+  gaps[0].median_dbm = -90;  // above the threshold: no depth
+  ScoreAndRank(gaps, only_depth);
+  EXPECT_DOUBLE_EQ(gaps[0].score, 0.0);
+  // A different threshold from the parameters moves it.
+  AnalysisParams p;
+  p.thresholds[Technology::kUmts] = {-85, -100};
+  ScoreAndRank(gaps, only_depth, p);
+  EXPECT_DOUBLE_EQ(gaps[0].score, 2.5);
+}
+
+TEST(RankingModel, DeadShareAndAreaEachMoveAGapUp) {
+  EXPECT_TRUE(RanksAbove([](Gap& g) { g.severity = 0.9; }, [](Gap& g) { g.severity = 0.1; }));
+  EXPECT_TRUE(RanksAbove([](Gap& g) { g.area_m2 = 2e6; }, [](Gap& g) { g.area_m2 = 1e6; }));
+  // With a zero weight the term no longer counts: ties go by area, then id.
+  RankingWeights no_dead;
+  no_dead.dead_share = 0;
+  EXPECT_FALSE(
+      RanksAbove([](Gap& g) { g.severity = 0.9; }, [](Gap& g) { g.severity = 0.1; }, no_dead));
+}
+
+TEST(RankingWeightsFile, ParsesKeysCommentsAndBlankLines) {
+  auto w = ParseRankingWeights(
+      "# Bắc Giang 2026 weights\n\ncovid_orphan = 4   # the most\n  poor=2.5\r\n"
+      "depth_per_db = 0\nper_km2 = 1e-1\n");
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  EXPECT_DOUBLE_EQ(w->covid_orphan, 4);
+  EXPECT_DOUBLE_EQ(w->poor, 2.5);
+  EXPECT_DOUBLE_EQ(w->depth_per_db, 0);
+  EXPECT_DOUBLE_EQ(w->per_km2, 0.1);
+  EXPECT_DOUBLE_EQ(w->near_poor, 1.5);  // untouched keys keep their defaults
+  EXPECT_EQ(RankingWeightKeys().size(), 13u);
+}
+
+TEST(RankingWeightsFile, ErrorsNameTheLineAndListTheKeys) {
+  auto unknown = ParseRankingWeights("poor = 2\n\norphan = 3\n");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("line 3"), std::string::npos);
+  EXPECT_NE(unknown.status().message().find("'orphan'"), std::string::npos);
+  EXPECT_NE(unknown.status().message().find("covid_orphan, poor, near_poor"), std::string::npos);
+  EXPECT_NE(unknown.status().message().find("per_km2"), std::string::npos);
+
+  auto bad_number = ParseRankingWeights("poor = 2\nnear_poor = 1.5x\n");
+  ASSERT_FALSE(bad_number.ok());
+  EXPECT_NE(bad_number.status().message().find("line 2"), std::string::npos);
+  EXPECT_NE(bad_number.status().message().find("'1.5x'"), std::string::npos);
+
+  auto empty_value = ParseRankingWeights("poor =\n");
+  ASSERT_FALSE(empty_value.ok());
+  EXPECT_NE(empty_value.status().message().find("line 1"), std::string::npos);
+
+  auto negative = ParseRankingWeights("per_km2 = -1\n");
+  ASSERT_FALSE(negative.ok());
+  EXPECT_NE(negative.status().message().find(">= 0"), std::string::npos);
+
+  auto no_equals = ParseRankingWeights("\npoor 2\n");
+  ASSERT_FALSE(no_equals.ok());
+  EXPECT_NE(no_equals.status().message().find("line 2"), std::string::npos);
+  EXPECT_NE(no_equals.status().message().find("key = value"), std::string::npos);
+
+  RankingWeights w;
+  EXPECT_FALSE(SetRankingWeight(w, "poor", std::nan("")).ok());
+  EXPECT_FALSE(SetRankingWeight(w, "nope", 1).ok());
+  EXPECT_TRUE(SetRankingWeight(w, "poor", 0).ok());
+  EXPECT_EQ(w.poor, 0);
 }
 
 }  // namespace

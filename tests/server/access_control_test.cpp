@@ -33,6 +33,7 @@
 #include "covgap/v1/access.grpc.pb.h"
 #include "covgap/v1/gaps.grpc.pb.h"
 #include "covgap/v1/measurement.grpc.pb.h"
+#include "covgap/v1/schools.grpc.pb.h"
 #include "geo/gdal_handles.h"
 #include "geo/time_format.h"
 #include "server/covgap_server.h"
@@ -164,6 +165,7 @@ class AccessControlTest : public ::testing::Test {
     registry_ = v1::RegistryService::NewStub(channel);
     analysis_ = v1::AnalysisService::NewStub(channel);
     gaps_ = v1::GapService::NewStub(channel);
+    schools_ = v1::SchoolService::NewStub(channel);
     access_ = v1::AccessService::NewStub(channel);
   }
 
@@ -258,6 +260,7 @@ class AccessControlTest : public ::testing::Test {
   std::unique_ptr<v1::RegistryService::Stub> registry_;
   std::unique_ptr<v1::AnalysisService::Stub> analysis_;
   std::unique_ptr<v1::GapService::Stub> gaps_;
+  std::unique_ptr<v1::SchoolService::Stub> schools_;
   std::unique_ptr<v1::AccessService::Stub> access_;
   v1::CreateTokenResponse viewer_;
   v1::CreateTokenResponse viettel_;
@@ -275,15 +278,16 @@ const std::set<std::string> kEveryRpc = {
     "GapService.ListGaps",           "GapService.GetGap",
     "GapService.ExportGaps",         "AccessService.CreateToken",
     "AccessService.ListTokens",      "AccessService.RevokeToken",
-    "AccessService.ListAudit"};
+    "AccessService.ListAudit",       "SchoolService.ListSchools"};
 const std::map<std::string, std::set<std::string>> kAllowedByRole = {
     {"authority", kEveryRpc},
     {"operator",
      {"MeasurementService.Ingest", "MeasurementService.GetStats", "AnalysisService.GetLatestRun",
-      "GapService.ListGaps", "GapService.GetGap", "GapService.ExportGaps"}},
+      "GapService.ListGaps", "GapService.GetGap", "GapService.ExportGaps",
+      "SchoolService.ListSchools"}},
     {"viewer",
      {"MeasurementService.GetStats", "AnalysisService.GetLatestRun", "GapService.ListGaps",
-      "GapService.GetGap", "GapService.ExportGaps"}},
+      "GapService.GetGap", "GapService.ExportGaps", "SchoolService.ListSchools"}},
 };
 
 TEST_F(AccessControlTest, EveryRpcFollowsTheRoleTableForEveryKindOfCaller) {
@@ -377,13 +381,18 @@ TEST_F(AccessControlTest, EveryRpcFollowsTheRoleTableForEveryKindOfCaller) {
          v1::ListAuditResponse response;
          return access_->ListAudit(ctx, {}, &response);
        }},
+      {"SchoolService.ListSchools",
+       [&](grpc::ClientContext* ctx) {
+         v1::ListSchoolsResponse response;
+         return schools_->ListSchools(ctx, {}, &response);
+       }},
   };
 
   // The table covers every method of every covgap service, and nothing else.
   std::set<std::string> methods;
   for (const char* service :
        {"covgap.v1.MeasurementService", "covgap.v1.RegistryService", "covgap.v1.AnalysisService",
-        "covgap.v1.GapService", "covgap.v1.AccessService"}) {
+        "covgap.v1.GapService", "covgap.v1.AccessService", "covgap.v1.SchoolService"}) {
     const auto* descriptor =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
     ASSERT_NE(descriptor, nullptr) << service;

@@ -7,6 +7,7 @@
 #include <proj.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -19,6 +20,7 @@
 
 #include "covgap/v1/gaps.grpc.pb.h"
 #include "covgap/v1/measurement.grpc.pb.h"
+#include "covgap/v1/schools.grpc.pb.h"
 #include "geo/gdal_handles.h"
 #include "geo/time_format.h"
 #include "server/covgap_server.h"
@@ -226,6 +228,7 @@ class GapServicesTest : public ::testing::Test {
     registry_ = v1::RegistryService::NewStub(channel);
     analysis_ = v1::AnalysisService::NewStub(channel);
     gaps_ = v1::GapService::NewStub(channel);
+    schools_ = v1::SchoolService::NewStub(channel);
   }
   void TearDown() override {
     server_.reset();
@@ -266,6 +269,14 @@ class GapServicesTest : public ::testing::Test {
     v1::RunAnalysisRequest r;
     r.set_as_of_unix_ms(UnixMs(2021, 12, 1));
     r.set_window_days(365);
+    return r;
+  }
+
+  // The design's scores without the median-depth term (a per-run weight override), so the
+  // expected scores below are sums of whole terms; the depth term has tests of its own.
+  static v1::RunAnalysisRequest NoDepthRequest() {
+    v1::RunAnalysisRequest r = DesignRequest();
+    (*r.mutable_ranking_weights())["depth_per_db"] = 0;
     return r;
   }
 
@@ -383,6 +394,7 @@ class GapServicesTest : public ::testing::Test {
   std::unique_ptr<v1::RegistryService::Stub> registry_;
   std::unique_ptr<v1::AnalysisService::Stub> analysis_;
   std::unique_ptr<v1::GapService::Stub> gaps_;
+  std::unique_ptr<v1::SchoolService::Stub> schools_;
 };
 
 // ---- 1. RunAnalysis ----
@@ -453,7 +465,7 @@ TEST_F(GapServicesTest, RunAnalysisStreamsProgressAndEndsWithTheStoredRun) {
 
 TEST_F(GapServicesTest, ListGapsFiltersByOperatorTechKindAndScore) {
   ASSERT_NO_FATAL_FAILURE(IngestDesign());
-  Analyse();
+  Analyse(NoDepthRequest());
   auto sorted = [](std::vector<std::string> v) {
     std::sort(v.begin(), v.end());
     return v;
@@ -513,7 +525,7 @@ TEST_F(GapServicesTest, ListGapsFiltersByOperatorTechKindAndScore) {
 
 TEST_F(GapServicesTest, ListGapsOrdersByScoreRankOrArea) {
   ASSERT_NO_FATAL_FAILURE(IngestDesign());
-  Analyse();
+  Analyse(NoDepthRequest());
 
   v1::ListGapsRequest by_score;  // GAP_ORDER_SCORE is the default: highest first, then by id
   const v1::ListGapsResponse scored = List(by_score);
@@ -752,8 +764,9 @@ TEST_F(GapServicesTest, AnalysisAttributesDistrictSchoolsAndHouseholds) {
   EXPECT_EQ(a.stud_nodev(), 12);  // 7 at the school + 2 poor + 3 near-poor
   EXPECT_EQ(a.poor_hh(), 1);
   EXPECT_EQ(a.npoor_hh(), 1);
-  // 7 * 1 + 2 * 2 (poor) + 3 * 1.5 (near-poor) + 5 per school + 10 * severity 1 + 0.02 km².
-  EXPECT_NEAR(a.score(), 30.52, 1e-9);
+  // 7 * 1 + 2 * 2 (poor) + 3 * 1.5 (near-poor) + a primary school (5 + 0.01 * 70 enrolled)
+  // + 10 * severity 1 + 0.5 * 16 dB (median -121, good -105) + 0.02 km².
+  EXPECT_NEAR(a.score(), 39.22, 1e-9);
 
   v1::Gap vnpt;  // (1,0) holds the poor household only
   ASSERT_TRUE(GetGap(kVnptWeak, &vnpt).ok());
@@ -1044,6 +1057,137 @@ TEST_F(GapServicesTest, ALaterRunWithAnEmptyWindowReplacesTheGaps) {
   EXPECT_EQ(third.gaps(), kGaps);
   EXPECT_EQ(List(v1::ListGapsRequest()).total(), kGaps);
   EXPECT_TRUE(GetGap(kGapA, &gap).ok());
+}
+
+TEST_F(GapServicesTest, OperatorToDoListHasTheCommonGapsFirst) {
+  ASSERT_NO_FATAL_FAILURE(IngestDesign());
+  Analyse();
+  v1::ListGapsRequest request;
+  request.mutable_filter()->set_operator_id("viettel");
+  request.mutable_filter()->set_include_common(true);
+  request.set_order(v1::GAP_ORDER_TODO);
+  const v1::ListGapsResponse todo = List(request);
+  ASSERT_EQ(todo.gaps_size(), 8);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(todo.gaps(i).kind(), v1::COMMON) << i;
+  for (int i = 4; i < 8; ++i) EXPECT_EQ(todo.gaps(i).operator_id(), "viettel") << i;
+  for (int i : {1, 2, 3, 5, 6, 7}) {
+    EXPECT_GE(todo.gaps(i - 1).score(), todo.gaps(i).score()) << i;
+  }
+  request.mutable_filter()->set_include_common(false);
+  EXPECT_EQ(List(request).gaps_size(), 4);
+}
+
+TEST_F(GapServicesTest, RankingWeightsPerRunAreCheckedAndRecorded) {
+  ASSERT_NO_FATAL_FAILURE(IngestDesign());
+  v1::RunAnalysisRequest bad = DesignRequest();
+  (*bad.mutable_ranking_weights())["orphans"] = 2;
+  grpc::Status status = RunAnalysis(bad);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("covid_orphan"), std::string::npos);
+  v1::RunAnalysisRequest negative = DesignRequest();
+  (*negative.mutable_ranking_weights())["per_km2"] = -1;
+  EXPECT_EQ(RunAnalysis(negative).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  v1::RunAnalysisRequest request = DesignRequest();
+  (*request.mutable_ranking_weights())["dead_share"] = 100;
+  const v1::AnalysisRunInfo run = Analyse(request);
+  EXPECT_NE(run.params_json().find("\"dead_share\":100"), std::string::npos) << run.params_json();
+  EXPECT_NE(run.params_json().find("\"covid_orphan\":3"), std::string::npos);
+  v1::Gap a;
+  ASSERT_TRUE(GetGap(kGapA, &a).ok());
+  // severity 1 * 100 + 0.5 * 16 dB below -105 + 0.02 km² (no people imported).
+  EXPECT_NEAR(a.score(), 108.02, 1e-9);
+}
+
+TEST_F(GapServicesTest, ListSchoolsGivesCoverageWhiteZonesAndTotalsByDistrict) {
+  ASSERT_NO_FATAL_FAILURE(IngestDesign());
+  auto list = [&](const std::string& district, bool uncovered, v1::ListSchoolsResponse* out) {
+    grpc::ClientContext ctx;
+    v1::ListSchoolsRequest request;
+    request.set_district(district);
+    request.set_uncovered_only(uncovered);
+    return schools_->ListSchools(&ctx, request, out);
+  };
+  v1::ListSchoolsResponse early;
+  EXPECT_EQ(list("", false, &early).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+
+  ASSERT_NO_FATAL_FAILURE(ImportRegistry());
+  {
+    v1::ImportSchoolsRequest sr;
+    const auto [lon, lat] = InCell(5, 5);  // vnpt LTE -80: good indoors too
+    v1::School s = MakeSchool("s-ln", "upper_secondary", lat, lon, 4);
+    s.set_district("Huyện Lục Ngạn");
+    *sr.add_schools() = s;
+    grpc::ClientContext ctx;
+    v1::ImportSummary summary;
+    ASSERT_TRUE(registry_->ImportSchools(&ctx, sr, &summary).ok());
+  }
+  const v1::AnalysisRunInfo run = Analyse();
+
+  v1::ListSchoolsResponse all;
+  ASSERT_TRUE(list("", false, &all).ok());
+  EXPECT_EQ(all.run_id(), run.run_id());
+  EXPECT_EQ(all.total_schools(), 3u);
+  EXPECT_EQ(all.white_zone_schools(), 1u);
+  EXPECT_DOUBLE_EQ(all.nearest_good_limit_m(), 20000);
+  std::map<std::string, v1::SchoolRow> rows;
+  for (const auto& r : all.schools()) rows[r.school().school_id()] = r;
+  ASSERT_EQ(rows.size(), 3u);
+
+  // s-in: viettel LTE dead, vnpt LTE good outdoors (-100) but weak indoors, viettel UMTS dead.
+  const v1::SchoolRow& in = rows["s-in"];
+  EXPECT_TRUE(in.white_zone());
+  EXPECT_EQ(in.school().name(), "Trường s-in");
+  EXPECT_EQ(in.school().students_nodev(), 7);
+  ASSERT_EQ(in.coverage_size(), 3);  // viettel LTE, viettel UMTS, vnpt LTE
+  std::map<std::pair<std::string, v1::Technology>, v1::SchoolCoverage> cov;
+  for (const auto& c : in.coverage()) cov[{c.operator_id(), c.tech()}] = c;
+  const auto& v_lte = cov[{"viettel", v1::LTE}];
+  EXPECT_EQ(v_lte.indoor_class(), "dead");
+  EXPECT_EQ(v_lte.samples(), 3);
+  EXPECT_DOUBLE_EQ(v_lte.median_dbm(), -121);
+  ASSERT_TRUE(v_lte.has_nearest_good_m());  // cell (2,0), from 20 m right and 20 m below centre
+  EXPECT_NEAR(v_lte.nearest_good_m(), std::hypot(180.0, 20.0), 1e-3);
+  const auto& n_lte = cov[{"vnpt", v1::LTE}];
+  EXPECT_EQ(n_lte.indoor_class(), "weak");
+  EXPECT_DOUBLE_EQ(n_lte.median_dbm(), -100);
+  EXPECT_NEAR(n_lte.nearest_good_m(), std::hypot(20.0, 20.0), 1e-3);
+  const auto& v_umts = cov[{"viettel", v1::UMTS}];
+  EXPECT_EQ(v_umts.indoor_class(), "dead");
+  EXPECT_FALSE(v_umts.has_nearest_good_m());  // no good UMTS cell anywhere
+
+  // s-out: viettel LTE (2,0) median -95 = -105 + 10: good indoors. vnpt never measured there.
+  const v1::SchoolRow& out = rows["s-out"];
+  EXPECT_FALSE(out.white_zone());
+  for (const auto& c : out.coverage()) {
+    if (c.operator_id() == "vnpt") {
+      EXPECT_EQ(c.indoor_class(), "unmeasured");
+      EXPECT_EQ(c.samples(), 0);
+      EXPECT_FALSE(c.has_median_dbm());
+    }
+  }
+  EXPECT_FALSE(rows["s-ln"].white_zone());
+
+  v1::ListSchoolsResponse son_dong;
+  ASSERT_TRUE(list("Sơn Động", false, &son_dong).ok());
+  EXPECT_EQ(son_dong.schools_size(), 2);
+  EXPECT_EQ(son_dong.total_schools(), 2u);
+  EXPECT_EQ(son_dong.white_zone_schools(), 1u);
+  EXPECT_EQ(son_dong.white_zone_students(), 70u);
+  EXPECT_EQ(son_dong.white_zone_students_nodev(), 7u);
+  v1::ListSchoolsResponse uncovered;
+  ASSERT_TRUE(list("Huyện Sơn Động", true, &uncovered).ok());
+  ASSERT_EQ(uncovered.schools_size(), 1);
+  EXPECT_EQ(uncovered.schools(0).school().school_id(), "s-in");
+  EXPECT_EQ(uncovered.total_schools(), 2u);  // totals are over the district, covered or not
+  v1::ListSchoolsResponse luc_ngan;
+  ASSERT_TRUE(list("Lục Ngạn", false, &luc_ngan).ok());
+  ASSERT_EQ(luc_ngan.schools_size(), 1);
+  EXPECT_EQ(luc_ngan.schools(0).school().school_id(), "s-ln");
+  EXPECT_EQ(luc_ngan.white_zone_schools(), 0u);
+  v1::ListSchoolsResponse part;
+  ASSERT_TRUE(list("Động", false, &part).ok());
+  EXPECT_EQ(part.total_schools(), 0u);
 }
 
 }  // namespace

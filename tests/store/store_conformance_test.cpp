@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -474,6 +475,10 @@ class Query {
     q_.with_geometry = with_geometry;
     return *this;
   }
+  Query& IncludeCommon(bool include_common) {
+    q_.include_common = include_common;
+    return *this;
+  }
   operator GapQuery() const { return q_; }  // NOLINT(google-explicit-constructor)
 
  private:
@@ -867,6 +872,96 @@ TEST_P(StoreConformanceTest, RegistryAndAnalysisSurviveReopen) {
     ASSERT_TRUE(got.ok()) << want.gap_id << ": " << got.status().message();
     ExpectSameGap(*got, want);
   }
+}
+
+TEST_P(StoreConformanceTest, OperatorToDoListPutsCommonGapsFirstThenByScore) {
+  auto store = Open();
+  ASSERT_TRUE(store->SaveAnalysis(SampleRun(5), SampleGaps()).ok());
+  auto ids = [&](GapQuery q) { return ListIds(*store, q); };
+  // gap-b is the (only) common gap; viettel's own are gap-d, gap-a, gap-e by score.
+  const auto todo = Query().Operator("viettel").IncludeCommon(true).Order(GapOrder::kTodo);
+  EXPECT_EQ(ids(todo), IdsAndTotal({"gap-b", "gap-d", "gap-a", "gap-e"}, 4));
+  // Common first even when it scores lowest of all.
+  std::vector<geo::Gap> gaps = SampleGaps();
+  for (geo::Gap& g : gaps) {
+    if (g.kind == geo::GapKind::kCommon) g.score = -1;
+  }
+  ASSERT_TRUE(store->SaveAnalysis(SampleRun(5), gaps).ok());
+  EXPECT_EQ(ids(Query().Operator("vnpt").IncludeCommon(true).Order(GapOrder::kTodo)),
+            IdsAndTotal({"gap-b", "gap-c"}, 2));
+  // Without include_common: the operator's own gaps only, as before.
+  EXPECT_EQ(ids(Query().Operator("vnpt").Order(GapOrder::kTodo)), IdsAndTotal({"gap-c"}, 1));
+  // The other filters apply to the common gaps too.
+  EXPECT_EQ(ids(Query().Operator("viettel").IncludeCommon(true).Tech(geo::Technology::kUmts)),
+            IdsAndTotal({}, 0));
+  EXPECT_EQ(ids(Query().Operator("vnpt").IncludeCommon(true).Kind(geo::GapKind::kOperator)),
+            IdsAndTotal({"gap-c"}, 1));
+  EXPECT_EQ(ids(Query().Operator("viettel").IncludeCommon(true).Order(GapOrder::kTodo).Page(1, 2)),
+            IdsAndTotal({"gap-d", "gap-a"}, 4));
+}
+
+std::vector<geo::SchoolCoverage> SampleSchoolCoverage(double shift) {
+  std::vector<geo::SchoolCoverage> out(3);
+  out[0] = {"BG-TH-001", "viettel", geo::Technology::kLte,     geo::CellClass::kWeak,
+            12,          -101.5,    std::optional<double>(0.0)};
+  out[1] = {"BG-TH-001",  "vnpt",      geo::Technology::kUmts, geo::CellClass::kUnmeasured, 0,
+            std::nan(""), std::nullopt};
+  out[2] = {"BG-TH-002",
+            "viettel",
+            geo::Technology::kLte,
+            geo::CellClass::kGood,
+            3,
+            -80,
+            std::optional<double>(141.4213562373095 + shift)};
+  return out;
+}
+
+void ExpectSameCoverage(const std::vector<geo::SchoolCoverage>& got,
+                        const std::vector<geo::SchoolCoverage>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].school_id, want[i].school_id) << i;
+    EXPECT_EQ(got[i].operator_id, want[i].operator_id) << i;
+    EXPECT_EQ(got[i].tech, want[i].tech) << i;
+    EXPECT_EQ(got[i].indoor_class, want[i].indoor_class) << i;
+    EXPECT_EQ(got[i].samples, want[i].samples) << i;
+    EXPECT_EQ(std::isnan(got[i].median_dbm), std::isnan(want[i].median_dbm)) << i;
+    if (!std::isnan(want[i].median_dbm)) {
+      EXPECT_DOUBLE_EQ(got[i].median_dbm, want[i].median_dbm) << i;
+    }
+    EXPECT_EQ(got[i].nearest_good_m, want[i].nearest_good_m) << i;
+  }
+}
+
+TEST_P(StoreConformanceTest, SchoolCoverageIsStoredWithItsRunAndReadFromTheLatest) {
+  auto store = Open();
+  auto none = store->LatestSchoolCoverage();
+  ASSERT_TRUE(none.ok()) << none.status().message();
+  EXPECT_TRUE(none->empty());
+
+  ASSERT_TRUE(store->SaveAnalysis(SampleRun(5), SampleGaps(), SampleSchoolCoverage(0)).ok());
+  auto first = store->LatestSchoolCoverage();
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  ExpectSameCoverage(*first, SampleSchoolCoverage(0));  // ordered by school, operator, tech
+
+  // A later run replaces them; a run without records has none.
+  auto later = SampleSchoolCoverage(1);
+  std::reverse(later.begin(), later.end());
+  ASSERT_TRUE(store->SaveAnalysis(SampleRun(5), SampleGaps(), later).ok());
+  auto second = store->LatestSchoolCoverage();
+  ASSERT_TRUE(second.ok());
+  ExpectSameCoverage(*second, SampleSchoolCoverage(1));
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(store->SaveAnalysis(SampleRun(5), SampleGaps()).ok());
+  auto empty = store->LatestSchoolCoverage();
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
+
+  ASSERT_TRUE(store->SaveAnalysis(SampleRun(5), SampleGaps(), SampleSchoolCoverage(2)).ok());
+  store.reset();
+  auto reopened = Open();
+  auto kept = reopened->LatestSchoolCoverage();
+  ASSERT_TRUE(kept.ok());
+  ExpectSameCoverage(*kept, SampleSchoolCoverage(2));
 }
 
 TEST_P(StoreConformanceTest, FirstRunIsNoneInANewStore) {
