@@ -288,6 +288,7 @@ table { border-collapse: collapse; width: 100%; font-size: 8pt; margin: 1mm 0; }
 th, td { border: 1px solid #bbb; padding: 1mm 1.5mm; text-align: right; }
 th { background: #eee; font-weight: bold; vertical-align: bottom; }
 th.k, td.k { text-align: left; }
+td.k { white-space: nowrap; }
 tr.total td { font-weight: bold; background: #f4f4f4; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; page-break-inside: avoid; }
@@ -631,10 +632,10 @@ StatusOr<std::string> RenderHtml(const ProgressReport& r, const ProgressInputs& 
     if (white.count(in.schools[i].school_id)) {
       ++ms.white_zone_schools;
       svg += "<circle cx=\"" + Fmt(f.X(sx[i])) + "\" cy=\"" + Fmt(f.Y(sy[i])) +
-             "\" r=\"3.2\" fill=\"#ffffff\" stroke=\"#000\" stroke-width=\"1.4\"/>";
+             "\" r=\"2.3\" fill=\"none\" stroke=\"#000\" stroke-width=\"0.8\"/>";
     } else {
       svg += "<circle cx=\"" + Fmt(f.X(sx[i])) + "\" cy=\"" + Fmt(f.Y(sy[i])) +
-             "\" r=\"1.3\" fill=\"#333\"/>";
+             "\" r=\"1.2\" fill=\"#333\"/>";
     }
   }
   for (District& d : districts) {
@@ -683,10 +684,10 @@ StatusOr<std::string> RenderHtml(const ProgressReport& r, const ProgressInputs& 
   }
   const double sy2 = ly + 32;
   svg += "<circle cx=\"" + Fmt(kPad + 5) + "\" cy=\"" + Fmt(sy2) +
-         "\" r=\"1.3\" fill=\"#333\"/><text x=\"" + Fmt(kPad + 13) + "\" y=\"" + Fmt(sy2 + 3) +
+         "\" r=\"1.2\" fill=\"#333\"/><text x=\"" + Fmt(kPad + 13) + "\" y=\"" + Fmt(sy2 + 3) +
          "\" font-size=\"8\">Trường học / School</text>";
   svg += "<circle cx=\"" + Fmt(kPad + 131) + "\" cy=\"" + Fmt(sy2) +
-         "\" r=\"3.2\" fill=\"#fff\" stroke=\"#000\" stroke-width=\"1.4\"/><text x=\"" +
+         "\" r=\"2.3\" fill=\"none\" stroke=\"#000\" stroke-width=\"0.8\"/><text x=\"" +
          Fmt(kPad + 139) + "\" y=\"" + Fmt(sy2 + 3) +
          "\" font-size=\"8\">Trường vùng trắng sóng (không nhà mạng nào tốt trong nhà) / "
          "White-zone school (no operator good indoors)</text>";
