@@ -665,10 +665,10 @@ class SqliteStore final : public Store {
     // A district matches by its full name or by the name after its unit prefix ("Lục Ngạn" for
     // "Huyện Lục Ngạn"), never by its last words alone ("Ngạn").
     const std::string where =
-        " FROM gaps WHERE run_id = (CASE WHEN ?10 > 0 THEN ?10 ELSE"
+        " FROM gaps WHERE run_id = (CASE WHEN ?10 > 0 THEN ?10 ELSE"  // ?10: run_id, 0 = latest
         " (SELECT max(run_id) FROM analysis_runs) END)"
-        " AND (?1 = '' OR operator_id = ?1 OR (?9 AND kind = 1)) AND (?2 < 0 OR tech = ?2) AND (?3 "
-        "< 0 OR kind = ?3)"
+        " AND (?1 = '' OR operator_id = ?1 OR (?9 AND kind = 1))"  // ?9: include_common
+        " AND (?2 < 0 OR tech = ?2) AND (?3 < 0 OR kind = ?3)"
         " AND (?4 = '' OR district IN (?4, 'Huyện ' || ?4, 'Quận ' || ?4, 'Thị xã ' || ?4,"
         " 'Thành phố ' || ?4))"
         " AND (?5 = '' OR status = ?5) AND score >= ?6";

@@ -7,7 +7,10 @@ boundaries, schools and households, runs `covgap analyse`, and checks:
   implementation of the binned method (scenario.json "reference_binned": pyproj + numpy);
 - every operator gap lies in a district of Bắc Giang; students without a device inside gaps add
   up to no more than the directive's totals; ranks run 1..n per operator and technology;
-- `covgap gaps` filters by operator, technology, kind and district (short name);
+- `covgap gaps` filters by operator, technology, kind and district (short name); with
+  --operator it is the to-do list (common gaps first), --only-own drops the common gaps;
+- `covgap schools`: per school and operator/technology the indoor class, samples and nearest
+  good cell equal an independent brute-force computation (pyproj + numpy), white zones agree;
 - exports open with ogrinfo with the expected feature count, fields and CRS, Vietnamese names
   intact, for shp (zip), gpkg, geojson, csv and kml, and in EPSG:32648 and EPSG:9214.
 """
@@ -93,6 +96,61 @@ def independent_people_in_gaps(scenario):
         near_poor = sum(1 for h, c in zip(households, household_cells)
                         if c in cells and h["category"] == "near_poor")
         result[key] = (students, poor, near_poor)
+    return result
+
+
+def independent_school_coverage(scenario):
+    """{school_id: {(operator, tech): (indoor class, samples, nearest good m or None)}}: the
+    school's cell judged with the indoor margin (10 dB), and the nearest outdoor-good cell centre
+    within 20 km, by brute force with pyproj and numpy."""
+    import csv
+    import math
+    import numpy as np
+    from pyproj import Transformer
+    to_utm = Transformer.from_crs(4326, 32648, always_xy=True)
+    thresholds = {"LTE": (-105, -115), "UMTS": (-95, -105)}
+    samples = {}
+    with open(os.path.join(scenario, "measurements.csv")) as f:
+        for r in csv.DictReader(f):
+            lon, lat, dbm = samples.setdefault((r["operator"], r["tech"]), ([], [], []))
+            lon.append(float(r["lon"]))
+            lat.append(float(r["lat"]))
+            dbm.append(int(r["signal_dbm"]))
+    with open(os.path.join(scenario, "schools.csv")) as f:
+        schools = list(csv.DictReader(f))
+    sx, sy = to_utm.transform([float(r["lon"]) for r in schools],
+                              [float(r["lat"]) for r in schools])
+    sx, sy = np.array(sx), np.array(sy)
+    result = {r["school_id"]: {} for r in schools}
+    for (op, tech), (lon, lat, dbm) in samples.items():
+        xs, ys = to_utm.transform(lon, lat)
+        per_cell = {}
+        for x, y, v in zip(xs, ys, dbm):
+            per_cell.setdefault((math.floor(x / 100), math.floor(y / 100)), []).append(v)
+        good, dead = thresholds[tech]
+        medians = {}
+        for c, vs in per_cell.items():
+            vs.sort()
+            n = len(vs)
+            medians[c] = (n, vs[n // 2] if n % 2 else (vs[n // 2 - 1] + vs[n // 2]) / 2)
+        good_cells = [c for c, (n, m) in medians.items() if n >= 3 and m >= good]
+        gx = np.array([(c[0] + 0.5) * 100 for c in good_cells])
+        gy = np.array([(c[1] + 0.5) * 100 for c in good_cells])
+        for i, school in enumerate(schools):
+            n, m = medians.get((math.floor(sx[i] / 100), math.floor(sy[i] / 100)), (0, None))
+            if n < 3:
+                cls = "unmeasured"
+            elif m >= good + 10:
+                cls = "good"
+            elif m < dead + 10:
+                cls = "dead"
+            else:
+                cls = "weak"
+            nearest = None
+            if len(good_cells):
+                d = float(np.min(np.hypot(gx - sx[i], gy - sy[i])))
+                nearest = d if d <= 20000 else None
+            result[school["school_id"]][(op, tech)] = (cls, n, nearest)
     return result
 
 
@@ -189,10 +247,55 @@ def main():
                   f"gaps {mine} equal the independent join")
 
         viettel_lte = json.loads(cli(address, "gaps", "--operator", "viettel", "--tech", "LTE",
-                                     "--limit", "0", "--json"))["gaps"]
+                                     "--only-own", "--limit", "0", "--json"))["gaps"]
         check(viettel_lte and all(g["operator"] == "viettel" and g["tech"] == "LTE"
                                   for g in viettel_lte),
               f"--operator viettel --tech LTE lists {len(viettel_lte)} viettel LTE gaps")
+        todo = json.loads(cli(address, "gaps", "--operator", "viettel", "--tech", "LTE",
+                              "--limit", "0", "--json"))["gaps"]
+        n_common = sum(1 for g in todo if g["kind"] == "common")
+        check(n_common > 0 and len(todo) == n_common + len(viettel_lte) and
+              all(g["kind"] == "common" for g in todo[:n_common]),
+              f"--operator viettel is the to-do list: {n_common} common gaps first, then "
+              f"{len(viettel_lte)} of viettel's own")
+
+        # Per-school coverage against an independent computation.
+        listed = json.loads(cli(address, "schools", "--json"))
+        expected_schools = independent_school_coverage(scenario)
+        check(listed["totals"]["schools"] == len(expected_schools) == len(listed["schools"]),
+              f"covgap schools lists all {len(expected_schools)} schools")
+        mismatches = 0
+        white = 0
+        for row in listed["schools"]:
+            want = expected_schools[row["school_id"]]
+            got = {(c["operator"], c["tech"]): c for c in row["coverage"]}
+            if set(got) != set(want):
+                mismatches += 1
+                continue
+            for key, (cls, n, nearest) in want.items():
+                c = got[key]
+                far = c["nearest_good_m"]
+                if (c["indoor_class"], c["samples"]) != (cls, n) or (far is None) != (
+                        nearest is None) or (far is not None and abs(far - nearest) > 1e-5 * nearest + 0.006):
+                    mismatches += 1
+                    if mismatches <= 5:
+                        print(f"  {row['school_id']} {key}: covgap {c}, expected "
+                              f"{(cls, n, nearest)}")
+            white_want = not any(cls == "good" for cls, _, _ in want.values())
+            mismatches += row["white_zone"] != white_want
+            white += white_want
+        check(mismatches == 0,
+              f"per-school class, samples and nearest good distance equal the independent "
+              f"computation ({white} schools in white zones)")
+        check(listed["totals"]["white_zone_schools"] == white, "white-zone total agrees")
+        uncovered = json.loads(cli(address, "schools", "--uncovered", "--json"))["schools"]
+        check(len(uncovered) == white and all(r["white_zone"] for r in uncovered),
+              "--uncovered lists the white-zone schools only")
+        table = cli(address, "schools", "--district", "Sơn Động")
+        check("schools," in table and ("WHITE ZONE" in table) == any(
+            r["white_zone"] and r["district"] == "Huyện Sơn Động" for r in listed["schools"]),
+            "covgap schools --district prints the table and totals")
+
         son_dong = json.loads(cli(address, "gaps", "--district", "Sơn Động", "--limit", "0",
                                   "--json"))["gaps"]
         check(son_dong and all(g["district"] == "Huyện Sơn Động" for g in son_dong),

@@ -1,6 +1,7 @@
 // Behaviour every Store implementation must have. Parameterised over store factories so the
 // PostgreSQL store joins the same suite when it exists.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <bit>
@@ -1051,6 +1052,49 @@ TEST(SqliteStore, SecondOpenOfTheSameDirectoryIsRefused) {
   EXPECT_NE(second.status().message().find("in use"), std::string::npos);
   first.value().reset();
   EXPECT_TRUE(OpenSqliteStore(dir).ok());
+  fs::remove_all(dir);
+}
+
+// A store of schema version 3 (before per-school coverage) migrates straight to 5 at open.
+TEST(SqliteStore, VersionThreeStoreMigratesToFiveKeepingItsRuns) {
+  const std::string dir = ::testing::TempDir() + "/covgap_migrate_test";
+  fs::remove_all(dir);
+  {
+    auto store = OpenSqliteStore(dir);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->SaveAnalysis(SampleRun(5), SampleGaps()).ok());
+  }
+  auto pragma = [&](const std::string& sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open((dir + "/covgap.sqlite").c_str(), &db), SQLITE_OK);
+    std::int64_t version = -1;
+    EXPECT_EQ(sqlite3_exec(
+                  db, sql.c_str(),
+                  [](void* out, int, char** values, char**) {
+                    *static_cast<std::int64_t*>(out) = std::atoll(values[0]);
+                    return 0;
+                  },
+                  &version, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+    return version;
+  };
+  EXPECT_EQ(pragma("PRAGMA user_version"), 5);
+  pragma("DROP TABLE school_coverage; PRAGMA user_version = 3; SELECT 0");
+  EXPECT_EQ(pragma("PRAGMA user_version"), 3);
+  {
+    auto store = OpenSqliteStore(dir);
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    auto kept = (*store)->ListGaps({});
+    ASSERT_TRUE(kept.ok());
+    EXPECT_EQ(kept->second, 5u);
+    ASSERT_TRUE((*store)->SaveAnalysis(SampleRun(5), SampleGaps(), SampleSchoolCoverage(0)).ok());
+    auto coverage = (*store)->LatestSchoolCoverage();
+    ASSERT_TRUE(coverage.ok()) << coverage.status().message();
+    EXPECT_EQ(coverage->size(), 3u);
+  }
+  EXPECT_EQ(pragma("PRAGMA user_version"), 5);
   fs::remove_all(dir);
 }
 
