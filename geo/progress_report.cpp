@@ -268,11 +268,15 @@ StatusOr<ProgressReport> BuildProgressReport(const ProgressInputs& in) {
       x->students += s.students;
       x->students_nodev += s.students_nodev;
     }
+    // No record at all: not assessed, and in a white zone as far as anyone knows
+    // (geo::InWhiteZone of no records; docs/gaps.md "Schools").
     auto it = coverage.find(s.school_id);
-    if (it == coverage.end()) {
+    const bool assessed = it != coverage.end();
+    if (!assessed) {
       ++row.schools_not_assessed;
       ++r.readiness_total.schools_not_assessed;
-    } else if (InWhiteZone(it->second)) {
+    }
+    if (!assessed || InWhiteZone(it->second)) {
       for (ReadinessRow* x : {&row, &r.readiness_total}) {
         ++x->schools_white_zone;
         x->students_white_zone += s.students;

@@ -547,6 +547,8 @@ StatusOr<std::string> RenderHtml(const ProgressReport& r, const ProgressInputs& 
   }
   std::set<std::string> white;
   for (const std::string& id : WhiteZoneSchools(in.school_coverage)) white.insert(id);
+  std::set<std::string> assessed;  // a school without any record counts as in a white zone
+  for (const SchoolCoverage& c : in.school_coverage) assessed.insert(c.school_id);
   std::vector<double> sx, sy, slon, slat;
   for (const School& s : in.schools) {
     slon.push_back(s.lon);
@@ -629,7 +631,7 @@ StatusOr<std::string> RenderHtml(const ProgressReport& r, const ProgressInputs& 
   for (std::size_t i = 0; i < in.schools.size(); ++i) {
     if (!std::isfinite(sx[i]) || !std::isfinite(sy[i])) continue;
     ++ms.schools;
-    if (white.count(in.schools[i].school_id)) {
+    if (white.count(in.schools[i].school_id) || !assessed.count(in.schools[i].school_id)) {
       ++ms.white_zone_schools;
       svg += "<circle cx=\"" + Fmt(f.X(sx[i])) + "\" cy=\"" + Fmt(f.Y(sy[i])) +
              "\" r=\"2.3\" fill=\"none\" stroke=\"#000\" stroke-width=\"0.8\"/>";
@@ -770,10 +772,10 @@ StatusOr<std::string> RenderHtml(const ProgressReport& r, const ProgressInputs& 
   h += "<p class=\"note\">" +
        HtmlEscape(
            "Trường vùng trắng sóng: không nhà mạng nào có sóng tốt trong nhà tại trường. "
-           "Trường chưa được đánh giá: ") +
+           "Trường chưa có số liệu đo (tính là vùng trắng sóng): ") +
        Num(r.readiness_total.schools_not_assessed) +
        ".<br><span class=\"en\">White-zone school: no operator is good indoors at the school. "
-       "Schools not assessed: " +
+       "Schools not assessed (no coverage record; counted as white zone): " +
        Num(r.readiness_total.schools_not_assessed) + ".</span></p>";
 
   h += "<div class=\"map\"><h2>" + Label({"Bản đồ", "Map"}) + "</h2>" + svg;
