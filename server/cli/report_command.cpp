@@ -22,6 +22,7 @@ Options:
   --format table|json|csv|html   default table; html is one printable file (A4) with a map
   -o, --output FILE       write the report to FILE (default: stdout)
   --as-of DATE            the report's "now" (YYYY-MM-DD or ISO 8601; default now)
+  --json                  the same as --format json
 Authority and viewer tokens may build it.
 )";
 
