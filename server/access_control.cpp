@@ -96,6 +96,18 @@ std::string_view ToString(Rpc rpc) {
       return "RevokeToken";
     case Rpc::kListAudit:
       return "ListAudit";
+    case Rpc::kPlanGap:
+      return "PlanGap";
+    case Rpc::kClearGap:
+      return "ClearGap";
+    case Rpc::kReopenGap:
+      return "ReopenGap";
+    case Rpc::kVerifyGaps:
+      return "VerifyGaps";
+    case Rpc::kGetGapHistory:
+      return "GetGapHistory";
+    case Rpc::kWatchGaps:
+      return "WatchGaps";
     case Rpc::kListSchools:
       return "ListSchools";
     case Rpc::kBuildReport:
@@ -105,6 +117,8 @@ std::string_view ToString(Rpc rpc) {
 }
 
 bool Allowed(Role role, Rpc rpc) {
+  // Plans and clearances are the operators' word about their own network: not the authority's.
+  if (rpc == Rpc::kPlanGap || rpc == Rpc::kClearGap) return role == Role::kOperator;
   if (role == Role::kAuthority) return true;
   switch (rpc) {
     case Rpc::kIngest:
@@ -125,6 +139,15 @@ bool Allowed(Role role, Rpc rpc) {
     case Rpc::kRevokeToken:
     case Rpc::kListAudit:
       return false;
+    case Rpc::kPlanGap:
+    case Rpc::kClearGap:
+      return role == Role::kOperator;  // the gap's own operator: GapLifecycle checks each gap
+    case Rpc::kReopenGap:
+    case Rpc::kVerifyGaps:
+      return false;
+    case Rpc::kGetGapHistory:
+    case Rpc::kWatchGaps:
+      return true;  // operators see only their own and common gaps
     case Rpc::kBuildReport:
       return role == Role::kViewer;  // counts only, never a household; not for one operator
   }

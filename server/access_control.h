@@ -8,6 +8,9 @@
 //   operator    ingest its own measurements (rows naming another operator are rejected), read
 //               stats, runs and gaps, export gaps
 //   viewer      read stats, runs and gaps, export gaps (aggregates only)
+// Gap life cycle: plan and clear only by an operator (its own gaps or common ones: checked per
+// gap by GapLifecycle, the authority may not), verify and reopen by the authority, history and
+// watch by everyone (operators see only their own and common gaps).
 // Household locations and ids never leave covgapd through any RPC: gaps and exports carry counts.
 // The standard health service and server reflection stay open. docs/security.md has the table.
 #pragma once
@@ -41,13 +44,22 @@ enum class Rpc {
   kListTokens,
   kRevokeToken,
   kListAudit,
+  // Gap life cycle (GapLifecycleService).
+  kPlanGap,
+  kClearGap,
+  kReopenGap,
+  kVerifyGaps,
+  kGetGapHistory,
+  kWatchGaps,
   kListSchools,
   kBuildReport,
 };
 inline constexpr Rpc kAllRpcs[] = {
-    Rpc::kIngest,       Rpc::kGetStats,    Rpc::kImport,    Rpc::kImportRows, Rpc::kRunAnalysis,
-    Rpc::kGetLatestRun, Rpc::kListGaps,    Rpc::kGetGap,    Rpc::kExportGaps, Rpc::kCreateToken,
-    Rpc::kListTokens,   Rpc::kRevokeToken, Rpc::kListAudit, Rpc::kListSchools,
+    Rpc::kIngest,      Rpc::kGetStats,      Rpc::kImport,     Rpc::kImportRows,
+    Rpc::kRunAnalysis, Rpc::kGetLatestRun,  Rpc::kListGaps,   Rpc::kGetGap,
+    Rpc::kExportGaps,  Rpc::kCreateToken,   Rpc::kListTokens, Rpc::kRevokeToken,
+    Rpc::kListAudit,   Rpc::kPlanGap,       Rpc::kClearGap,   Rpc::kReopenGap,
+    Rpc::kVerifyGaps,  Rpc::kGetGapHistory, Rpc::kWatchGaps,  Rpc::kListSchools,
     Rpc::kBuildReport};
 std::string_view ToString(Rpc rpc);
 

@@ -177,6 +177,20 @@ grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
   details.Key("measurements").Number(run.measurements).EndObject();
   audit_.Record(caller.value(), "analysis.run", "run " + std::to_string(run_id.value()),
                 details.str());
+  if (lifecycle_ != nullptr) {
+    lifecycle_->NotifyWatchers();  // the run's `new` gap events
+    // Verification of cleared gaps, with the default rule and the same code as VerifyGaps.
+    auto verified =
+        lifecycle_->Verify(caller.value(), {}, geo::VerificationRule{},
+                           " (after analysis run " + std::to_string(run_id.value()) + ")");
+    if (!verified.ok()) {
+      LogError("verification after analysis " + std::to_string(run_id.value()) +
+               " failed: " + verified.status().message());
+    } else if (!verified->empty()) {
+      LogInfo("verification after analysis " + std::to_string(run_id.value()) + ": " +
+              std::to_string(verified->size()) + " cleared or awaiting gaps checked");
+    }
+  }
   LogInfo("analysis " + std::to_string(run_id.value()) + " stored: " +
           std::to_string(result->gaps.size()) + " gaps (" + std::to_string(identity.kept) +
           " kept their id, " + std::to_string(identity.fresh) + " new, " +

@@ -12,6 +12,7 @@
 #include "geo/gap_attribution.h"
 #include "server/access_control.h"
 #include "server/audit_trail.h"
+#include "server/gap_lifecycle.h"
 #include "server/store/store.h"
 
 namespace covgap::server {
@@ -19,12 +20,14 @@ namespace covgap::server {
 class AnalysisService final : public v1::AnalysisService::Service {
  public:
   AnalysisService(store::Store& store, const AccessControl& access, AuditTrail& audit,
-                  int max_waiting = 1, const geo::RankingWeights& ranking_weights = {})
+                  int max_waiting = 1, const geo::RankingWeights& ranking_weights = {},
+                  GapLifecycle* lifecycle = nullptr)
       : store_(store),
         access_(access),
         audit_(audit),
         max_waiting_(max_waiting),
-        ranking_weights_(ranking_weights) {}
+        ranking_weights_(ranking_weights),
+        lifecycle_(lifecycle) {}
 
   grpc::Status RunAnalysis(grpc::ServerContext* context, const v1::RunAnalysisRequest* request,
                            grpc::ServerWriter<v1::AnalysisProgress>* writer) override;
@@ -39,6 +42,9 @@ class AnalysisService final : public v1::AnalysisService::Service {
   geo::RankingWeights ranking_weights_;  // the default for every run (covgapd --ranking-weights)
   std::mutex running_;
   std::atomic<int> pending_{0};  // running + waiting
+  // When set: watchers are woken after a run is stored, and cleared or awaiting_measurement gaps
+  // are verified with the default rule (docs/gaps.md "Life cycle and verification").
+  GapLifecycle* lifecycle_ = nullptr;
 };
 
 }  // namespace covgap::server

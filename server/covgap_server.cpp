@@ -25,8 +25,13 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
       *s->store_, *s->committer_, options.rules, options.ingest_limits, *s->access_);
   s->registry_service_ = std::make_unique<RegistryService>(
       *s->store_, options.rules.region, options.max_upload_bytes, *s->access_, *s->audit_);
+  s->gap_notifier_ = std::make_unique<GapEventNotifier>();
+  s->gap_lifecycle_ = std::make_unique<GapLifecycle>(*s->store_, *s->audit_, *s->gap_notifier_);
+  s->lifecycle_service_ = std::make_unique<LifecycleService>(*s->store_, *s->access_,
+                                                             *s->gap_lifecycle_, *s->gap_notifier_);
   s->analysis_service_ = std::make_unique<AnalysisService>(
-      *s->store_, *s->access_, *s->audit_, options.max_waiting_analyses, options.ranking_weights);
+      *s->store_, *s->access_, *s->audit_, options.max_waiting_analyses, options.ranking_weights,
+      s->gap_lifecycle_.get());
   s->gap_service_ = std::make_unique<GapService>(
       *s->store_,
       options.scratch_dir.empty() ? std::filesystem::temp_directory_path().string()
@@ -66,6 +71,7 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
   builder.RegisterService(s->analysis_service_.get());
   builder.RegisterService(s->gap_service_.get());
   builder.RegisterService(s->access_service_.get());
+  builder.RegisterService(s->lifecycle_service_.get());
   builder.RegisterService(s->school_service_.get());
   builder.RegisterService(s->report_service_.get());
   s->server_ = builder.BuildAndStart();
@@ -88,6 +94,8 @@ std::shared_ptr<grpc::Channel> CovgapServer::InProcessChannel() {
 void CovgapServer::Shutdown(std::chrono::milliseconds grace) {
   if (shut_down_) return;
   shut_down_ = true;
+  // WatchGaps streams end now, not at the deadline.
+  if (gap_notifier_) gap_notifier_->Stop();
   if (server_) {  // null when Start failed before the server was built
     server_->GetHealthCheckService()->SetServingStatus(false);
     server_->Shutdown(std::chrono::system_clock::now() + grace);
@@ -99,6 +107,9 @@ void CovgapServer::Shutdown(std::chrono::milliseconds grace) {
   analysis_service_.reset();
   gap_service_.reset();
   access_service_.reset();
+  lifecycle_service_.reset();
+  gap_lifecycle_.reset();
+  gap_notifier_.reset();
   school_service_.reset();
   report_service_.reset();
   store_.reset();

@@ -17,7 +17,9 @@
 #include "server/access_service.h"
 #include "server/analysis_service.h"
 #include "server/audit_trail.h"
+#include "server/gap_lifecycle.h"
 #include "server/gap_service.h"
+#include "server/lifecycle_service.h"
 #include "server/measurement_service.h"
 #include "server/registry_service.h"
 #include "server/school_service.h"
@@ -81,6 +83,9 @@ class CovgapServer {
   std::unique_ptr<RegistryService> registry_service_;
   std::unique_ptr<AnalysisService> analysis_service_;
   std::unique_ptr<GapService> gap_service_;
+  std::unique_ptr<GapEventNotifier> gap_notifier_;
+  std::unique_ptr<GapLifecycle> gap_lifecycle_;
+  std::unique_ptr<LifecycleService> lifecycle_service_;
   std::unique_ptr<SchoolService> school_service_;
   std::unique_ptr<ReportService> report_service_;
   std::unique_ptr<grpc::Server> server_;

@@ -240,6 +240,8 @@ void ToProto(const geo::Gap& g, bool with_geometry, v1::Gap& out) {
   out.set_status(g.status);
   out.set_plan(g.plan);
   if (g.target_ms) out.set_target_unix_ms(*g.target_ms);
+  if (g.cleared_ms) out.set_cleared_unix_ms(*g.cleared_ms);
+  out.set_status_note(g.status_note);
   out.set_analysed_unix_ms(g.analysed_ms);
   out.set_crs(g.crs);
   if (with_geometry) out.set_wkb(g.wkb);
@@ -288,6 +290,21 @@ StatusOr<geo::AnalysisParams> FromProto(const v1::RunAnalysisRequest& in, std::i
     p.thresholds[*tech] = {t.good_dbm(), t.dead_dbm()};
   }
   return p;
+}
+
+void ToProto(const store::GapEvent& e, v1::GapEvent& out) {
+  out.set_event_id(e.event_id);
+  out.set_time_unix_ms(e.time_ms);
+  out.set_gap_id(e.gap_id);
+  out.set_type(e.type);
+  out.set_from_status(e.from_status);
+  out.set_to_status(e.to_status);
+  out.set_actor(e.actor);
+  out.set_note(e.note);
+  out.set_operator_id(e.operator_id);
+  out.set_tech(ToProto(e.tech));
+  out.set_kind(ToProto(e.kind));
+  out.set_district(e.district);
 }
 
 }  // namespace covgap::api

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "covgap/v1/gaps.pb.h"
+#include "covgap/v1/lifecycle.pb.h"
 #include "covgap/v1/measurement.pb.h"
 #include "geo/gap.h"
 #include "geo/measurement.h"
@@ -43,5 +44,8 @@ store::GapQuery FromProto(const v1::GapFilter& filter);
 // Analysis parameters with covgap's defaults for what the request leaves out; `now_ms` is the
 // default as-of time. Fails for an unknown method or a technology without thresholds.
 StatusOr<geo::AnalysisParams> FromProto(const v1::RunAnalysisRequest& in, std::int64_t now_ms);
+
+// Gap life cycle.
+void ToProto(const store::GapEvent& e, v1::GapEvent& out);
 
 }  // namespace covgap::api

@@ -15,6 +15,11 @@ int RunGap(const GlobalOptions& options, const Args& args);
 int RunExport(const GlobalOptions& options, const Args& args);
 int RunToken(const GlobalOptions& options, const Args& args);
 int RunAudit(const GlobalOptions& options, const Args& args);
+// Gap life cycle (lifecycle_commands.cpp): `gap plan|clear|reopen|history ID`, verify, watch.
+bool IsGapLifecycleVerb(const std::string& word);
+int RunGapLifecycle(const GlobalOptions& options, const Args& args);
+int RunVerify(const GlobalOptions& options, const Args& args);
+int RunWatch(const GlobalOptions& options, const Args& args);
 int RunSchools(const GlobalOptions& options, const Args& args);
 int RunReport(const GlobalOptions& options, const Args& args);
 
@@ -27,6 +32,8 @@ extern const char* const kGapHelp;
 extern const char* const kExportHelp;
 extern const char* const kTokenHelp;
 extern const char* const kAuditHelp;
+extern const char* const kVerifyHelp;
+extern const char* const kWatchHelp;
 extern const char* const kSchoolsHelp;
 extern const char* const kReportHelp;
 

@@ -23,7 +23,7 @@ Options:
   --tech T               LTE, UMTS, GSM or NR (4G, 3G, 2G, 5G work too)
   --district NAME        full name or without the prefix: "Huyện Lục Ngạn" or "Lục Ngạn"
   --kind operator|common operator gaps, or common gaps (no operator covers the area)
-  --status S             open, planned, cleared, verified
+  --status S             open, planned, cleared, awaiting_measurement, verified
   --min-score X          only gaps scoring at least X
   --order score|rank|area|todo  (default score; todo with --operator)
   --limit N              at most N gaps (default 20; 0 = all)
@@ -34,6 +34,13 @@ const char* const kGapHelp = R"(Usage: covgap [--server HOST:PORT] gap GAP_ID [-
 
 Prints every attribute of one gap of the latest analysis, with its outline as WKT in the
 analysis CRS (--json: as a JSON document).
+
+The gap's life cycle (docs/gaps.md "Life cycle and verification"; a wrong use of one of
+these prints its own help):
+  covgap gap plan GAP_ID --action TEXT --target YYYY-MM-DD     operator: file a plan
+  covgap gap clear GAP_ID [--note TEXT] [--date YYYY-MM-DD[THH:MM]]  operator: mark it cleared
+  covgap gap reopen GAP_ID --reason TEXT                      authority: back to open
+  covgap gap history GAP_ID [--json]                          its events, oldest first
 )";
 
 const char* const kExportHelp =
@@ -100,6 +107,8 @@ void GapJson(JsonWriter& j, const v1::Gap& g) {
   j.Key("target_dt")
       .String(g.has_target_unix_ms() ? geo::FormatIso8601(g.target_unix_ms()).substr(0, 10) : "");
   j.Key("analysed").String(geo::FormatIso8601(g.analysed_unix_ms()));
+  j.Key("cleared").String(g.has_cleared_unix_ms() ? geo::FormatIso8601(g.cleared_unix_ms()) : "");
+  j.Key("status_note").String(g.status_note());
   j.EndObject();
 }
 
@@ -192,6 +201,9 @@ int RunGaps(const GlobalOptions& options, const Args& args) {
 }
 
 int RunGap(const GlobalOptions& options, const Args& args) {
+  if (!args.positional().empty() && IsGapLifecycleVerb(args.positional()[0])) {
+    return RunGapLifecycle(options, args);
+  }
   if (std::string bad = args.Unknown({"json"}); !bad.empty() || args.positional().size() != 1) {
     std::fprintf(stderr, "covgap gap: name one GAP_ID\n\n%s", kGapHelp);
     return kExitUsage;
@@ -235,6 +247,10 @@ int RunGap(const GlobalOptions& options, const Args& args) {
               gap.has_target_unix_ms()
                   ? (", target " + geo::FormatIso8601(gap.target_unix_ms()).substr(0, 10)).c_str()
                   : "");
+  if (gap.has_cleared_unix_ms()) {
+    std::printf("  cleared    %s\n", geo::FormatIso8601(gap.cleared_unix_ms()).c_str());
+  }
+  if (!gap.status_note().empty()) std::printf("  note       %s\n", gap.status_note().c_str());
   std::printf("  analysed   %s, geometry in %s (%zu bytes of WKB)\n",
               geo::FormatIso8601(gap.analysed_unix_ms()).c_str(), gap.crs().c_str(),
               gap.wkb().size());

@@ -26,6 +26,9 @@ Commands:
   export           write the gaps to a Shapefile, GeoPackage, GeoJSON, CSV or KML file
   token create|list|revoke   access tokens (authority)
   audit            who did what and when (authority)
+  gap plan|clear|reopen|history GAP_ID   the gap life cycle (covgap help gap)
+  verify [GAP_ID...]  verify cleared gaps by re-measurement (authority)
+  watch            print gap life-cycle events as they happen
   schools          per-school coverage of the latest analysis, white zones
   report           progress report against the deadline (table, JSON, CSV, printable HTML)
   help COMMAND     help on one command
@@ -63,6 +66,8 @@ const std::vector<Command>& Commands() {
       {"export", covgap::cli::RunExport, &covgap::cli::kExportHelp, {"json"}},
       {"token", covgap::cli::RunToken, &covgap::cli::kTokenHelp, {"json"}},
       {"audit", covgap::cli::RunAudit, &covgap::cli::kAuditHelp, {"json"}},
+      {"verify", covgap::cli::RunVerify, &covgap::cli::kVerifyHelp, {"json"}},
+      {"watch", covgap::cli::RunWatch, &covgap::cli::kWatchHelp, {"json"}},
       {"schools",
        covgap::cli::RunSchools,
        &covgap::cli::kSchoolsHelp,

@@ -150,6 +150,48 @@ CREATE TABLE audit(
 );
 )sql";
 
+// Version 4: the gap life cycle: cleared date and status note on gaps, and the gap events.
+constexpr const char* kSchemaV4 = R"sql(
+ALTER TABLE gaps ADD COLUMN cleared_ms INTEGER;
+ALTER TABLE gaps ADD COLUMN status_note TEXT NOT NULL DEFAULT '';
+CREATE TABLE gap_events(
+  event_id INTEGER PRIMARY KEY,
+  time_ms INTEGER NOT NULL,
+  gap_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  from_status TEXT NOT NULL,
+  to_status TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  note TEXT NOT NULL,
+  operator_id TEXT NOT NULL,
+  tech INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  district TEXT NOT NULL
+);
+CREATE INDEX gap_events_by_gap ON gap_events(gap_id, event_id);
+)sql";
+
+constexpr const char* kGapEventColumns =
+    "event_id, time_ms, gap_id, type, from_status, to_status, actor, note, operator_id, tech, "
+    "kind, district";
+
+GapEvent ReadGapEvent(const Statement& q) {
+  GapEvent e;
+  e.event_id = q.Int(0);
+  e.time_ms = q.Int(1);
+  e.gap_id = q.Text(2);
+  e.type = q.Text(3);
+  e.from_status = q.Text(4);
+  e.to_status = q.Text(5);
+  e.actor = q.Text(6);
+  e.note = q.Text(7);
+  e.operator_id = q.Text(8);
+  e.tech = static_cast<geo::Technology>(q.Int(9));
+  e.kind = static_cast<geo::GapKind>(q.Int(10));
+  e.district = q.Text(11);
+  return e;
+}
+
 // Version 5: per-school coverage of each run (docs/gaps.md "Schools"), pruned with the gaps.
 constexpr const char* kSchemaV5 = R"sql(
 CREATE TABLE school_coverage(
@@ -171,7 +213,8 @@ constexpr int kRunsWithGaps = 5;
 constexpr const char* kGapColumns =
     "gap_id, kind, operator_id, tech, severity, area_m2, n_cells, n_dead_cells, n_samples, "
     "median_dbm, min_dbm, province, district, commune, schools, students_nodev, poor_hh, "
-    "npoor_hh, hardship_students, score, rank, status, plan, target_ms, analysed_ms, crs";
+    "npoor_hh, hardship_students, score, rank, status, plan, target_ms, analysed_ms, crs, "
+    "cleared_ms, status_note";
 
 // Reads the columns of kGapColumns (and wkb after them when present) from a row.
 geo::Gap ReadGap(const Statement& q, bool with_wkb) {
@@ -202,8 +245,10 @@ geo::Gap ReadGap(const Statement& q, bool with_wkb) {
   if (!q.IsNull(23)) g.target_ms = q.Int(23);
   g.analysed_ms = q.Int(24);
   g.crs = q.Text(25);
+  if (!q.IsNull(26)) g.cleared_ms = q.Int(26);
+  g.status_note = q.Text(27);
   if (with_wkb) {
-    const auto blob = q.Blob(26);
+    const auto blob = q.Blob(28);
     g.wkb.assign(reinterpret_cast<const char*>(blob.data()), blob.size());
   }
   return g;
@@ -531,7 +576,7 @@ class SqliteStore final : public Store {
         writer_.get(), "INSERT INTO gaps(run_id, " + std::string(kGapColumns) +
                            ", wkb) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
                            "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, "
-                           "?27, ?28)");
+                           "?27, ?28, ?29, ?30)");
     if (!ins_gap.ok()) return ins_gap.status();
     for (const geo::Gap& g : gaps) {
       Statement& q = ins_gap.value();
@@ -547,16 +592,53 @@ class SqliteStore final : public Store {
       } else {
         q.BindNull(25);
       }
-      q.Bind(26, g.analysed_ms).Bind(27, g.crs).BindBlob(28, g.wkb);
+      q.Bind(26, g.analysed_ms).Bind(27, g.crs);
+      if (g.cleared_ms) {
+        q.Bind(28, *g.cleared_ms);
+      } else {
+        q.BindNull(28);
+      }
+      q.Bind(29, g.status_note).BindBlob(30, g.wkb);
       if (Status s = q.Run(); !s.ok()) return s;
     }
     if (previous > 0) {
       auto carry = Statement::Prepare(
           writer_.get(),
-          "UPDATE gaps AS g SET status = p.status, plan = p.plan, target_ms = p.target_ms FROM "
+          "UPDATE gaps AS g SET status = p.status, plan = p.plan, target_ms = p.target_ms, "
+          "cleared_ms = p.cleared_ms, status_note = p.status_note FROM "
           "gaps AS p WHERE g.run_id = ?1 AND p.run_id = ?2 AND p.gap_id = g.gap_id");
       if (!carry.ok()) return carry.status();
       if (Status s = carry->Bind(1, run_id).Bind(2, previous).Run(); !s.ok()) return s;
+    }
+    // Ids the previous run did not have are new gaps: one `new` event each (before the
+    // carry-over below, which only brings back ids the previous run had).
+    auto fresh = Statement::Prepare(
+        writer_.get(),
+        "INSERT INTO gap_events(time_ms, gap_id, type, from_status, to_status, actor, note, "
+        "operator_id, tech, kind, district) SELECT ?3, g.gap_id, 'new', '', g.status, ?4, '', "
+        "g.operator_id, g.tech, g.kind, g.district FROM gaps AS g WHERE g.run_id = ?1 AND NOT "
+        "EXISTS (SELECT 1 FROM gaps AS p WHERE p.run_id = ?2 AND p.gap_id = g.gap_id) "
+        "ORDER BY g.gap_id");
+    if (!fresh.ok()) return fresh.status();
+    if (Status s = fresh->Bind(1, run_id)
+                       .Bind(2, previous)
+                       .Bind(3, run.finished_ms)
+                       .Bind(4, "covgapd (analysis run " + std::to_string(run_id) + ")")
+                       .Run();
+        !s.ok()) {
+      return s;
+    }
+    if (previous > 0) {
+      // A gap in the life cycle (not open) that no new gap matched stays, unchanged, until it
+      // is verified or reopened; an id a new gap took already is not duplicated.
+      auto keep = Statement::Prepare(
+          writer_.get(), "INSERT INTO gaps(run_id, " + std::string(kGapColumns) +
+                             ", wkb) SELECT ?1, " + std::string(kGapColumns) +
+                             ", wkb FROM gaps AS p WHERE p.run_id = ?2 AND p.status <> 'open' "
+                             "AND NOT EXISTS (SELECT 1 FROM gaps AS g WHERE g.run_id = ?1 AND "
+                             "g.gap_id = p.gap_id)");
+      if (!keep.ok()) return keep.status();
+      if (Status s = keep->Bind(1, run_id).Bind(2, previous).Run(); !s.ok()) return s;
     }
     // The first run's gaps stay: they are the baseline of the progress report.
     auto prune = Statement::Prepare(writer_.get(),
@@ -808,6 +890,91 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  StatusOr<geo::Gap> UpdateGapState(const GapStateChange& c, GapEvent* event_out) override {
+    {
+      std::lock_guard lock(write_mu_);
+      auto txn = Transaction::Begin(writer_.get());
+      if (!txn.ok()) return txn.status();
+      auto cur = Statement::Prepare(
+          writer_.get(),
+          "SELECT status, operator_id, tech, kind, district FROM gaps WHERE run_id = (SELECT "
+          "max(run_id) FROM analysis_runs) AND gap_id = ?1");
+      if (!cur.ok()) return cur.status();
+      auto row = cur->Bind(1, c.gap_id).Step();
+      if (!row.ok()) return row.status();
+      if (!row.value()) return NotFound("no gap '" + c.gap_id + "' in the latest analysis");
+      GapEvent e = c.event;
+      e.gap_id = c.gap_id;
+      const std::string status = cur->Text(0);
+      e.operator_id = cur->Text(1);
+      e.tech = static_cast<geo::Technology>(cur->Int(2));
+      e.kind = static_cast<geo::GapKind>(cur->Int(3));
+      e.district = cur->Text(4);
+      cur->Reset();
+      if (status != c.expected_status) {
+        return FailedPrecondition("gap " + c.gap_id + " is " + status + ", not " +
+                                  c.expected_status + " (it was changed meanwhile); read it again");
+      }
+      auto upd = Statement::Prepare(
+          writer_.get(),
+          "UPDATE gaps SET status = ?2, plan = ?3, target_ms = ?4, cleared_ms = ?5, "
+          "status_note = ?6 WHERE run_id = (SELECT max(run_id) FROM analysis_runs) AND "
+          "gap_id = ?1");
+      if (!upd.ok()) return upd.status();
+      upd->Bind(1, c.gap_id).Bind(2, c.new_status).Bind(3, c.plan);
+      if (c.target_ms) {
+        upd->Bind(4, *c.target_ms);
+      } else {
+        upd->BindNull(4);
+      }
+      if (c.cleared_ms) {
+        upd->Bind(5, *c.cleared_ms);
+      } else {
+        upd->BindNull(5);
+      }
+      upd->Bind(6, c.status_note);
+      if (Status s = upd->Run(); !s.ok()) return s;
+      if (e.time_ms == 0) e.time_ms = geo::NowUnixMs();
+      e.from_status = status;
+      e.to_status = c.new_status;
+      auto ins = Statement::Prepare(
+          writer_.get(),
+          "INSERT INTO gap_events(time_ms, gap_id, type, from_status, to_status, actor, note, "
+          "operator_id, tech, kind, district) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+          "?11)");
+      if (!ins.ok()) return ins.status();
+      ins->Bind(1, e.time_ms).Bind(2, e.gap_id).Bind(3, e.type).Bind(4, e.from_status);
+      ins->Bind(5, e.to_status).Bind(6, e.actor).Bind(7, e.note).Bind(8, e.operator_id);
+      ins->Bind(9, static_cast<std::int64_t>(e.tech)).Bind(10, static_cast<std::int64_t>(e.kind));
+      ins->Bind(11, e.district);
+      if (Status s = ins->Run(); !s.ok()) return s;
+      e.event_id = sqlite3_last_insert_rowid(writer_.get());
+      if (Status s = txn->Commit(); !s.ok()) return s;
+      if (event_out) *event_out = std::move(e);
+    }
+    return GetGap(c.gap_id);
+  }
+
+  StatusOr<std::vector<GapEvent>> ListGapEvents(std::int64_t after_id, std::uint64_t limit,
+                                                const std::string& gap_id) override {
+    std::lock_guard lock(lookup_mu_);
+    auto q = Statement::Prepare(lookup_.get(), "SELECT " + std::string(kGapEventColumns) +
+                                                   " FROM gap_events WHERE event_id > ?1 AND "
+                                                   "(?2 = '' OR gap_id = ?2) ORDER BY event_id "
+                                                   "LIMIT ?3");
+    if (!q.ok()) return q.status();
+    q->Bind(1, after_id)
+        .Bind(2, gap_id)
+        .Bind(3, static_cast<std::int64_t>(std::min<std::uint64_t>(limit, INT64_MAX)));
+    std::vector<GapEvent> out;
+    if (Status s =
+            ForEachRow(q.value(), [&](const Statement& r) { out.push_back(ReadGapEvent(r)); });
+        !s.ok()) {
+      return s;
+    }
+    return out;
+  }
+
  private:
   // Runs a read query (optionally with one text parameter) on the reader connection.
   Status Query(const std::string& sql, const std::function<void(const Statement&)>& row,
@@ -940,6 +1107,9 @@ Status Migrate(sqlite3* db) {
   }
   if (version < 3) {
     if (Status s = Exec(db, kSchemaV3); !s.ok()) return s;
+  }
+  if (version < 4) {
+    if (Status s = Exec(db, kSchemaV4); !s.ok()) return s;
   }
   if (version < 5) {
     if (Status s = Exec(db, kSchemaV5); !s.ok()) return s;

@@ -134,6 +134,35 @@ struct AuditEntry {
   std::string details;  // a JSON object
 };
 
+// One change in a gap's life cycle (docs/gaps.md "Life cycle and verification"). type: new,
+// planned, cleared, awaiting_measurement, verified, reopened. from_status is empty for `new`.
+struct GapEvent {
+  std::int64_t event_id = 0;  // increasing, assigned by the store
+  std::int64_t time_ms = 0;
+  std::string gap_id;
+  std::string type;
+  std::string from_status;
+  std::string to_status;
+  std::string actor;  // Caller::Describe(), or "covgapd (analysis run N)"
+  std::string note;
+  std::string operator_id;  // the gap's (empty for common gaps)
+  geo::Technology tech = geo::Technology::kLte;
+  geo::GapKind kind = geo::GapKind::kOperator;
+  std::string district;
+};
+
+// A compare-and-set change of a gap's life-cycle fields in the latest run.
+struct GapStateChange {
+  std::string gap_id;
+  std::string expected_status;  // the change fails unless the gap still has this status
+  std::string new_status;
+  std::string plan;
+  std::optional<std::int64_t> target_ms;
+  std::optional<std::int64_t> cleared_ms;
+  std::string status_note;
+  GapEvent event;  // appended in the same transaction (gap fields, id and time filled in)
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -164,7 +193,11 @@ class Store {
 
   // Stores a finished run and its gaps in one transaction: readers see the previous run until
   // it commits, then only the new one. A gap whose id the previous run had keeps its status,
-  // plan and target date. Returns the run id.
+  // plan, target date, cleared date and status note. A `new` gap event is appended for each gap
+  // id the previous run did not have. Gaps of the previous run whose status is not `open` and
+  // whose id no new gap took are carried into the new run unchanged (geometry and figures of
+  // their last analysis), so a planned or cleared gap never vanishes before it is verified or
+  // reopened. Returns the run id.
   // The per-school coverage records are stored with the run and pruned with its gaps.
   virtual StatusOr<std::int64_t> SaveAnalysis(const AnalysisRun& run,
                                               const std::vector<geo::Gap>& gaps,
@@ -197,6 +230,17 @@ class Store {
   // The audit trail: appended durably, read newest first.
   virtual Status AppendAudit(const AuditEntry& entry) = 0;
   virtual StatusOr<std::vector<AuditEntry>> ListAudit(std::uint64_t limit) = 0;
+
+  // Gap life cycle. UpdateGapState sets status, plan, target, cleared date and note of the latest
+  // run's gap and appends the event, atomically, only if the gap's status is still
+  // change.expected_status: FAILED_PRECONDITION when it is not (someone changed it meanwhile),
+  // NOT_FOUND for an unknown id. Returns the updated gap (with geometry) and sets the stored
+  // event's id and time in `event_out` when given.
+  virtual StatusOr<geo::Gap> UpdateGapState(const GapStateChange& change,
+                                            GapEvent* event_out = nullptr) = 0;
+  // Events with event_id > after_id, oldest first, at most `limit`; only `gap_id`'s when given.
+  virtual StatusOr<std::vector<GapEvent>> ListGapEvents(std::int64_t after_id, std::uint64_t limit,
+                                                        const std::string& gap_id = {}) = 0;
 };
 
 // Operators registered in a new store: the licensed mobile operators of Vietnam.

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -387,6 +388,8 @@ void ExpectSameGap(const geo::Gap& got, const geo::Gap& want, bool with_wkb = tr
   EXPECT_EQ(got.status, want.status);
   EXPECT_EQ(got.plan, want.plan);
   EXPECT_EQ(got.target_ms, want.target_ms);
+  EXPECT_EQ(got.cleared_ms, want.cleared_ms);
+  EXPECT_EQ(got.status_note, want.status_note);
   EXPECT_EQ(got.analysed_ms, want.analysed_ms);
   EXPECT_EQ(got.crs, want.crs);
   EXPECT_EQ(got.wkb, with_wkb ? want.wkb : std::string());
@@ -414,6 +417,8 @@ std::vector<geo::Gap> SampleGaps() {
   gaps[1].status = "planned";
   gaps[1].plan = "Trạm BTS mới tại xã Tân Sơn, Viettel lắp đặt";
   gaps[1].target_ms = kTargetMs;
+  gaps[1].cleared_ms = kTargetMs - 86400000;
+  gaps[1].status_note = "2 samples after 2024-12-30, 5 needed";
   gaps[3].status = "in_progress";
   return gaps;
 }
@@ -749,7 +754,8 @@ TEST_P(StoreConformanceTest, NewAnalysisReplacesGapsAndKeepsTheirFollowUp) {
   ASSERT_TRUE(first_id.ok()) << first_id.status().message();
 
   // The new run finds gap-a and gap-c again (with new figures and fresh follow-up fields), and
-  // gap-f for the first time; gap-b, gap-d and gap-e are gone.
+  // gap-f for the first time; gap-b, gap-d and gap-e are not found again. gap-b (planned) and
+  // gap-d (in_progress) are not open, so they stay unchanged; gap-e (open) is gone.
   std::vector<geo::Gap> second = {
       MakeGap("gap-a", geo::GapKind::kOperator, "viettel", geo::Technology::kLte, 0.61, 870000,
               "Huyện Lục Ngạn", 1, 11),
@@ -761,6 +767,8 @@ TEST_P(StoreConformanceTest, NewAnalysisReplacesGapsAndKeepsTheirFollowUp) {
   second[1].status = "done";
   second[1].plan = "should not replace the previous plan";
   second[1].target_ms = kTargetMs + 1;
+  second[1].cleared_ms = kTargetMs + 3;
+  second[1].status_note = "should not replace the previous note";
   second[2].status = "planned";
   second[2].plan = "MobiFone: phủ sóng 5G";
   second[2].target_ms = kTargetMs + 2;
@@ -778,11 +786,9 @@ TEST_P(StoreConformanceTest, NewAnalysisReplacesGapsAndKeepsTheirFollowUp) {
   run.run_id = *second_id;
   EXPECT_EQ(Fields(**latest), Fields(run));
 
-  EXPECT_EQ(ListIds(*store, {}), IdsAndTotal({"gap-a", "gap-f", "gap-c"}, 3));
-  EXPECT_EQ(ListIds(*store, Query().Status("in_progress")), IdsAndTotal({}, 0));  // was gap-d's
-  for (const char* gone : {"gap-b", "gap-d", "gap-e"}) {
-    EXPECT_EQ(store->GetGap(gone).status().code(), StatusCode::kNotFound) << gone;
-  }
+  EXPECT_EQ(ListIds(*store, {}), IdsAndTotal({"gap-b", "gap-a", "gap-d", "gap-f", "gap-c"}, 5));
+  EXPECT_EQ(ListIds(*store, Query().Status("in_progress")), IdsAndTotal({"gap-d"}, 1));
+  EXPECT_EQ(store->GetGap("gap-e").status().code(), StatusCode::kNotFound);
 
   // Figures come from the new run, follow-up from the previous one.
   geo::Gap want_a = second[0];
@@ -793,12 +799,216 @@ TEST_P(StoreConformanceTest, NewAnalysisReplacesGapsAndKeepsTheirFollowUp) {
   want_c.status = "open";
   want_c.plan = "";
   want_c.target_ms = std::nullopt;
-  for (const geo::Gap& want : {want_a, want_c, second[2]}) {
+  want_c.cleared_ms = std::nullopt;
+  want_c.status_note = "";
+  for (const geo::Gap& want : {want_a, want_c, second[2], first[1], first[3]}) {
     auto got = store->GetGap(want.gap_id);
     ASSERT_TRUE(got.ok()) << want.gap_id << ": " << got.status().message();
     ExpectSameGap(*got, want);
   }
-  EXPECT_EQ(ListIds(*store, Query().Status("planned")), IdsAndTotal({"gap-a", "gap-f"}, 2));
+  EXPECT_EQ(ListIds(*store, Query().Status("planned")),
+            IdsAndTotal({"gap-b", "gap-a", "gap-f"}, 3));
+}
+
+// --- Gap life cycle ---
+
+std::vector<std::string> EventKeys(const std::vector<GapEvent>& events) {
+  std::vector<std::string> out;
+  for (const auto& e : events) out.push_back(e.type + " " + e.gap_id);
+  return out;
+}
+
+std::vector<GapEvent> Events(Store& store, std::int64_t after = 0, std::uint64_t limit = 1000,
+                             const std::string& gap_id = {}) {
+  auto r = store.ListGapEvents(after, limit, gap_id);
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  return r.ok() ? r.value() : std::vector<GapEvent>{};
+}
+
+GapStateChange Change(std::string id, std::string from, std::string to, std::string type) {
+  GapStateChange c;
+  c.gap_id = std::move(id);
+  c.expected_status = std::move(from);
+  c.new_status = std::move(to);
+  c.event.type = std::move(type);
+  c.event.actor = "operator viettel (tok_abc)";
+  return c;
+}
+
+TEST_P(StoreConformanceTest, EveryGapIdThePreviousRunDidNotHaveGetsANewEvent) {
+  auto store = Open();
+  EXPECT_TRUE(Events(*store).empty());
+  auto first = SampleGaps();
+  for (auto& g : first) {
+    g.status = "open";
+    g.plan.clear();
+    g.target_ms.reset();
+  }
+  AnalysisRun run = SampleRun(5);
+  ASSERT_TRUE(store->SaveAnalysis(run, first).ok());
+  auto events = Events(*store);
+  EXPECT_EQ(EventKeys(events), (std::vector<std::string>{"new gap-a", "new gap-b", "new gap-c",
+                                                         "new gap-d", "new gap-e"}));
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    SCOPED_TRACE(events[i].gap_id);
+    if (i > 0) {
+      EXPECT_GT(events[i].event_id, events[i - 1].event_id);
+    }
+    EXPECT_EQ(events[i].time_ms, run.finished_ms);
+    EXPECT_EQ(events[i].from_status, "");
+    EXPECT_EQ(events[i].to_status, "open");
+    EXPECT_NE(events[i].actor.find("analysis run"), std::string::npos) << events[i].actor;
+    EXPECT_EQ(events[i].operator_id, first[i].operator_id);
+    EXPECT_EQ(events[i].tech, first[i].tech);
+    EXPECT_EQ(events[i].kind, first[i].kind);
+    EXPECT_EQ(events[i].district, first[i].district);
+  }
+  // A second run with gap-a again and gap-f for the first time: one more event.
+  std::vector<geo::Gap> second = {
+      first[0], MakeGap("gap-f", geo::GapKind::kCommon, "", geo::Technology::kNr, 0.48, 70000,
+                        "Huyện Yên Thế", 1, 16)};
+  ASSERT_TRUE(store->SaveAnalysis(SampleRun(2), second).ok());
+  auto more = Events(*store, events.back().event_id);
+  EXPECT_EQ(EventKeys(more), std::vector<std::string>{"new gap-f"});
+  EXPECT_EQ(Events(*store).size(), 6u);
+}
+
+TEST_P(StoreConformanceTest, UpdateGapStateIsACompareAndSetWithItsEvent) {
+  auto store = Open();
+  auto gaps = SampleGaps();
+  gaps[0].status = "open";
+  ASSERT_TRUE(store->SaveAnalysis(SampleRun(5), gaps).ok());
+  const std::int64_t after_new = Events(*store).back().event_id;
+
+  GapStateChange plan = Change("gap-a", "open", "planned", "planned");
+  plan.plan = "Trạm BTS mới";
+  plan.target_ms = kTargetMs;
+  plan.event.note = "Trạm BTS mới";
+  plan.event.time_ms = 1720000000000;
+  GapEvent stored;
+  auto planned = store->UpdateGapState(plan, &stored);
+  ASSERT_TRUE(planned.ok()) << planned.status().message();
+  EXPECT_EQ(planned->status, "planned");
+  EXPECT_EQ(planned->plan, "Trạm BTS mới");
+  EXPECT_EQ(planned->target_ms, kTargetMs);
+  EXPECT_FALSE(planned->cleared_ms.has_value());
+  EXPECT_EQ(planned->wkb, gaps[0].wkb);
+  EXPECT_GT(stored.event_id, after_new);
+  EXPECT_EQ(stored.from_status, "open");
+  EXPECT_EQ(stored.to_status, "planned");
+  EXPECT_EQ(stored.operator_id, "viettel");
+  EXPECT_EQ(stored.district, "Huyện Lục Ngạn");
+
+  // The same change again: the gap is no longer open.
+  auto again = store->UpdateGapState(plan);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(again.status().message().find("is planned, not open"), std::string::npos)
+      << again.status().message();
+  auto unknown = store->UpdateGapState(Change("gap-z", "open", "planned", "planned"));
+  EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
+
+  GapStateChange clear = Change("gap-a", "planned", "cleared", "cleared");
+  clear.plan = planned->plan;
+  clear.target_ms = planned->target_ms;
+  clear.cleared_ms = 1721000000000;
+  clear.status_note = "BTS on air";
+  ASSERT_TRUE(store->UpdateGapState(clear).ok());
+  auto got = store->GetGap("gap-a");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->status, "cleared");
+  EXPECT_EQ(got->cleared_ms, 1721000000000);
+  EXPECT_EQ(got->status_note, "BTS on air");
+  EXPECT_EQ(got->plan, "Trạm BTS mới");
+
+  auto events = Events(*store, after_new);
+  ASSERT_EQ(EventKeys(events), (std::vector<std::string>{"planned gap-a", "cleared gap-a"}));
+  EXPECT_EQ(events[0].event_id, stored.event_id);
+  EXPECT_EQ(events[0].time_ms, 1720000000000);
+  EXPECT_EQ(events[0].note, "Trạm BTS mới");
+  EXPECT_EQ(events[0].actor, "operator viettel (tok_abc)");
+  EXPECT_EQ(events[1].from_status, "planned");
+  EXPECT_GT(events[1].time_ms, 0);
+  // Filters: one gap's events, a limit.
+  EXPECT_EQ(EventKeys(Events(*store, 0, 1000, "gap-a")),
+            (std::vector<std::string>{"new gap-a", "planned gap-a", "cleared gap-a"}));
+  EXPECT_EQ(EventKeys(Events(*store, 0, 2)), (std::vector<std::string>{"new gap-a", "new gap-b"}));
+  EXPECT_TRUE(Events(*store, 0, 1000, "gap-z").empty());
+}
+
+TEST_P(StoreConformanceTest, ConcurrentCompareAndSetLetsExactlyOneWin) {
+  auto store = Open();
+  auto gaps = SampleGaps();
+  gaps[0].status = "open";
+  ASSERT_TRUE(store->SaveAnalysis(SampleRun(5), gaps).ok());
+  std::atomic<int> wins{0}, conflicts{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      GapStateChange c = Change("gap-a", "open", "planned", "planned");
+      c.plan = "plan " + std::to_string(i);
+      auto r = store->UpdateGapState(c);
+      if (r.ok()) {
+        ++wins;
+      } else if (r.status().code() == StatusCode::kFailedPrecondition) {
+        ++conflicts;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wins.load(), 1);
+  EXPECT_EQ(conflicts.load(), 7);
+  EXPECT_EQ(Events(*store, 0, 1000, "gap-a").size(), 2u);  // new + one planned
+}
+
+TEST_P(StoreConformanceTest, UnmatchedGapsInTheLifeCycleStayUntilVerifiedOrReopened) {
+  auto store = Open();
+  auto gaps = SampleGaps();  // gap-b planned, gap-d in_progress
+  for (auto& g : gaps) {
+    if (g.gap_id == "gap-b" || g.gap_id == "gap-d") continue;
+    g.status = "open";
+  }
+  ASSERT_TRUE(store->SaveAnalysis(SampleRun(5), gaps).ok());
+  GapStateChange clear = Change("gap-b", "planned", "cleared", "cleared");
+  clear.cleared_ms = kTargetMs;
+  ASSERT_TRUE(store->UpdateGapState(clear).ok());
+  // Nothing is found again: only gap-b (cleared) and gap-d (not open) remain.
+  ASSERT_TRUE(store->SaveAnalysis(SampleRun(0), {}).ok());
+  EXPECT_EQ(ListIds(*store, {}), IdsAndTotal({"gap-b", "gap-d"}, 2));
+  auto b = store->GetGap("gap-b");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->status, "cleared");
+  EXPECT_EQ(b->cleared_ms, kTargetMs);
+  EXPECT_EQ(b->wkb, gaps[1].wkb);
+  EXPECT_EQ(b->n_cells, gaps[1].n_cells);
+  // Verified, it still stays; reopened (open), the next run without it drops it.
+  ASSERT_TRUE(store->UpdateGapState(Change("gap-b", "cleared", "verified", "verified")).ok());
+  ASSERT_TRUE(store->UpdateGapState(Change("gap-d", "in_progress", "open", "reopened")).ok());
+  ASSERT_TRUE(store->SaveAnalysis(SampleRun(0), {}).ok());
+  EXPECT_EQ(ListIds(*store, {}), IdsAndTotal({"gap-b"}, 1));
+  // Carried gaps are not new: no `new` events after the first run's five.
+  std::size_t news = 0;
+  for (const auto& e : Events(*store)) news += e.type == "new";
+  EXPECT_EQ(news, 5u);
+}
+
+TEST_P(StoreConformanceTest, GapEventsAndLifeCycleFieldsSurviveReopen) {
+  {
+    auto store = Open();
+    auto gaps = SampleGaps();
+    gaps[0].status = "open";
+    ASSERT_TRUE(store->SaveAnalysis(SampleRun(5), gaps).ok());
+    GapStateChange plan = Change("gap-a", "open", "planned", "planned");
+    plan.plan = "x";
+    ASSERT_TRUE(store->UpdateGapState(plan).ok());
+  }
+  auto store = Open();
+  EXPECT_EQ(Events(*store).size(), 6u);
+  EXPECT_EQ(Events(*store).back().type, "planned");
+  auto b = store->GetGap("gap-b");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->cleared_ms, SampleGaps()[1].cleared_ms);
+  EXPECT_EQ(b->status_note, SampleGaps()[1].status_note);
 }
 
 TEST_P(StoreConformanceTest, ManyRunsKeepTheLatestGapsAndFollowUp) {
@@ -1055,6 +1265,59 @@ TEST(SqliteStore, SecondOpenOfTheSameDirectoryIsRefused) {
   fs::remove_all(dir);
 }
 
+// A store of schema version 3 (before the life cycle and per-school coverage) opens as version 5:
+// its gaps keep every field, get no cleared date and an empty note, and the life cycle works on
+// them.
+TEST(SqliteStore, SchemaVersion3IsMigratedWithItsGaps) {
+  const std::string dir = ::testing::TempDir() + "/covgap_v3_migration";
+  fs::remove_all(dir);
+  auto gaps = SampleGaps();
+  for (auto& g : gaps) {
+    g.cleared_ms.reset();
+    g.status_note.clear();
+  }
+  {
+    auto store = OpenSqliteStore(dir);
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    ASSERT_TRUE(store.value()->SaveAnalysis(SampleRun(5), gaps).ok());
+  }
+  {  // Turn it back into version 3: no gap_events, no new gap columns.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir + "/covgap.sqlite").c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    const int rc =
+        sqlite3_exec(db,
+                     "DROP TABLE gap_events; DROP TABLE school_coverage; ALTER TABLE gaps DROP "
+                     "COLUMN cleared_ms; "
+                     "ALTER TABLE gaps DROP COLUMN status_note; PRAGMA user_version = 3;",
+                     nullptr, nullptr, &error);
+    EXPECT_EQ(rc, SQLITE_OK) << (error ? error : "");
+    sqlite3_free(error);
+    sqlite3_close(db);
+  }
+  auto store = OpenSqliteStore(dir);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  for (const geo::Gap& want : gaps) {
+    auto got = store.value()->GetGap(want.gap_id);
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    ExpectSameGap(*got, want);
+  }
+  auto events = store.value()->ListGapEvents(0, 100);
+  ASSERT_TRUE(events.ok()) << events.status().message();
+  EXPECT_TRUE(events->empty());
+  GapStateChange clear;
+  clear.gap_id = "gap-b";
+  clear.expected_status = "planned";
+  clear.new_status = "cleared";
+  clear.cleared_ms = kTargetMs;
+  clear.event.type = "cleared";
+  auto cleared = store.value()->UpdateGapState(clear);
+  ASSERT_TRUE(cleared.ok()) << cleared.status().message();
+  EXPECT_EQ(cleared->cleared_ms, kTargetMs);
+  store.value().reset();
+  fs::remove_all(dir);
+}
+
 // A store of schema version 3 (before per-school coverage) migrates straight to 5 at open.
 TEST(SqliteStore, VersionThreeStoreMigratesToFiveKeepingItsRuns) {
   const std::string dir = ::testing::TempDir() + "/covgap_migrate_test";
@@ -1081,7 +1344,9 @@ TEST(SqliteStore, VersionThreeStoreMigratesToFiveKeepingItsRuns) {
     return version;
   };
   EXPECT_EQ(pragma("PRAGMA user_version"), 5);
-  pragma("DROP TABLE school_coverage; PRAGMA user_version = 3; SELECT 0");
+  pragma(
+      "DROP TABLE school_coverage; DROP TABLE gap_events; ALTER TABLE gaps DROP COLUMN cleared_ms; "
+      "ALTER TABLE gaps DROP COLUMN status_note; PRAGMA user_version = 3; SELECT 0");
   EXPECT_EQ(pragma("PRAGMA user_version"), 3);
   {
     auto store = OpenSqliteStore(dir);

@@ -1,0 +1,189 @@
+#include "geo/gap_verification.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "geo/gdal_handles.h"
+#include "geo/point_projector.h"
+#include "geo/time_format.h"
+
+namespace covgap::geo {
+namespace {
+
+double Median(std::vector<int>& v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+std::string Fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+// "3" for whole numbers, else "2.5".
+std::string Short(double v) {
+  return v == std::floor(v) ? Fixed(v, 0) : Fixed(v, v * 10 == std::floor(v * 10) ? 1 : 2);
+}
+
+std::string Day(std::int64_t ms) { return FormatIso8601(ms).substr(0, 10); }
+
+// Position just after `"key"` and the colon, searching from `from`; npos when absent.
+std::size_t ValueAt(const std::string& json, std::string_view key, std::size_t from = 0) {
+  const std::string quoted = "\"" + std::string(key) + "\"";
+  std::size_t at = json.find(quoted, from);
+  if (at == std::string::npos) return at;
+  at += quoted.size();
+  while (at < json.size() && (json[at] == ' ' || json[at] == ':' || json[at] == '\n')) ++at;
+  return at;
+}
+
+std::optional<double> NumberAt(const std::string& json, std::size_t at) {
+  if (at == std::string::npos || at >= json.size()) return std::nullopt;
+  const char* begin = json.c_str() + at;
+  char* end = nullptr;
+  const double v = std::strtod(begin, &end);
+  if (end == begin || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+AnalysisParams AnalysisParamsFromJson(const std::string& json) {
+  AnalysisParams p;
+  if (auto v = NumberAt(json, ValueAt(json, "cell_size_m")); v && *v > 0) p.cell_size_m = *v;
+  if (auto v = NumberAt(json, ValueAt(json, "min_samples")); v && *v >= 1) {
+    p.min_samples = static_cast<int>(*v);
+  }
+  if (const std::size_t at = ValueAt(json, "analysis_crs");
+      at != std::string::npos && at < json.size() && json[at] == '"') {
+    const std::size_t end = json.find('"', at + 1);
+    if (end != std::string::npos) p.analysis_crs = json.substr(at + 1, end - at - 1);
+  }
+  const std::size_t thresholds = ValueAt(json, "thresholds");
+  if (thresholds != std::string::npos) {
+    for (Technology t : kAllTechnologies) {
+      const std::size_t at = ValueAt(json, ToString(t), thresholds);
+      if (at == std::string::npos) continue;
+      auto good = NumberAt(json, ValueAt(json, "good_dbm", at));
+      auto dead = NumberAt(json, ValueAt(json, "dead_dbm", at));
+      if (good && dead) {
+        p.thresholds[t] = Thresholds{static_cast<int>(*good), static_cast<int>(*dead)};
+      }
+    }
+  }
+  return p;
+}
+
+StatusOr<VerificationResult> VerifyGap(const Gap& gap, std::int64_t cleared_ms,
+                                       const std::vector<VerificationSample>& samples,
+                                       const AnalysisParams& params, const VerificationRule& rule) {
+  if (!(rule.samples_per_km2 > 0) || !std::isfinite(rule.samples_per_km2)) {
+    return InvalidArgument("samples per km² must be a positive number, not " +
+                           Short(rule.samples_per_km2));
+  }
+  if (!(rule.min_good_percent >= 0 && rule.min_good_percent <= 100)) {
+    return InvalidArgument("the good-cell percentage must be between 0 and 100, not " +
+                           Short(rule.min_good_percent));
+  }
+  if (!(params.cell_size_m > 0)) return InvalidArgument("the cell size must be positive");
+  GeosContext ctx;
+  GEOSWKBReader* reader = GEOSWKBReader_create_r(ctx.get());
+  GeosGeometry shape(
+      ctx.get(),
+      GEOSWKBReader_read_r(ctx.get(), reader,
+                           reinterpret_cast<const unsigned char*>(gap.wkb.data()), gap.wkb.size()));
+  GEOSWKBReader_destroy_r(ctx.get(), reader);
+  if (!shape) return InvalidArgument("gap " + gap.gap_id + " has no readable geometry");
+  double area_m2 = 0;
+  GEOSArea_r(ctx.get(), shape.get(), &area_m2);
+  struct Prepared {
+    GEOSContextHandle_t ctx;
+    const GEOSPreparedGeometry* p;
+    ~Prepared() {
+      if (p) GEOSPreparedGeom_destroy_r(ctx, p);
+    }
+  } prepared{ctx.get(), GEOSPrepare_r(ctx.get(), shape.get())};
+  if (!prepared.p) return Internal("cannot prepare the geometry of gap " + gap.gap_id);
+
+  auto projector = PointProjector::Create(gap.crs.empty() ? params.analysis_crs : gap.crs);
+  if (!projector.ok()) return projector.status();
+
+  VerificationResult r;
+  r.rule = rule;
+  r.cleared_ms = cleared_ms;
+  r.area_km2 = area_m2 / 1e6;
+  r.needed = std::max<std::int64_t>(
+      1, static_cast<std::int64_t>(std::ceil(rule.samples_per_km2 * r.area_km2 - 1e-9)));
+
+  // Samples that count: after the clearance, the gap's technology, its operator (common: any).
+  std::vector<const VerificationSample*> kept;
+  for (const auto& s : samples) {
+    if (s.time_ms <= cleared_ms || s.tech != gap.tech) continue;
+    if (gap.kind == GapKind::kOperator && s.operator_id != gap.operator_id) continue;
+    kept.push_back(&s);
+  }
+  std::vector<double> lon(kept.size()), lat(kept.size()), x(kept.size()), y(kept.size());
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    lon[i] = kept[i]->lon;
+    lat[i] = kept[i]->lat;
+  }
+  (*projector)->Project(lon.data(), lat.data(), x.data(), y.data(), kept.size());
+
+  const double s = params.cell_size_m;
+  std::map<std::pair<std::int64_t, std::int64_t>, bool> inside;  // cell -> inside the gap
+  // cell -> operator -> signals
+  std::map<std::pair<std::int64_t, std::int64_t>, std::map<std::string, std::vector<int>>> cells;
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    if (!std::isfinite(x[i]) || !std::isfinite(y[i])) continue;
+    const std::pair<std::int64_t, std::int64_t> cell{
+        static_cast<std::int64_t>(std::floor(x[i] / s)),
+        static_cast<std::int64_t>(std::floor(y[i] / s))};
+    auto [it, fresh] = inside.try_emplace(cell, false);
+    if (fresh) {
+      GeosGeometry centre(ctx.get(), GEOSGeom_createPointFromXY_r(ctx.get(), (cell.first + 0.5) * s,
+                                                                  (cell.second + 0.5) * s));
+      it->second = centre && GEOSPreparedContains_r(ctx.get(), prepared.p, centre.get()) == 1;
+    }
+    if (!it->second) continue;
+    ++r.samples;
+    cells[cell][kept[i]->operator_id].push_back(kept[i]->signal_dbm);
+  }
+  const Thresholds th = params.ThresholdsFor(gap.tech);
+  for (auto& [cell, by_operator] : cells) {
+    double best = -1e300;
+    for (auto& [op, signals] : by_operator) best = std::max(best, Median(signals));
+    ++r.measured_cells;
+    if (best >= th.good_dbm) ++r.good_cells;
+  }
+  r.good_percent = r.measured_cells == 0 ? 0 : 100.0 * r.good_cells / r.measured_cells;
+
+  const std::string after = std::to_string(r.samples) + (r.samples == 1 ? " sample" : " samples") +
+                            " after " + Day(cleared_ms);
+  const std::string density =
+      Short(rule.samples_per_km2) + " per km² over " + Fixed(r.area_km2, 2) + " km²";
+  const std::string good = std::to_string(r.good_cells) + " of " +
+                           std::to_string(r.measured_cells) + " measured cells good (" +
+                           Fixed(r.good_percent, 0) + "%, " + Short(rule.min_good_percent) +
+                           "% needed)";
+  if (r.samples < r.needed) {
+    r.status = GapStatus::kAwaitingMeasurement;
+    r.reason = after + ", " + std::to_string(r.needed) + " needed: " + density;
+  } else if (r.good_percent >= rule.min_good_percent) {
+    r.status = GapStatus::kVerified;
+    r.reason = good + " from " + after + " (" + std::to_string(r.needed) + " needed)";
+  } else {
+    r.status = GapStatus::kOpen;
+    r.reason = "not cleared: " + good + " from " + after;
+  }
+  return r;
+}
+
+}  // namespace covgap::geo
