@@ -2,7 +2,8 @@
 """End-to-end: `covgap report` against covgapd (docs/report.md).
 
 A small generated Bắc Giang scenario (scripts/gen_demo.py, 30,000 measurements) is ingested with
-the real district boundaries, schools and households. Checks: before any analysis the report is
+the real district boundaries, schools and households; viettel plans two gaps and clears one with
+its own token (covgap gap plan|clear). Checks: before any analysis the report is
 refused with a clear message (exit 1); after two analyses the report comes in every format —
 table on stdout, JSON (days left from --as-of to covgapd's --deadline, ten districts, the baseline
 is the first run, 17,049 students without a device in the readiness total), CSV (four sections,
@@ -93,6 +94,21 @@ def main():
         cli(address, "analyse", "--as-of", "2021-12-01T00:00:00Z")
         cli(address, "analyse", "--as-of", "2021-12-01T00:00:00Z")
 
+        # The life cycle through the operator's own CLI: two plans (one target already passed
+        # on the as-of day, one after the deadline) and one gap marked cleared.
+        operator = json.loads(cli(address, "token", "create", "--role", "operator:viettel",
+                                  "--label", "e2e op", "--json").stdout)["token"]
+        own = json.loads(cli(address, "gaps", "--operator", "viettel", "--only-own", "--limit",
+                             "3", "--json").stdout)["gaps"]
+        check(len(own) == 3, "viettel has at least three gaps of its own")
+        cli(address, "gap", "plan", own[0]["gap_id"], "--action", "BTS mới", "--target",
+            "2021-12-05", token=operator)
+        cli(address, "gap", "plan", own[1]["gap_id"], "--action", "BTS mới", "--target",
+            "2022-01-15", token=operator)
+        cli(address, "gap", "plan", own[2]["gap_id"], "--action", "Tăng công suất", "--target",
+            "2021-12-15", token=operator)
+        cli(address, "gap", "clear", own[2]["gap_id"], "--note", "xong", token=operator)
+
         outputs = {}
         table = cli(address, "report", "--as-of", "2021-12-10").stdout
         outputs["table"] = table
@@ -111,8 +127,14 @@ def main():
               "JSON: 17,049 students without a device, as the directive counts")
         check(doc["readiness_total"]["schools"] == 529, "JSON: 529 schools")
         total = doc["total"]
-        check(total["gaps"]["open"] == total["gaps"]["total"] and total["gaps"]["total"] > 0,
-              f"JSON: every one of the {total['gaps']['total']} operator gaps is open")
+        check((total["gaps"]["planned"], total["gaps"]["cleared"]) == (2, 1) and
+              total["gaps"]["open"] == total["gaps"]["total"] - 3,
+              f"JSON: of {total['gaps']['total']} operator gaps 2 planned, 1 cleared, the rest open")
+        check((total["overdue_plans"], total["plans_after_deadline"]) == (1, 1),
+              "JSON: one plan overdue on 2021-12-10, one with a target after 2021-12-20")
+        viettel = [o for o in doc["operators"] if o["operator_id"] == "viettel"]
+        check(viettel and viettel[0]["gaps"]["planned"] == 2 and viettel[0]["overdue_plans"] == 1,
+              "JSON: the plans are viettel's")
         check(total["students_start"] == total["students_now"],
               "JSON: nothing verified, so students in common gaps now = at the start "
               f"({total['students_now']})")
@@ -145,8 +167,6 @@ def main():
 
         viewer = json.loads(cli(address, "token", "create", "--role", "viewer", "--label",
                                 "e2e viewer", "--json").stdout)["token"]
-        operator = json.loads(cli(address, "token", "create", "--role", "operator:viettel",
-                                  "--label", "e2e op", "--json").stdout)["token"]
         p = cli(address, "report", token=viewer)
         check("By operator" in p.stdout, "a viewer token may build the report")
         p = cli(address, "report", token=operator, expect=4)
