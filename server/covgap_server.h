@@ -22,8 +22,8 @@
 #include "server/lifecycle_service.h"
 #include "server/measurement_service.h"
 #include "server/registry_service.h"
-#include "server/school_service.h"
 #include "server/report_service.h"
+#include "server/school_service.h"
 #include "server/store/store.h"
 
 namespace covgap::server {
