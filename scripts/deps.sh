@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-shapely python3-pyproj python3-grpcio
   openssl sqlite3
+  chromium
 )
 
 missing=()

@@ -110,6 +110,8 @@ std::string_view ToString(Rpc rpc) {
       return "WatchGaps";
     case Rpc::kListSchools:
       return "ListSchools";
+    case Rpc::kBuildReport:
+      return "BuildReport";
   }
   return "?";
 }
@@ -146,6 +148,8 @@ bool Allowed(Role role, Rpc rpc) {
     case Rpc::kGetGapHistory:
     case Rpc::kWatchGaps:
       return true;  // operators see only their own and common gaps
+    case Rpc::kBuildReport:
+      return role == Role::kViewer;  // counts only, never a household; not for one operator
   }
   return false;
 }

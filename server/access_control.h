@@ -52,13 +52,14 @@ enum class Rpc {
   kGetGapHistory,
   kWatchGaps,
   kListSchools,
+  kBuildReport,
 };
 inline constexpr Rpc kAllRpcs[] = {
-    Rpc::kIngest,      Rpc::kGetStats,      Rpc::kImport,     Rpc::kImportRows,
-    Rpc::kRunAnalysis, Rpc::kGetLatestRun,  Rpc::kListGaps,   Rpc::kGetGap,
-    Rpc::kExportGaps,  Rpc::kCreateToken,   Rpc::kListTokens, Rpc::kRevokeToken,
-    Rpc::kListAudit,   Rpc::kPlanGap,       Rpc::kClearGap,   Rpc::kReopenGap,
-    Rpc::kVerifyGaps,  Rpc::kGetGapHistory, Rpc::kWatchGaps,  Rpc::kListSchools};
+    Rpc::kIngest,       Rpc::kGetStats,    Rpc::kImport,        Rpc::kImportRows, Rpc::kRunAnalysis,
+    Rpc::kGetLatestRun, Rpc::kListGaps,    Rpc::kGetGap,        Rpc::kExportGaps, Rpc::kCreateToken,
+    Rpc::kListTokens,   Rpc::kRevokeToken, Rpc::kListAudit,     Rpc::kPlanGap,    Rpc::kClearGap,
+    Rpc::kReopenGap,    Rpc::kVerifyGaps,  Rpc::kGetGapHistory, Rpc::kWatchGaps,  Rpc::kListSchools,
+    Rpc::kBuildReport};
 std::string_view ToString(Rpc rpc);
 
 // The role x RPC table.

@@ -39,6 +39,11 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
       *s->access_);
   s->access_service_ = std::make_unique<AccessService>(*s->store_, *s->access_, *s->audit_);
   s->school_service_ = std::make_unique<SchoolService>(*s->store_, *s->access_);
+  // The report's white zones: the latest run's per-school coverage, unless a test gives its own.
+  SchoolCoverageSource coverage = options.school_coverage;
+  if (!coverage) coverage = [](store::Store& st) { return st.LatestSchoolCoverage(); };
+  s->report_service_ = std::make_unique<ReportService>(*s->store_, *s->access_,
+                                                       options.report_deadline_ms, coverage);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -68,6 +73,7 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
   builder.RegisterService(s->access_service_.get());
   builder.RegisterService(s->lifecycle_service_.get());
   builder.RegisterService(s->school_service_.get());
+  builder.RegisterService(s->report_service_.get());
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || (!options.listen_address.empty() && s->port_ == 0)) {
     return Unavailable("cannot listen on " + options.listen_address +
@@ -105,6 +111,7 @@ void CovgapServer::Shutdown(std::chrono::milliseconds grace) {
   gap_lifecycle_.reset();
   gap_notifier_.reset();
   school_service_.reset();
+  report_service_.reset();
   store_.reset();
 }
 

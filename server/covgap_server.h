@@ -22,6 +22,7 @@
 #include "server/lifecycle_service.h"
 #include "server/measurement_service.h"
 #include "server/registry_service.h"
+#include "server/report_service.h"
 #include "server/school_service.h"
 #include "server/store/store.h"
 
@@ -47,6 +48,10 @@ struct ServerOptions {
   int max_threads = 64;                 // sync server threads; calls beyond get RESOURCE_EXHAUSTED
   int max_waiting_analyses = 1;         // besides the running one
   geo::RankingWeights ranking_weights;  // default ranking weights (covgapd --ranking-weights)
+  // The progress report (docs/report.md): the default deadline (00:00 UTC of the day, 0 = none)
+  // and where the per-school coverage records come from (empty: Store::LatestSchoolCoverage).
+  std::int64_t report_deadline_ms = 0;
+  SchoolCoverageSource school_coverage;
 };
 
 class CovgapServer {
@@ -82,6 +87,7 @@ class CovgapServer {
   std::unique_ptr<GapLifecycle> gap_lifecycle_;
   std::unique_ptr<LifecycleService> lifecycle_service_;
   std::unique_ptr<SchoolService> school_service_;
+  std::unique_ptr<ReportService> report_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;

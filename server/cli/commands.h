@@ -21,6 +21,7 @@ int RunGapLifecycle(const GlobalOptions& options, const Args& args);
 int RunVerify(const GlobalOptions& options, const Args& args);
 int RunWatch(const GlobalOptions& options, const Args& args);
 int RunSchools(const GlobalOptions& options, const Args& args);
+int RunReport(const GlobalOptions& options, const Args& args);
 
 extern const char* const kIngestHelp;
 extern const char* const kStatsHelp;
@@ -34,5 +35,6 @@ extern const char* const kAuditHelp;
 extern const char* const kVerifyHelp;
 extern const char* const kWatchHelp;
 extern const char* const kSchoolsHelp;
+extern const char* const kReportHelp;
 
 }  // namespace covgap::cli

@@ -30,6 +30,7 @@ Commands:
   verify [GAP_ID...]  verify cleared gaps by re-measurement (authority)
   watch            print gap life-cycle events as they happen
   schools          per-school coverage of the latest analysis, white zones
+  report           progress report against the deadline (table, JSON, CSV, printable HTML)
   help COMMAND     help on one command
 
 Global options:
@@ -71,6 +72,7 @@ const std::vector<Command>& Commands() {
        covgap::cli::RunSchools,
        &covgap::cli::kSchoolsHelp,
        {"json", "csv", "uncovered"}},
+      {"report", covgap::cli::RunReport, &covgap::cli::kReportHelp, {"json"}},
   };
   return kCommands;
 }

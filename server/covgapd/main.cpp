@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "geo/log.h"
+#include "geo/time_format.h"
 #include "server/covgap_server.h"
 #include "server/store/sqlite_store.h"
 
@@ -45,6 +46,7 @@ TLS:
   --shutdown-grace S    seconds running calls get to finish on SIGTERM/SIGINT (default 10)
   --ranking-weights FILE  ranking weights, `key = value` lines (docs/gaps.md "Ranking"); the
                         default of every analysis (a run's own weights override them)
+  --deadline YYYY-MM-DD default deadline of the progress report (covgap report; docs/report.md)
   --log-level LEVEL     debug, info, warn or error (default info)
   -h, --help            show this help
   --version             print the version
@@ -120,6 +122,13 @@ int main(int argc, char** argv) {
           covgap::geo::ParseRankingWeights(std::string(std::istreambuf_iterator<char>(file), {}));
       if (!weights.ok()) Die("--ranking-weights " + path + ": " + weights.status().message(), 2);
       options.ranking_weights = weights.value();
+    } else if (arg == "--deadline") {
+      const std::string text = value();
+      const auto day = covgap::geo::ParseIso8601(text);
+      if (text.size() != 10 || !day) {
+        Die("--deadline needs a date YYYY-MM-DD (e.g. 2021-12-20), not '" + text + "'", 2);
+      }
+      options.report_deadline_ms = *day;
     } else if (arg == "--log-level") {
       const std::string level = value();
       if (level == "debug")

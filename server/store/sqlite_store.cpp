@@ -640,7 +640,10 @@ class SqliteStore final : public Store {
       if (!keep.ok()) return keep.status();
       if (Status s = keep->Bind(1, run_id).Bind(2, previous).Run(); !s.ok()) return s;
     }
-    auto prune = Statement::Prepare(writer_.get(), "DELETE FROM gaps WHERE run_id <= ?1");
+    // The first run's gaps stay: they are the baseline of the progress report.
+    auto prune = Statement::Prepare(writer_.get(),
+                                    "DELETE FROM gaps WHERE run_id <= ?1 AND run_id <> (SELECT "
+                                    "min(run_id) FROM analysis_runs)");
     if (!prune.ok()) return prune.status();
     if (Status s = prune->Bind(1, run_id - kRunsWithGaps).Run(); !s.ok()) return s;
     if (Status s = SaveSchoolCoverage(run_id, schools); !s.ok()) return s;
@@ -717,6 +720,25 @@ class SqliteStore final : public Store {
     return run;
   }
 
+  StatusOr<std::optional<AnalysisRun>> FirstRun() override {
+    std::optional<AnalysisRun> run;
+    Status s = Query(
+        "SELECT run_id, started_ms, finished_ms, params_json, summary_json, measurements, gaps "
+        "FROM analysis_runs ORDER BY run_id LIMIT 1",
+        [&](const Statement& q) {
+          run.emplace();
+          run->run_id = q.Int(0);
+          run->started_ms = q.Int(1);
+          run->finished_ms = q.Int(2);
+          run->params_json = q.Text(3);
+          run->summary_json = q.Text(4);
+          run->measurements = static_cast<std::uint64_t>(q.Int(5));
+          run->gaps = static_cast<std::uint64_t>(q.Int(6));
+        });
+    if (!s.ok()) return s;
+    return run;
+  }
+
   StatusOr<std::pair<std::vector<geo::Gap>, std::uint64_t>> ListGaps(
       const GapQuery& query) override {
     std::lock_guard lock(read_mu_);
@@ -725,7 +747,8 @@ class SqliteStore final : public Store {
     // A district matches by its full name or by the name after its unit prefix ("Lục Ngạn" for
     // "Huyện Lục Ngạn"), never by its last words alone ("Ngạn").
     const std::string where =
-        " FROM gaps WHERE run_id = (SELECT max(run_id) FROM analysis_runs)"
+        " FROM gaps WHERE run_id = (CASE WHEN ?10 > 0 THEN ?10 ELSE"  // ?10: run_id, 0 = latest
+        " (SELECT max(run_id) FROM analysis_runs) END)"
         " AND (?1 = '' OR operator_id = ?1 OR (?9 AND kind = 1))"  // ?9: include_common
         " AND (?2 < 0 OR tech = ?2) AND (?3 < 0 OR kind = ?3)"
         " AND (?4 = '' OR district IN (?4, 'Huyện ' || ?4, 'Quận ' || ?4, 'Thị xã ' || ?4,"
@@ -742,8 +765,18 @@ class SqliteStore final : public Store {
           .Bind(4, query.district)
           .Bind(5, query.status)
           .Bind(6, query.min_score)
-          .Bind(9, std::int64_t{query.include_common ? 1 : 0});
+          .Bind(9, std::int64_t{query.include_common ? 1 : 0})
+          .Bind(10, query.run_id);
     };
+    if (query.run_id > 0) {
+      auto run = Statement::Prepare(reader_.get(), "SELECT 1 FROM analysis_runs WHERE run_id = ?1");
+      if (!run.ok()) return run.status();
+      run->Bind(1, query.run_id);
+      auto found = run->Step();
+      if (!found.ok()) return found.status();
+      if (!found.value()) return NotFound("no analysis run " + std::to_string(query.run_id));
+      run->Reset();
+    }
     auto count = Statement::Prepare(reader_.get(), "SELECT count(*)" + where);
     if (!count.ok()) return count.status();
     bind(count.value());

@@ -107,6 +107,9 @@ struct GapQuery {
   std::uint64_t limit = 100;
   bool with_geometry = false;
   bool include_common = false;  // with operator_id: the common gaps match too
+  // Which run's gaps: 0 = the latest. The baseline (first) run keeps its gaps when old runs are
+  // pruned (FirstRun()); other runs keep theirs only while among the most recent.
+  std::int64_t run_id = 0;
 };
 
 // An access token as stored: never its secret, only the secret's SHA-256.
@@ -204,7 +207,11 @@ class Store {
   }
   // The latest run, if any.
   virtual StatusOr<std::optional<AnalysisRun>> LatestRun() = 0;
-  // Gaps of the latest run matching the query, and how many match in all (before paging).
+  // The first run ever stored (the baseline of the progress report), if any. Its gaps are never
+  // pruned.
+  virtual StatusOr<std::optional<AnalysisRun>> FirstRun() = 0;
+  // Gaps of the latest run (or of query.run_id) matching the query, and how many match in all
+  // (before paging).
   virtual StatusOr<std::pair<std::vector<geo::Gap>, std::uint64_t>> ListGaps(
       const GapQuery& query) = 0;
   virtual StatusOr<geo::Gap> GetGap(const std::string& gap_id) = 0;

@@ -32,6 +32,7 @@
 #include "covgap/v1/access.grpc.pb.h"
 #include "covgap/v1/gaps.grpc.pb.h"
 #include "covgap/v1/measurement.grpc.pb.h"
+#include "covgap/v1/report.grpc.pb.h"
 #include "covgap/v1/schools.grpc.pb.h"
 #include "geo/gdal_handles.h"
 #include "geo/time_format.h"
@@ -166,6 +167,7 @@ class AccessControlTest : public ::testing::Test {
     analysis_ = v1::AnalysisService::NewStub(channel);
     gaps_ = v1::GapService::NewStub(channel);
     schools_ = v1::SchoolService::NewStub(channel);
+    reports_ = v1::ReportService::NewStub(channel);
     access_ = v1::AccessService::NewStub(channel);
   }
 
@@ -261,6 +263,7 @@ class AccessControlTest : public ::testing::Test {
   std::unique_ptr<v1::AnalysisService::Stub> analysis_;
   std::unique_ptr<v1::GapService::Stub> gaps_;
   std::unique_ptr<v1::SchoolService::Stub> schools_;
+  std::unique_ptr<v1::ReportService::Stub> reports_;
   std::unique_ptr<v1::AccessService::Stub> access_;
   v1::CreateTokenResponse viewer_;
   v1::CreateTokenResponse viettel_;
@@ -278,7 +281,8 @@ const std::set<std::string> kEveryRpc = {
     "GapService.ListGaps",           "GapService.GetGap",
     "GapService.ExportGaps",         "AccessService.CreateToken",
     "AccessService.ListTokens",      "AccessService.RevokeToken",
-    "AccessService.ListAudit",       "SchoolService.ListSchools"};
+    "AccessService.ListAudit",       "SchoolService.ListSchools",
+    "ReportService.BuildReport"};
 const std::map<std::string, std::set<std::string>> kAllowedByRole = {
     {"authority", kEveryRpc},
     {"operator",
@@ -287,7 +291,8 @@ const std::map<std::string, std::set<std::string>> kAllowedByRole = {
       "SchoolService.ListSchools"}},
     {"viewer",
      {"MeasurementService.GetStats", "AnalysisService.GetLatestRun", "GapService.ListGaps",
-      "GapService.GetGap", "GapService.ExportGaps", "SchoolService.ListSchools"}},
+      "GapService.GetGap", "GapService.ExportGaps", "SchoolService.ListSchools",
+      "ReportService.BuildReport"}},
 };
 
 TEST_F(AccessControlTest, EveryRpcFollowsTheRoleTableForEveryKindOfCaller) {
@@ -386,13 +391,22 @@ TEST_F(AccessControlTest, EveryRpcFollowsTheRoleTableForEveryKindOfCaller) {
          v1::ListSchoolsResponse response;
          return schools_->ListSchools(ctx, {}, &response);
        }},
+      {"ReportService.BuildReport",
+       [&](grpc::ClientContext* ctx) {
+         auto reader = reports_->BuildReport(ctx, {});
+         v1::FileChunk chunk;
+         while (reader->Read(&chunk)) {
+         }
+         return reader->Finish();
+       }},
   };
 
   // The table covers every method of every covgap service, and nothing else.
   std::set<std::string> methods;
   for (const char* service :
        {"covgap.v1.MeasurementService", "covgap.v1.RegistryService", "covgap.v1.AnalysisService",
-        "covgap.v1.GapService", "covgap.v1.AccessService", "covgap.v1.SchoolService"}) {
+        "covgap.v1.GapService", "covgap.v1.AccessService", "covgap.v1.SchoolService",
+        "covgap.v1.ReportService"}) {
     const auto* descriptor =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
     ASSERT_NE(descriptor, nullptr) << service;

@@ -1175,6 +1175,76 @@ TEST_P(StoreConformanceTest, SchoolCoverageIsStoredWithItsRunAndReadFromTheLates
   ExpectSameCoverage(*kept, SampleSchoolCoverage(2));
 }
 
+TEST_P(StoreConformanceTest, FirstRunIsNoneInANewStore) {
+  auto store = Open();
+  auto first = store->FirstRun();
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_FALSE(first->has_value());
+}
+
+// The progress report compares the latest run with the first: the first run's gaps survive the
+// pruning of old runs and are read with GapQuery::run_id; pruned runs read empty, unknown runs
+// are NOT_FOUND.
+TEST_P(StoreConformanceTest, FirstRunKeepsItsGapsWhenOldRunsArePruned) {
+  auto store = Open();
+  std::vector<std::int64_t> ids;
+  for (int i = 1; i <= 8; ++i) {
+    std::vector<geo::Gap> gaps = {
+        MakeGap("gap-a", geo::GapKind::kOperator, "viettel", geo::Technology::kLte, 0.5, 1000,
+                "Huyện Lục Ngạn", 1, i),
+        MakeGap("gap-run-" + std::to_string(i), geo::GapKind::kCommon, "", geo::Technology::kLte,
+                0.25, 2000, "Huyện Lục Nam", 1, 100 + i),
+    };
+    if (i > 1) gaps[0].status = "verified";  // carried over from run 1's "open" anyway
+    auto id = store->SaveAnalysis(SampleRun(2), gaps);
+    ASSERT_TRUE(id.ok()) << id.status().message();
+    ids.push_back(*id);
+  }
+  auto first = store->FirstRun();
+  ASSERT_TRUE(first.ok() && first->has_value());
+  EXPECT_EQ((*first)->run_id, ids.front());
+  auto latest = store->LatestRun();
+  ASSERT_TRUE(latest.ok() && latest->has_value());
+  EXPECT_EQ((*latest)->run_id, ids.back());
+
+  GapQuery baseline;
+  baseline.run_id = ids.front();
+  baseline.with_geometry = true;
+  auto got = store->ListGaps(baseline);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  ASSERT_EQ(got->second, 2u);
+  std::vector<std::string> names;
+  for (const auto& g : got->first) names.push_back(g.gap_id);
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"gap-a", "gap-run-1"}));
+  for (const auto& g : got->first) {
+    EXPECT_FALSE(g.wkb.empty());
+    if (g.gap_id == "gap-a") {
+      EXPECT_EQ(g.n_cells, 10 + 1);  // run 1's figures
+    }
+  }
+  // Filters apply to the chosen run too.
+  EXPECT_EQ(ListIds(*store, Query().Kind(geo::GapKind::kCommon).District("Lục Nam")),
+            IdsAndTotal({"gap-run-8"}, 1));
+  GapQuery common_first;
+  common_first.run_id = ids.front();
+  common_first.kind = geo::GapKind::kCommon;
+  EXPECT_EQ(ListIds(*store, common_first), IdsAndTotal({"gap-run-1"}, 1));
+  // run_id 0 is the latest.
+  EXPECT_EQ(ListIds(*store, {}).second, 2u);
+  // A pruned run (the second) has no gaps left; the last five keep theirs.
+  GapQuery pruned;
+  pruned.run_id = ids[1];
+  EXPECT_EQ(ListIds(*store, pruned), IdsAndTotal({}, 0));
+  GapQuery recent;
+  recent.run_id = ids[ids.size() - 5];
+  EXPECT_EQ(ListIds(*store, recent).second, 2u);
+  // An unknown run is NOT_FOUND.
+  GapQuery unknown;
+  unknown.run_id = ids.back() + 100;
+  EXPECT_EQ(store->ListGaps(unknown).status().code(), StatusCode::kNotFound);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Stores, StoreConformanceTest,
     ::testing::Values(StoreFactory{"sqlite",
