@@ -268,15 +268,16 @@ StatusOr<ProgressReport> BuildProgressReport(const ProgressInputs& in) {
       x->students += s.students;
       x->students_nodev += s.students_nodev;
     }
-    // No record at all: not assessed, and in a white zone as far as anyone knows
-    // (geo::InWhiteZone of no records; docs/gaps.md "Schools").
+    // No record, or none with enough samples to class: no data, which is not a white zone
+    // (geo::ClassifySchool; docs/gaps.md "Schools").
     auto it = coverage.find(s.school_id);
-    const bool assessed = it != coverage.end();
-    if (!assessed) {
-      ++row.schools_not_assessed;
-      ++r.readiness_total.schools_not_assessed;
+    const SchoolSignal signal =
+        it == coverage.end() ? SchoolSignal::kNoData : ClassifySchool(it->second);
+    if (signal == SchoolSignal::kNoData) {
+      ++row.schools_no_data;
+      ++r.readiness_total.schools_no_data;
     }
-    if (!assessed || InWhiteZone(it->second)) {
+    if (signal == SchoolSignal::kWhiteZone) {
       for (ReadinessRow* x : {&row, &r.readiness_total}) {
         ++x->schools_white_zone;
         x->students_white_zone += s.students;

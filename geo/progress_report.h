@@ -39,8 +39,8 @@ struct ProgressRow {
 struct ReadinessRow {
   std::string district;  // "" for the total
   std::int64_t schools = 0;
-  std::int64_t schools_white_zone = 0;    // no operator good indoors (geo::InWhiteZone)
-  std::int64_t schools_not_assessed = 0;  // no coverage record at all (counted as white zone)
+  std::int64_t schools_white_zone = 0;  // measured, no operator good indoors (geo::InWhiteZone)
+  std::int64_t schools_no_data = 0;     // not enough samples to tell (geo::SchoolSignal::kNoData)
   std::int64_t students = 0;
   std::int64_t students_nodev = 0;
   std::int64_t students_white_zone = 0;        // students of white-zone schools

@@ -98,7 +98,7 @@ std::vector<std::string> ReadinessCells(const std::string& key, const ReadinessR
   return {key,
           Num(r.schools),
           Num(r.schools_white_zone),
-          Num(r.schools_not_assessed),
+          Num(r.schools_no_data),
           Num(r.students),
           Num(r.students_nodev),
           Num(r.students_white_zone),
@@ -106,7 +106,7 @@ std::vector<std::string> ReadinessCells(const std::string& key, const ReadinessR
 }
 
 const std::vector<std::string> kReadinessColumns = {
-    "schools",        "schools_white_zone",  "schools_not_assessed",     "students",
+    "schools",        "schools_white_zone",  "schools_no_data",          "students",
     "students_nodev", "students_white_zone", "students_nodev_white_zone"};
 
 std::string CsvField(std::string_view s) {
@@ -155,7 +155,7 @@ void JsonReadiness(JsonWriter& w, const ReadinessRow& r) {
   w.BeginObject();
   w.Key("district").String(r.district);
   w.Key("schools").Number(r.schools).Key("schools_white_zone").Number(r.schools_white_zone);
-  w.Key("schools_not_assessed").Number(r.schools_not_assessed);
+  w.Key("schools_no_data").Number(r.schools_no_data);
   w.Key("students").Number(r.students).Key("students_nodev").Number(r.students_nodev);
   w.Key("students_white_zone").Number(r.students_white_zone);
   w.Key("students_nodev_white_zone").Number(r.students_nodev_white_zone);
@@ -547,8 +547,10 @@ StatusOr<std::string> RenderHtml(const ProgressReport& r, const ProgressInputs& 
   }
   std::set<std::string> white;
   for (const std::string& id : WhiteZoneSchools(in.school_coverage)) white.insert(id);
-  std::set<std::string> assessed;  // a school without any record counts as in a white zone
-  for (const SchoolCoverage& c : in.school_coverage) assessed.insert(c.school_id);
+  std::set<std::string> classed;  // schools some record of which has a class
+  for (const SchoolCoverage& c : in.school_coverage) {
+    if (c.indoor_class != CellClass::kUnmeasured) classed.insert(c.school_id);
+  }
   std::vector<double> sx, sy, slon, slat;
   for (const School& s : in.schools) {
     slon.push_back(s.lon);
@@ -631,10 +633,13 @@ StatusOr<std::string> RenderHtml(const ProgressReport& r, const ProgressInputs& 
   for (std::size_t i = 0; i < in.schools.size(); ++i) {
     if (!std::isfinite(sx[i]) || !std::isfinite(sy[i])) continue;
     ++ms.schools;
-    if (white.count(in.schools[i].school_id) || !assessed.count(in.schools[i].school_id)) {
+    if (white.count(in.schools[i].school_id)) {
       ++ms.white_zone_schools;
       svg += "<circle cx=\"" + Fmt(f.X(sx[i])) + "\" cy=\"" + Fmt(f.Y(sy[i])) +
              "\" r=\"2.3\" fill=\"none\" stroke=\"#000\" stroke-width=\"0.8\"/>";
+    } else if (!classed.count(in.schools[i].school_id)) {  // no data: signal unknown
+      svg += "<circle cx=\"" + Fmt(f.X(sx[i])) + "\" cy=\"" + Fmt(f.Y(sy[i])) +
+             "\" r=\"1.4\" fill=\"#fff\" stroke=\"#888\" stroke-width=\"0.6\"/>";
     } else {
       svg += "<circle cx=\"" + Fmt(f.X(sx[i])) + "\" cy=\"" + Fmt(f.Y(sy[i])) +
              "\" r=\"1.2\" fill=\"#333\"/>";
@@ -693,6 +698,12 @@ StatusOr<std::string> RenderHtml(const ProgressReport& r, const ProgressInputs& 
          Fmt(kPad + 139) + "\" y=\"" + Fmt(sy2 + 3) +
          "\" font-size=\"8\">Trường vùng trắng sóng (không nhà mạng nào tốt trong nhà) / "
          "White-zone school (no operator good indoors)</text>";
+  const double sy3 = sy2 + 14;
+  svg += "<circle cx=\"" + Fmt(kPad + 5) + "\" cy=\"" + Fmt(sy3) +
+         "\" r=\"1.4\" fill=\"#fff\" stroke=\"#888\" stroke-width=\"0.6\"/><text x=\"" +
+         Fmt(kPad + 13) + "\" y=\"" + Fmt(sy3 + 3) +
+         "\" font-size=\"8\">Trường chưa đủ số liệu đo / School without enough measurements "
+         "(needs a drive test)</text>";
   svg += "</svg>";
 
   // ---- the page ----
@@ -771,12 +782,13 @@ StatusOr<std::string> RenderHtml(const ProgressReport& r, const ProgressInputs& 
   h += "</tbody></table>";
   h += "<p class=\"note\">" +
        HtmlEscape(
-           "Trường vùng trắng sóng: không nhà mạng nào có sóng tốt trong nhà tại trường. "
-           "Trường chưa có số liệu đo (tính là vùng trắng sóng): ") +
-       Num(r.readiness_total.schools_not_assessed) +
-       ".<br><span class=\"en\">White-zone school: no operator is good indoors at the school. "
-       "Schools not assessed (no coverage record; counted as white zone): " +
-       Num(r.readiness_total.schools_not_assessed) + ".</span></p>";
+           "Trường vùng trắng sóng: đã đo, không nhà mạng nào có sóng tốt trong nhà tại trường. "
+           "Trường chưa đủ số liệu đo (cần đo kiểm, không tính là vùng trắng sóng): ") +
+       Num(r.readiness_total.schools_no_data) +
+       ".<br><span class=\"en\">White-zone school: measured, and no operator is good indoors at "
+       "the school. Schools without enough measurements (a drive test is needed; not counted as "
+       "white zone): " +
+       Num(r.readiness_total.schools_no_data) + ".</span></p>";
 
   h += "<div class=\"map\"><h2>" + Label({"Bản đồ", "Map"}) + "</h2>" + svg;
   h += "<p class=\"note\">" +

@@ -2,7 +2,9 @@
 # The README's demo command: installs what is missing, builds, starts covgapd on a temporary
 # data directory (embedded store), generates the Bắc Giang demo scenario, ingests it, imports the
 # real boundaries and the scenario's schools and households, runs the gap analysis, prints the
-# top 10 gaps, writes the exports to ./out/ and stops the server.
+# top 10 gaps, an operator's to-do list and the schools without signal, takes one gap through
+# its life cycle (plan, clear, verification by a re-measurement), writes the progress report
+# (table, HTML rendered to PNG, CSV) and the GIS exports to ./out/ and stops the server.
 # Usage: scripts/demo.sh [--seed N] [--measurements N] [--keep]
 #   --keep   leave covgapd's data directory in place (its path is printed)
 set -euo pipefail
@@ -16,7 +18,7 @@ while [ $# -gt 0 ]; do
     --seed) seed=$2; shift 2 ;;
     --measurements) measurements=$2; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "demo.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -102,6 +104,15 @@ viettel=(--server "$server" --token-file "$data/viettel.token")
 "$covgap" --server "$server" verify "$gap"     # the drive test after the clearance decides
 "$covgap" --server "$server" gap history "$gap"
 
+step "progress report for the Chairman: deadline 2021-12-20, as of 2021-12-12"
+"$covgap" --server "$server" report --deadline 2021-12-20 --as-of 2021-12-12
+"$covgap" --server "$server" report --deadline 2021-12-20 --as-of 2021-12-12 --format html \
+  -o "$out/report.html"
+"$covgap" --server "$server" report --deadline 2021-12-20 --as-of 2021-12-12 --format csv \
+  -o "$out/report.csv"
+scripts/render_report.sh "$out/report.html" "$out/report.png"
+echo "rendered with headless Chromium: $out/report.png"
+
 step "exports for QGIS/ArcGIS"
 for f in shp:zip gpkg:gpkg geojson:geojson csv:csv kml:kml; do
   "$covgap" --server "$server" export --format "${f%%:*}" -o "$out/gaps.${f#*:}"
@@ -111,4 +122,5 @@ done
 echo
 echo "rejected rows with their reasons: $out/rejects.csv"
 echo "scenario files (sites, schools, households): $scenario/"
+echo "progress report: $out/report.html (print it: A4), $out/report.csv, $out/report.png"
 echo "gap layers: $out/gaps.zip (Shapefile), $out/gaps.gpkg, $out/gaps.geojson, $out/gaps.csv, $out/gaps.kml, $out/gaps-vn2000.gpkg"

@@ -15,7 +15,7 @@
 namespace covgap::server {
 
 // Where the per-school coverage records of the latest run come from (the readiness table's
-// white zones). Empty function: no records, every school is "not assessed".
+// white zones). Empty function: no records, every school has "no data".
 using SchoolCoverageSource =
     std::function<StatusOr<std::vector<geo::SchoolCoverage>>(store::Store&)>;
 

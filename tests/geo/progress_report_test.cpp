@@ -138,7 +138,7 @@ class ProgressReportTest : public ::testing::Test {
     in.school_coverage = {
         Record("S1", "viettel", CellClass::kGood), Record("S1", "vnpt", CellClass::kWeak),
         Record("S2", "viettel", CellClass::kDead), Record("S2", "vnpt", CellClass::kUnmeasured),
-        Record("S4", "vnpt", CellClass::kWeak),  // S3: no record (not assessed)
+        Record("S4", "vnpt", CellClass::kWeak),  // S3: no record (no data)
     };
     in.now_ms = *ParseIso8601("2021-12-10T15:00:00Z");
     in.deadline_ms = *ParseIso8601("2021-12-20");
@@ -228,27 +228,27 @@ TEST_F(ProgressReportTest, Readiness) {
   EXPECT_EQ(a.district, "Huyện A");
   EXPECT_EQ(a.schools, 3);
   EXPECT_EQ(a.schools_white_zone, 2);
-  EXPECT_EQ(a.schools_not_assessed, 0);
+  EXPECT_EQ(a.schools_no_data, 0);
   EXPECT_EQ(a.students, 550);
   EXPECT_EQ(a.students_nodev, 34);
   EXPECT_EQ(a.students_white_zone, 250);
   EXPECT_EQ(a.students_nodev_white_zone, 14);
-  // B: S3 has no coverage record: not assessed, and in a white zone as far as anyone knows
-  // (geo::InWhiteZone of no records).
+  // B: S3 has no coverage record: no data, which is not a white zone (its signal is unknown).
   const ReadinessRow& b = r->readiness[1];
   EXPECT_EQ(b.district, "Huyện B");
   EXPECT_EQ(b.schools, 1);
-  EXPECT_EQ(b.schools_white_zone, 1);
-  EXPECT_EQ(b.schools_not_assessed, 1);
+  EXPECT_EQ(b.schools_white_zone, 0);
+  EXPECT_EQ(b.schools_no_data, 1);
   EXPECT_EQ(b.students, 100);
-  EXPECT_EQ(b.students_white_zone, 100);
-  EXPECT_EQ(b.students_nodev_white_zone, 5);
+  EXPECT_EQ(b.students_white_zone, 0);
+  EXPECT_EQ(b.students_nodev_white_zone, 0);
   EXPECT_EQ(r->readiness_total.schools, 4);
-  EXPECT_EQ(r->readiness_total.schools_white_zone, 3);
+  EXPECT_EQ(r->readiness_total.schools_white_zone, 2);
+  EXPECT_EQ(r->readiness_total.schools_no_data, 1);
   EXPECT_EQ(r->readiness_total.students, 650);
   EXPECT_EQ(r->readiness_total.students_nodev, 39);
-  EXPECT_EQ(r->readiness_total.students_white_zone, 350);
-  EXPECT_EQ(r->readiness_total.students_nodev_white_zone, 19);
+  EXPECT_EQ(r->readiness_total.students_white_zone, 250);
+  EXPECT_EQ(r->readiness_total.students_nodev_white_zone, 14);
 }
 
 TEST_F(ProgressReportTest, DaysLeftCountsCalendarDays) {
@@ -285,7 +285,7 @@ TEST_F(ProgressReportTest, TableJsonAndCsv) {
   EXPECT_EQ(headers, 4u);
   EXPECT_NE(csv.find("district,Huyện A,0,2,1,0,3,22,22,1,1,0\r\n"), std::string::npos) << csv;
   EXPECT_NE(csv.find("operator,vnpt,1,2,1,0,4,10,17,0,1,1\r\n"), std::string::npos) << csv;
-  EXPECT_NE(csv.find("readiness_total,,4,3,1,650,39,350,19\r\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("readiness_total,,4,2,1,650,39,250,14\r\n"), std::string::npos) << csv;
 }
 
 TEST_F(ProgressReportTest, HtmlIsSelfContainedEscapedAndMapped) {
@@ -307,7 +307,8 @@ TEST_F(ProgressReportTest, HtmlIsSelfContainedEscapedAndMapped) {
   EXPECT_EQ(stats.gaps_drawn, 9u);
   EXPECT_EQ(stats.gaps_skipped, 1u);
   EXPECT_EQ(stats.schools, 4u);
-  EXPECT_EQ(stats.white_zone_schools, 3u);  // S2, S4 and S3 (no record)
+  EXPECT_EQ(stats.white_zone_schools, 2u);  // S2 and S4; S3 (no record) is drawn as no data
+  EXPECT_NE(html->find("r=\"1.4\" fill=\"#fff\" stroke=\"#888\""), std::string::npos);
   for (GapStatus s :
        {GapStatus::kOpen, GapStatus::kPlanned, GapStatus::kCleared, GapStatus::kVerified}) {
     EXPECT_NE(html->find("fill=\"" + std::string(StatusColour(s)) + "\""), std::string::npos);
