@@ -88,12 +88,17 @@ grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
     return {grpc::StatusCode::RESOURCE_EXHAUSTED,
             "an analysis is running and another is waiting; try again when they finish"};
   }
-  std::unique_lock lock(running_, std::try_to_lock);
-  if (!lock.owns_lock()) {
+  // One analysis at a time over every covgapd sharing the store (Store::AcquireAnalysisLock).
+  auto lease = store_.AcquireAnalysisLock(/*wait=*/false);
+  if (!lease.ok()) return ToGrpcStatus(lease.status());
+  std::unique_ptr<store::AnalysisLease> held = std::move(lease.value());
+  if (!held) {
     v1::AnalysisProgress waiting;
     waiting.set_stage("waiting for the running analysis to finish");
     writer->Write(waiting);
-    lock.lock();
+    auto waited = store_.AcquireAnalysisLock(/*wait=*/true);
+    if (!waited.ok()) return ToGrpcStatus(waited.status());
+    held = std::move(waited.value());
   }
   auto areas = store_.Areas();
   auto schools = store_.Schools();

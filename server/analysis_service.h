@@ -40,8 +40,7 @@ class AnalysisService final : public v1::AnalysisService::Service {
   AuditTrail& audit_;
   int max_waiting_;
   geo::RankingWeights ranking_weights_;  // the default for every run (covgapd --ranking-weights)
-  std::mutex running_;
-  std::atomic<int> pending_{0};  // running + waiting
+  std::atomic<int> pending_{0};          // running + waiting
   // When set: watchers are woken after a run is stored, and cleared or awaiting_measurement gaps
   // are verified with the default rule (docs/gaps.md "Life cycle and verification").
   GapLifecycle* lifecycle_ = nullptr;

@@ -10,6 +10,7 @@
 #include <array>
 #include <cerrno>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -344,6 +345,26 @@ class SqliteStore final : public Store {
     insert_chunk_ = std::move(s3.value());
     upsert_count_ = std::move(s4.value());
     return Status::Ok();
+  }
+
+  StatusOr<std::unique_ptr<AnalysisLease>> AcquireAnalysisLock(bool wait) override {
+    // A flag rather than a held mutex: the lease may be released by another thread.
+    struct Lease final : AnalysisLease {
+      explicit Lease(SqliteStore& s) : store(s) {}
+      ~Lease() override {
+        {
+          std::lock_guard lock(store.analysis_mu_);
+          store.analysis_running_ = false;
+        }
+        store.analysis_cv_.notify_one();
+      }
+      SqliteStore& store;
+    };
+    std::unique_lock lock(analysis_mu_);
+    if (!wait && analysis_running_) return std::unique_ptr<AnalysisLease>();
+    analysis_cv_.wait(lock, [&] { return !analysis_running_; });
+    analysis_running_ = true;
+    return std::unique_ptr<AnalysisLease>(std::make_unique<Lease>(*this));
   }
 
   StatusOr<std::vector<BatchOutcome>> CommitBatches(
@@ -1060,6 +1081,10 @@ class SqliteStore final : public Store {
 
   LockFile lock_;
   std::mutex write_mu_;
+  // AcquireAnalysisLock: one analysis at a time (one process).
+  std::mutex analysis_mu_;
+  std::condition_variable analysis_cv_;
+  bool analysis_running_ = false;
   std::mutex read_mu_;
   SqliteHandle writer_;
   SqliteHandle reader_;  // scans and gap queries (long reads)

@@ -163,9 +163,28 @@ struct GapStateChange {
   GapEvent event;  // appended in the same transaction (gap fields, id and time filled in)
 };
 
+// Held while an analysis runs; releasing it (destruction) lets the next one start.
+class AnalysisLease {
+ public:
+  virtual ~AnalysisLease() = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
+
+  // ---- coordination of covgapd processes sharing one store (docs/deployment.md) ----
+
+  // The store-wide analysis lock: one analysis at a time over every covgapd process using this
+  // store. With wait = false, returns nullptr at once when another holder has it; with wait =
+  // true, blocks until it is free. The embedded store is used by one process only (its lock
+  // file), so an in-process lock is enough there; a shared database uses a database lock.
+  virtual StatusOr<std::unique_ptr<AnalysisLease>> AcquireAnalysisLock(bool wait) = 0;
+
+  // Registers `changed`, called from a store thread whenever another process sharing the store
+  // has appended gap events or stored an analysis (so watch streams wake at once). The embedded
+  // store has no other process and never calls it. At most one callback; call before serving.
+  virtual void OnExternalChange(std::function<void()> changed) { (void)changed; }
 
   virtual StatusOr<std::vector<BatchOutcome>> CommitBatches(
       std::span<const BatchToStore* const> batches) = 0;

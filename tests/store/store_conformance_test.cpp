@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -88,6 +89,32 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
   }
   fs::path dir_;
 };
+
+// One analysis at a time: a second holder is refused without waiting, waits with wait = true and
+// gets the lock once the first lets go.
+TEST_P(StoreConformanceTest, AnalysisLockHasOneHolderAtATime) {
+  auto store = Open();
+  auto first = store->AcquireAnalysisLock(false);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  ASSERT_NE(first.value(), nullptr);
+  auto refused = store->AcquireAnalysisLock(false);
+  ASSERT_TRUE(refused.ok()) << refused.status().message();
+  EXPECT_EQ(refused.value(), nullptr);
+  std::atomic<bool> got{false};
+  std::thread waiter([&] {
+    auto waited = store->AcquireAnalysisLock(true);
+    EXPECT_TRUE(waited.ok() && waited.value() != nullptr);
+    got = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(got.load());  // still held by `first`
+  first.value().reset();
+  waiter.join();
+  EXPECT_TRUE(got.load());
+  auto again = store->AcquireAnalysisLock(false);
+  ASSERT_TRUE(again.ok());
+  EXPECT_NE(again.value(), nullptr);  // the waiter released it when its lease went
+}
 
 TEST_P(StoreConformanceTest, NewStoreHasTheDefaultOperators) {
   auto store = Open();
