@@ -19,6 +19,8 @@ double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
+}  // namespace
+
 // LSD radix sort of 64-bit keys, 16 bits per pass; passes where every key has the same digit are
 // skipped.
 void RadixSort(std::vector<std::uint64_t>& keys) {
@@ -40,8 +42,6 @@ void RadixSort(std::vector<std::uint64_t>& keys) {
     keys.swap(tmp);
   }
 }
-
-}  // namespace
 
 std::string_view ToString(CellClass c) {
   switch (c) {
@@ -190,8 +190,10 @@ StatusOr<std::vector<CoverageGrid>> GridBuilder::Build(GridStats* stats) {
       bin_s += Seconds(t0);
     }
   };
-  const unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
-                                                           static_cast<unsigned>(work.size())));
+  const unsigned threads =
+      std::max(1u, std::min<unsigned>(
+                       params_.threads > 0 ? params_.threads : std::thread::hardware_concurrency(),
+                       static_cast<unsigned>(work.size())));
   std::vector<std::thread> pool;
   for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
   worker();

@@ -77,6 +77,34 @@ struct GridStats {
   double bin_seconds = 0;
 };
 
+// A grid split into square tiles of tile_cells x tile_cells cells aligned to the cell grid: tile
+// (tx, ty) holds the cells with floor(ix / tile_cells) == tx and floor(iy / tile_cells) == ty.
+// Every tile is an ordinary CoverageGrid of its own cells and values, built independently of the
+// others; a cell, its samples, median and class are the same as in the one-piece grid.
+struct TiledGrid {
+  std::string operator_id;  // "" for the merged grid of common gaps
+  Technology tech = Technology::kLte;
+  std::int32_t tile_cells = 0;
+  std::vector<std::pair<std::int32_t, std::int32_t>> tile_xy;  // (tx, ty) ascending, non-empty
+  std::vector<CoverageGrid> tiles;                             // parallel to tile_xy
+  // The tile (tx, ty), or nullptr.
+  const CoverageGrid* FindTile(std::int32_t tx, std::int32_t ty) const;
+  std::uint64_t samples() const;
+  std::uint64_t cells() const;
+};
+
+// floor(i / n) for n > 0: the tile of cell index i.
+inline std::int32_t TileOf(std::int32_t i, std::int32_t n) {
+  return i >= 0 ? i / n : -((-static_cast<std::int64_t>(i) + n - 1) / n);
+}
+
+// The one-piece grid's cells of a tiled grid (sorted by CellKey; n and median kept) without the
+// signal values: what per-school coverage needs. `values` stays empty: do not call ValuesOf.
+CoverageGrid AssembleCells(const TiledGrid& tiled);
+
+// LSD radix sort of 64-bit keys (16 bits per pass).
+void RadixSort(std::vector<std::uint64_t>& keys);
+
 class GridBuilder {
  public:
   explicit GridBuilder(const AnalysisParams& params);
@@ -87,6 +115,11 @@ class GridBuilder {
   // Projects and bins every group. Fails on a bad analysis CRS or cell size, or when the data
   // spans more cells than the grid can index (2^24 per axis).
   StatusOr<std::vector<CoverageGrid>> Build(GridStats* stats = nullptr);
+
+  // The same grids split into tiles of params.tile_cells cells (> 0): projection in chunks, then
+  // each group's samples partitioned by tile, then every (group, tile) sorted, binned and classed
+  // on its own — all on params.threads threads. Same errors as Build().
+  StatusOr<std::vector<TiledGrid>> BuildTiled(GridStats* stats = nullptr);
 
  private:
   struct Group {

@@ -50,6 +50,12 @@ struct AnalysisParams {
   int window_days = 365;      // 0 = no limit
   std::int64_t as_of_ms = 0;  // the window counts back from here; samples after it are ignored
   int indoor_margin_db = 10;  // schools and households need threshold + margin
+  // Partitioned analysis (docs/gaps.md): square tiles of tile_cells x tile_cells cells, aligned
+  // to the cell grid, computed independently and merged; 0 = one piece. The result is the same.
+  int tile_cells = 0;
+  // Worker threads of a run; 0 = every core (std::thread::hardware_concurrency). Not a result
+  // parameter: any value gives the same gaps.
+  unsigned threads = 0;
 
   Thresholds ThresholdsFor(Technology tech) const;
 };

@@ -23,11 +23,7 @@ class Stopwatch {
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
-GridSummary Summarise(const CoverageGrid& grid, std::uint64_t gaps) {
-  GridSummary s;
-  s.operator_id = grid.operator_id;
-  s.tech = grid.tech;
-  s.samples = grid.samples();
+void CountClasses(const CoverageGrid& grid, GridSummary& s) {
   for (const GridCell& c : grid.cells) {
     switch (c.cls) {
       case CellClass::kGood:
@@ -44,6 +40,24 @@ GridSummary Summarise(const CoverageGrid& grid, std::uint64_t gaps) {
         break;
     }
   }
+}
+
+GridSummary Summarise(const CoverageGrid& grid, std::uint64_t gaps) {
+  GridSummary s;
+  s.operator_id = grid.operator_id;
+  s.tech = grid.tech;
+  s.samples = grid.samples();
+  CountClasses(grid, s);
+  s.gaps = gaps;
+  return s;
+}
+
+GridSummary Summarise(const TiledGrid& grid, std::uint64_t gaps) {
+  GridSummary s;
+  s.operator_id = grid.operator_id;
+  s.tech = grid.tech;
+  s.samples = grid.samples();
+  for (const CoverageGrid& tile : grid.tiles) CountClasses(tile, s);
   s.gaps = gaps;
   return s;
 }
@@ -61,37 +75,74 @@ StatusOr<AnalysisResult> RunGapAnalysis(const MeasurementSource& source,
   AnalysisResult result;
   Stopwatch watch(result.stages);
 
+  if (params.tile_cells < 0) {
+    return InvalidArgument("tile cells must be 0 (one piece) or a positive number of cells, not " +
+                           std::to_string(params.tile_cells));
+  }
   if (!report("reading measurements", 0.0)) return cancelled;
   GridBuilder builder(params);
   if (Status s = source([&](const MeasurementBlock& b) { builder.Add(b); }); !s.ok()) return s;
   watch.Lap("read");
 
-  if (!report("binning cells", 0.3)) return cancelled;
-  auto grids = builder.Build(&result.grid_stats);
-  if (!grids.ok()) return grids.status();
-  watch.Lap("grid");
-
-  if (!report("finding gaps", 0.6)) return cancelled;
   std::vector<FoundGap> found;
-  std::map<Technology, std::vector<const CoverageGrid*>> by_tech;
-  for (const CoverageGrid& grid : grids.value()) {
-    auto gaps = FindOperatorGaps(grid, params);
-    result.grids.push_back(Summarise(grid, gaps.size()));
-    for (auto& g : gaps) found.push_back(std::move(g));
-    by_tech[grid.tech].push_back(&grid);
+  if (params.tile_cells > 0) {
+    // Partitioned analysis (docs/gaps.md): the same gaps, computed tile by tile and merged.
+    if (!report("binning cells", 0.3)) return cancelled;
+    auto tiled = builder.BuildTiled(&result.grid_stats);
+    if (!tiled.ok()) return tiled.status();
+    watch.Lap("grid");
+
+    if (!report("finding gaps", 0.6)) return cancelled;
+    std::map<Technology, std::vector<const TiledGrid*>> by_tech;
+    for (const TiledGrid& grid : tiled.value()) {
+      auto gaps = FindTiledGaps(grid, params, GapKind::kOperator);
+      result.grids.push_back(Summarise(grid, gaps.size()));
+      for (auto& g : gaps) found.push_back(std::move(g));
+      by_tech[grid.tech].push_back(&grid);
+    }
+    for (const auto& [tech, group] : by_tech) {
+      const TiledGrid merged = MergeTiledForCommonGaps(group, params);
+      auto gaps = FindTiledGaps(merged, params, GapKind::kCommon);
+      result.grids.push_back(Summarise(merged, gaps.size()));
+      for (auto& g : gaps) found.push_back(std::move(g));
+    }
+    watch.Lap("gaps");
+    std::vector<CoverageGrid> cells;
+    for (TiledGrid& grid : tiled.value()) {
+      cells.push_back(AssembleCells(grid));
+      grid = TiledGrid{};
+    }
+    auto schools = ComputeSchoolCoverage(inputs.schools, cells, params);
+    if (!schools.ok()) return schools.status();
+    result.schools = std::move(schools.value());
+    watch.Lap("schools");
+  } else {
+    if (!report("binning cells", 0.3)) return cancelled;
+    auto grids = builder.Build(&result.grid_stats);
+    if (!grids.ok()) return grids.status();
+    watch.Lap("grid");
+
+    if (!report("finding gaps", 0.6)) return cancelled;
+    std::map<Technology, std::vector<const CoverageGrid*>> by_tech;
+    for (const CoverageGrid& grid : grids.value()) {
+      auto gaps = FindOperatorGaps(grid, params);
+      result.grids.push_back(Summarise(grid, gaps.size()));
+      for (auto& g : gaps) found.push_back(std::move(g));
+      by_tech[grid.tech].push_back(&grid);
+    }
+    for (const auto& [tech, group] : by_tech) {
+      const CoverageGrid merged = MergeForCommonGaps(group);
+      auto gaps = FindCommonGaps(merged, params);
+      result.grids.push_back(Summarise(merged, gaps.size()));
+      for (auto& g : gaps) found.push_back(std::move(g));
+    }
+    watch.Lap("gaps");
+    auto schools = ComputeSchoolCoverage(inputs.schools, grids.value(), params);
+    if (!schools.ok()) return schools.status();
+    result.schools = std::move(schools.value());
+    grids.value().clear();
+    watch.Lap("schools");
   }
-  for (const auto& [tech, group] : by_tech) {
-    const CoverageGrid merged = MergeForCommonGaps(group);
-    auto gaps = FindCommonGaps(merged, params);
-    result.grids.push_back(Summarise(merged, gaps.size()));
-    for (auto& g : gaps) found.push_back(std::move(g));
-  }
-  watch.Lap("gaps");
-  auto schools = ComputeSchoolCoverage(inputs.schools, grids.value(), params);
-  if (!schools.ok()) return schools.status();
-  result.schools = std::move(schools.value());
-  grids.value().clear();
-  watch.Lap("schools");
 
   if (!report("attributing areas, schools and households", 0.8)) return cancelled;
   if (Status s = JoinPlaces(found, inputs.schools, inputs.households, params, weights); !s.ok()) {

@@ -24,10 +24,12 @@ struct UnionFind {
   }
 };
 
-std::vector<FoundGap> FindGaps(const CoverageGrid& grid, const AnalysisParams& params,
-                               GapKind kind) {
+}  // namespace
+
+ComponentLabels LabelGapComponents(const CoverageGrid& grid) {
+  ComponentLabels out;
   // Indices (into grid.cells) of gap cells; grid.cells is sorted by (ix, iy).
-  std::vector<std::uint32_t> gap_cells;
+  std::vector<std::uint32_t>& gap_cells = out.gap_cells;
   for (std::uint32_t i = 0; i < grid.cells.size(); ++i) {
     if (IsGap(grid.cells[i].cls)) gap_cells.push_back(i);
   }
@@ -49,59 +51,82 @@ std::vector<FoundGap> FindGaps(const CoverageGrid& grid, const AnalysisParams& p
       const GridCell& n = grid.cells[gap_cells[g + 1]];
       if (n.ix == c.ix && n.iy == c.iy + 1) uf.Union(g, g + 1);
     }
-    if (const std::int64_t r = index_of(c.ix + 1, c.iy); r >= 0) {
-      uf.Union(g, static_cast<std::uint32_t>(r));
+    if (c.ix != INT32_MAX) {
+      if (const std::int64_t r = index_of(c.ix + 1, c.iy); r >= 0) {
+        uf.Union(g, static_cast<std::uint32_t>(r));
+      }
     }
   }
   // Components in order of their first cell.
-  std::vector<std::vector<std::uint32_t>> components;
   std::vector<std::int64_t> component_of(gap_cells.size(), -1);
+  out.label.resize(gap_cells.size());
   for (std::uint32_t g = 0; g < gap_cells.size(); ++g) {
     const std::uint32_t root = uf.Find(g);
-    if (component_of[root] < 0) {
-      component_of[root] = static_cast<std::int64_t>(components.size());
-      components.emplace_back();
-    }
-    components[static_cast<std::size_t>(component_of[root])].push_back(gap_cells[g]);
+    if (component_of[root] < 0) component_of[root] = out.count++;
+    out.label[g] = static_cast<std::uint32_t>(component_of[root]);
   }
+  return out;
+}
 
+bool GapAreaAllowed(std::size_t n_cells, const AnalysisParams& params) {
+  const double s = params.cell_size_m;
+  return s * s * static_cast<double>(n_cells) >= params.min_area_m2;
+}
+
+FoundGap MakeGap(GapKind kind, const std::string& operator_id, Technology tech,
+                 std::span<const CellRef> component, const AnalysisParams& params) {
   const double s = params.cell_size_m;
   const double cell_area = s * s;
-  std::vector<FoundGap> gaps;
   std::vector<CellIndex> cells;
   std::vector<std::int16_t> values;
+  FoundGap found;
+  Gap& gap = found.gap;
+  gap.kind = kind;
+  gap.operator_id = operator_id;
+  gap.tech = tech;
+  cells.reserve(component.size());
+  found.cells.reserve(component.size());
+  for (const CellRef& ref : component) {
+    const GridCell& c = *ref.cell;
+    cells.push_back({c.ix, c.iy});
+    found.cells.push_back(CellKey(c.ix, c.iy));
+    gap.n_dead_cells += c.cls == CellClass::kDead;
+    const auto v = ref.grid->ValuesOf(c);
+    values.insert(values.end(), v.begin(), v.end());
+  }
+  std::sort(values.begin(), values.end());
+  gap.n_cells = static_cast<std::int64_t>(component.size());
+  gap.area_m2 = cell_area * static_cast<double>(component.size());
+  gap.severity = static_cast<double>(gap.n_dead_cells) / static_cast<double>(gap.n_cells);
+  gap.n_samples = static_cast<std::int64_t>(values.size());
+  gap.median_dbm = MedianOfSorted(values);
+  gap.min_dbm = values.empty() ? 0 : values.front();
+  gap.crs = params.analysis_crs;
+  gap.wkb = ToMultiPolygonWkb(TraceCells(cells), s);
+  const GridCell& first = *component.front().cell;
+  gap.gap_id = GapIdFor(kind, operator_id, tech, first.ix, first.iy);
+  return found;
+}
+
+std::string GapIdFor(GapKind kind, const std::string& operator_id, Technology tech, std::int32_t ix,
+                     std::int32_t iy) {
+  return (kind == GapKind::kCommon ? std::string("common") : operator_id) + "-" +
+         std::string(ToString(tech)) + "-" + std::to_string(ix) + "_" + std::to_string(iy);
+}
+
+namespace {
+
+std::vector<FoundGap> FindGaps(const CoverageGrid& grid, const AnalysisParams& params,
+                               GapKind kind) {
+  const ComponentLabels labels = LabelGapComponents(grid);
+  std::vector<std::vector<CellRef>> components(labels.count);
+  for (std::size_t g = 0; g < labels.gap_cells.size(); ++g) {
+    components[labels.label[g]].push_back({&grid, &grid.cells[labels.gap_cells[g]]});
+  }
+  std::vector<FoundGap> gaps;
   for (const auto& component : components) {
-    const double area = cell_area * static_cast<double>(component.size());
-    if (area < params.min_area_m2) continue;
-    FoundGap found;
-    Gap& gap = found.gap;
-    gap.kind = kind;
-    gap.operator_id = grid.operator_id;
-    gap.tech = grid.tech;
-    cells.clear();
-    values.clear();
-    for (std::uint32_t ci : component) {
-      const GridCell& c = grid.cells[ci];
-      cells.push_back({c.ix, c.iy});
-      found.cells.push_back(CellKey(c.ix, c.iy));
-      gap.n_dead_cells += c.cls == CellClass::kDead;
-      const auto v = grid.ValuesOf(c);
-      values.insert(values.end(), v.begin(), v.end());
-    }
-    std::sort(values.begin(), values.end());
-    gap.n_cells = static_cast<std::int64_t>(component.size());
-    gap.area_m2 = area;
-    gap.severity = static_cast<double>(gap.n_dead_cells) / static_cast<double>(gap.n_cells);
-    gap.n_samples = static_cast<std::int64_t>(values.size());
-    gap.median_dbm = MedianOfSorted(values);
-    gap.min_dbm = values.empty() ? 0 : values.front();
-    gap.crs = params.analysis_crs;
-    gap.wkb = ToMultiPolygonWkb(TraceCells(cells), s);
-    const GridCell& first = grid.cells[component.front()];
-    gap.gap_id = (kind == GapKind::kCommon ? std::string("common") : grid.operator_id) + "-" +
-                 std::string(ToString(grid.tech)) + "-" + std::to_string(first.ix) + "_" +
-                 std::to_string(first.iy);
-    gaps.push_back(std::move(found));
+    if (!GapAreaAllowed(component.size(), params)) continue;
+    gaps.push_back(MakeGap(kind, grid.operator_id, grid.tech, component, params));
   }
   return gaps;
 }

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "geo/coverage_grid.h"
@@ -30,5 +32,48 @@ CoverageGrid MergeForCommonGaps(const std::vector<const CoverageGrid*>& grids_of
 
 // Common gaps of one technology from the merged grid.
 std::vector<FoundGap> FindCommonGaps(const CoverageGrid& merged, const AnalysisParams& params);
+
+// Building blocks shared by the single-piece and the partitioned (tiled) analysis, so that both
+// produce a gap from its cells by the same code.
+
+// The gap cells (weak, dead) of a grid, as indices into grid.cells (ascending), each labelled with
+// its 4-connected component; components are numbered 0..count-1 in order of their first cell.
+struct ComponentLabels {
+  std::vector<std::uint32_t> gap_cells;
+  std::vector<std::uint32_t> label;  // parallel to gap_cells
+  std::uint32_t count = 0;
+};
+ComponentLabels LabelGapComponents(const CoverageGrid& grid);
+
+// One cell of a component and the grid (or tile) holding its values.
+struct CellRef {
+  const CoverageGrid* grid;
+  const GridCell* cell;
+};
+
+// Whether a component of n cells reaches params.min_area_m2.
+bool GapAreaAllowed(std::size_t n_cells, const AnalysisParams& params);
+
+// The gap made of `component` (its cells, ascending by CellKey, no duplicates): statistics over
+// the samples of its cells, the traced polygon, and the id from its first cell (GapIdFor).
+FoundGap MakeGap(GapKind kind, const std::string& operator_id, Technology tech,
+                 std::span<const CellRef> component, const AnalysisParams& params);
+
+// `<operator>-<TECH>-<ix>_<iy>` ("common" for common gaps): the id of a gap whose smallest cell
+// by CellKey (ix, then iy) is (ix, iy). It depends only on the gap's cells, never on tiling.
+std::string GapIdFor(GapKind kind, const std::string& operator_id, Technology tech, std::int32_t ix,
+                     std::int32_t iy);
+
+// Partitioned analysis (docs/gaps.md "Partitioned analysis"), in geo/tiled_grid.cpp.
+
+// The merged grid of one technology, tile by tile (MergeForCommonGaps on each tile).
+TiledGrid MergeTiledForCommonGaps(const std::vector<const TiledGrid*>& grids_of_one_tech,
+                                  const AnalysisParams& params);
+
+// The gaps of a tiled grid: components found in each tile independently (in parallel), merged
+// across tile borders by 4-connectivity (union-find over the border cells), then each gap made
+// once from all its cells. Equal, field by field and in order, to the one-piece FindGaps.
+std::vector<FoundGap> FindTiledGaps(const TiledGrid& grid, const AnalysisParams& params,
+                                    GapKind kind);
 
 }  // namespace covgap::geo
