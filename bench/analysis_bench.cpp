@@ -14,11 +14,13 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "geo/gap_analysis.h"
+#include "geo/parallel.h"
 #include "geo/time_format.h"
 #include "importers/area_reader.h"
 #include "importers/measurement_csv.h"
@@ -114,9 +116,21 @@ int main(int argc, char** argv) {
   std::vector<std::size_t> sizes;
   std::vector<std::string> csvs;
   geo::AnalysisInputs inputs;
+  int tile_cells = 0;
+  unsigned threads = 0;
+  std::string store_dir;  // kept between runs: filled once, reused after
+  bool fill_only = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "--csv" && i + 1 < argc) {
+    if (arg == "--tile-cells" && i + 1 < argc) {
+      tile_cells = std::stoi(argv[++i]);
+    } else if (arg == "--threads" && i + 1 < argc) {
+      threads = static_cast<unsigned>(std::stoul(argv[++i]));
+    } else if (arg == "--store" && i + 1 < argc) {
+      store_dir = argv[++i];
+    } else if (arg == "--fill-only") {
+      fill_only = true;
+    } else if (arg == "--csv" && i + 1 < argc) {
       csvs.push_back(argv[++i]);
       sizes.push_back(0);
     } else if (arg == "--areas" && i + 1 < argc) {
@@ -150,25 +164,39 @@ int main(int argc, char** argv) {
   const std::int64_t as_of = *geo::ParseIso8601("2021-12-01T00:00:00Z");
   for (std::size_t n : sizes) {
     const std::string csv = n == 0 ? csvs[csv_index++] : "";
-    const std::string dir =
-        "/tmp/covgap_analysis_bench_" + std::to_string(n) + "_" + std::to_string(csv_index);
-    std::filesystem::remove_all(dir);
+    const std::string dir = !store_dir.empty() ? store_dir + "_" + std::to_string(csv_index)
+                                               : "/tmp/covgap_analysis_bench_" + std::to_string(n) +
+                                                     "_" + std::to_string(csv_index);
+    const bool reuse = !store_dir.empty() && std::filesystem::exists(dir + "/filled");
+    if (!reuse) std::filesystem::remove_all(dir);
     auto store = store::OpenSqliteStore(dir);
     if (!store.ok()) {
       std::fprintf(stderr, "%s\n", store.status().message().c_str());
       return 1;
     }
     auto t0 = std::chrono::steady_clock::now();
-    if (csv.empty()) {
+    if (reuse) {
+      n = 0;
+      (void)store.value()->Scan(
+          {}, [&](const store::MeasurementChunk& c) { n += c.columns.signal_dbm.size(); });
+    } else if (csv.empty()) {
       Fill(*store.value(), n, as_of);
     } else {
       n = FillFromCsv(*store.value(), csv);
     }
+    if (!store_dir.empty()) std::ofstream(dir + "/filled") << n << "\n";
     const double fill_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (fill_only) {
+      std::printf("%s: %zu measurements stored in %s in %.1f s\n",
+                  csv.empty() ? "synthetic" : csv.c_str(), n, dir.c_str(), fill_s);
+      continue;
+    }
 
     geo::AnalysisParams params;
     params.as_of_ms = as_of;
+    params.tile_cells = tile_cells;
+    params.threads = threads;
     geo::MeasurementSource source = [&](const auto& visit) {
       return store.value()->Scan({}, [&](const store::MeasurementChunk& c) {
         visit(geo::MeasurementBlock{c.operator_id, c.tech, c.columns.lat_e7, c.columns.lon_e7,
@@ -189,18 +217,33 @@ int main(int argc, char** argv) {
       cells += g.good + g.weak + g.dead + g.unmeasured;
       gap_cells += g.weak + g.dead;
     }
-    std::printf("%s: analysis of %zu measurements: %.2f s total (%.0f measurements/s); ",
-                csv.empty() ? "synthetic" : csv.c_str(), n, total, static_cast<double>(n) / total);
+    // A digest of every gap's id, cells, polygon, figures and rank: equal digests = equal gaps.
+    std::uint64_t digest = 1469598103934665603ull;
+    auto mix = [&](std::string_view bytes) {
+      for (unsigned char ch : bytes) digest = (digest ^ ch) * 1099511628211ull;
+    };
+    for (const auto& g : result->gaps) {
+      mix(g.gap_id);
+      mix(g.wkb);
+      mix(std::to_string(g.n_cells) + "/" + std::to_string(g.n_samples) + "/" +
+          std::to_string(g.median_dbm) + "/" + std::to_string(g.score) + "/" +
+          std::to_string(g.rank) + "/" + g.district + "/" + g.commune);
+    }
+    std::printf(
+        "%s: analysis of %zu measurements (tile cells %d, threads %u): %.2f s total "
+        "(%.0f measurements/s); ",
+        csv.empty() ? "synthetic" : csv.c_str(), n, tile_cells, geo::ResolveThreads(threads), total,
+        static_cast<double>(n) / total);
     for (const auto& s : result->stages) std::printf("%s %.3f s, ", s.stage.c_str(), s.seconds);
     std::printf(
         "project %.3f s + bin %.3f s (thread time); %zu gaps, %llu cells, %llu gap cells; "
-        "peak RSS %.0f MiB; store filled in %.1f s\n",
+        "peak RSS %.0f MiB; store filled in %.1f s; gaps digest %016llx\n",
         result->grid_stats.project_seconds, result->grid_stats.bin_seconds, result->gaps.size(),
         static_cast<unsigned long long>(cells), static_cast<unsigned long long>(gap_cells),
-        PeakRssMiB(), fill_s);
+        PeakRssMiB(), fill_s, static_cast<unsigned long long>(digest));
     std::fflush(stdout);
     store.value().reset();
-    std::filesystem::remove_all(dir);
+    if (store_dir.empty()) std::filesystem::remove_all(dir);
   }
   return 0;
 }

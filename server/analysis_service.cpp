@@ -32,6 +32,7 @@ std::string ParamsJson(const geo::AnalysisParams& p, const geo::RankingWeights& 
   j.Key("as_of").String(geo::FormatIso8601(p.as_of_ms));
   j.Key("indoor_margin_db").Number(std::int64_t{p.indoor_margin_db});
   j.Key("nearest_good_limit_m").Number(geo::kNearestGoodLimitM);
+  j.Key("tile_cells").Number(std::int64_t{p.tile_cells});
   j.Key("ranking_weights").BeginObject();
   for (const auto& [key, field] : geo::RankingWeightKeys()) j.Key(key).Number(w.*field);
   j.EndObject();
@@ -75,6 +76,7 @@ grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
   const std::int64_t started = geo::NowUnixMs();
   auto params = api::FromProto(*request, started);
   if (!params.ok()) return ToGrpcStatus(params.status());
+  params->threads = analysis_threads_;
   geo::RankingWeights weights = ranking_weights_;
   for (const auto& [key, value] : request->ranking_weights()) {
     if (Status s = geo::SetRankingWeight(weights, key, value); !s.ok()) return ToGrpcStatus(s);

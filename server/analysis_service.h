@@ -21,13 +21,14 @@ class AnalysisService final : public v1::AnalysisService::Service {
  public:
   AnalysisService(store::Store& store, const AccessControl& access, AuditTrail& audit,
                   int max_waiting = 1, const geo::RankingWeights& ranking_weights = {},
-                  GapLifecycle* lifecycle = nullptr)
+                  GapLifecycle* lifecycle = nullptr, unsigned analysis_threads = 0)
       : store_(store),
         access_(access),
         audit_(audit),
         max_waiting_(max_waiting),
         ranking_weights_(ranking_weights),
-        lifecycle_(lifecycle) {}
+        lifecycle_(lifecycle),
+        analysis_threads_(analysis_threads) {}
 
   grpc::Status RunAnalysis(grpc::ServerContext* context, const v1::RunAnalysisRequest* request,
                            grpc::ServerWriter<v1::AnalysisProgress>* writer) override;
@@ -44,6 +45,7 @@ class AnalysisService final : public v1::AnalysisService::Service {
   // When set: watchers are woken after a run is stored, and cleared or awaiting_measurement gaps
   // are verified with the default rule (docs/gaps.md "Life cycle and verification").
   GapLifecycle* lifecycle_ = nullptr;
+  unsigned analysis_threads_ = 0;  // threads of a run; 0 = every core (covgapd --analysis-threads)
 };
 
 }  // namespace covgap::server

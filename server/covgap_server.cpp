@@ -31,7 +31,7 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
                                                              *s->gap_lifecycle_, *s->gap_notifier_);
   s->analysis_service_ = std::make_unique<AnalysisService>(
       *s->store_, *s->access_, *s->audit_, options.max_waiting_analyses, options.ranking_weights,
-      s->gap_lifecycle_.get());
+      s->gap_lifecycle_.get(), options.analysis_threads);
   s->gap_service_ = std::make_unique<GapService>(
       *s->store_,
       options.scratch_dir.empty() ? std::filesystem::temp_directory_path().string()

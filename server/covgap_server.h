@@ -52,6 +52,8 @@ struct ServerOptions {
   // and where the per-school coverage records come from (empty: Store::LatestSchoolCoverage).
   std::int64_t report_deadline_ms = 0;
   SchoolCoverageSource school_coverage;
+  // Threads of an analysis run (grids, tiles, components); 0 = every core.
+  unsigned analysis_threads = 0;
 };
 
 class CovgapServer {

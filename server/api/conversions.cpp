@@ -270,12 +270,17 @@ StatusOr<geo::AnalysisParams> FromProto(const v1::RunAnalysisRequest& in, std::i
   if (in.has_min_area_m2()) p.min_area_m2 = in.min_area_m2();
   if (!in.analysis_crs().empty()) p.analysis_crs = in.analysis_crs();
   if (in.has_window_days()) p.window_days = in.window_days();
+  if (in.has_tile_cells()) p.tile_cells = in.tile_cells();
   p.as_of_ms = in.has_as_of_unix_ms() ? in.as_of_unix_ms() : now_ms;
   if (!(p.cell_size_m >= 1 && p.cell_size_m <= 100000)) {
     return InvalidArgument("cell size must be between 1 and 100000 m");
   }
   if (p.min_samples < 1) return InvalidArgument("min samples must be at least 1");
   if (p.window_days < 0) return InvalidArgument("the evidence window cannot be negative");
+  if (p.tile_cells < 0 || p.tile_cells > (1 << 24)) {
+    return InvalidArgument("tile cells must be between 0 (one piece) and 16777216, not " +
+                           std::to_string(p.tile_cells));
+  }
   if (!(p.min_area_m2 >= 0) || !std::isfinite(p.min_area_m2)) {
     return InvalidArgument("min area must be a number of square metres, 0 or more");
   }

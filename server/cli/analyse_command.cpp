@@ -33,6 +33,8 @@ Options:
   --as-of TIME               ISO 8601 time the window counts back from (default now)
   --min-area M2              drop gaps smaller than this (default 0)
   --crs CRS                  analysis CRS (default EPSG:32648, UTM 48N)
+  --tile-cells N             partitioned analysis: tiles of N x N cells computed independently
+                             and merged at their borders; the same gaps (default 0 = one piece)
   --weights FILE             ranking weights for this run, `key = value` lines (docs/gaps.md
                              "Ranking"); on top of covgapd's --ranking-weights
   --weight KEY=VALUE         one ranking weight (repeatable; after --weights), e.g.
@@ -43,7 +45,7 @@ Options:
 int RunAnalyse(const GlobalOptions& options, const Args& args) {
   if (std::string bad =
           args.Unknown({"method", "cell-size", "min-samples", "threshold", "window-days", "as-of",
-                        "min-area", "crs", "json", "weights", "weight"});
+                        "min-area", "crs", "json", "weights", "weight", "tile-cells"});
       !bad.empty() || !args.positional().empty()) {
     std::fprintf(stderr, "covgap analyse: unexpected argument %s\n\n%s",
                  bad.empty() ? args.positional()[0].c_str() : bad.c_str(), kAnalyseHelp);
@@ -57,6 +59,7 @@ int RunAnalyse(const GlobalOptions& options, const Args& args) {
     if (args.Has("min-samples")) request.set_min_samples(std::stoi(args.Get("min-samples")));
     if (args.Has("window-days")) request.set_window_days(std::stoi(args.Get("window-days")));
     if (args.Has("min-area")) request.set_min_area_m2(std::stod(args.Get("min-area")));
+    if (args.Has("tile-cells")) request.set_tile_cells(std::stoi(args.Get("tile-cells")));
   } catch (const std::exception&) {
     std::fprintf(stderr, "covgap analyse: a numeric option has a value that is not a number\n");
     return kExitUsage;

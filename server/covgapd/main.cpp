@@ -46,6 +46,7 @@ TLS:
   --shutdown-grace S    seconds running calls get to finish on SIGTERM/SIGINT (default 10)
   --ranking-weights FILE  ranking weights, `key = value` lines (docs/gaps.md "Ranking"); the
                         default of every analysis (a run's own weights override them)
+  --analysis-threads N  threads of an analysis run (default: every core)
   --deadline YYYY-MM-DD default deadline of the progress report (covgap report; docs/report.md)
   --log-level LEVEL     debug, info, warn or error (default info)
   -h, --help            show this help
@@ -122,6 +123,14 @@ int main(int argc, char** argv) {
           covgap::geo::ParseRankingWeights(std::string(std::istreambuf_iterator<char>(file), {}));
       if (!weights.ok()) Die("--ranking-weights " + path + ": " + weights.status().message(), 2);
       options.ranking_weights = weights.value();
+    } else if (arg == "--analysis-threads") {
+      const std::string text = value();
+      char* end = nullptr;
+      const long n = std::strtol(text.c_str(), &end, 10);
+      if (text.empty() || *end != '\0' || n < 1 || n > 1024) {
+        Die("--analysis-threads needs a number of threads from 1 to 1024, not '" + text + "'", 2);
+      }
+      options.analysis_threads = static_cast<unsigned>(n);
     } else if (arg == "--deadline") {
       const std::string text = value();
       const auto day = covgap::geo::ParseIso8601(text);

@@ -987,6 +987,50 @@ TEST_F(GapServicesTest, RunAnalysisRejectsInvalidRequests) {
   EXPECT_EQ(analysis_->GetLatestRun(&ctx, {}, &latest).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+// Partitioned analysis over the API: tile_cells is recorded in params_json and the stored gaps
+// (ids, figures, polygons, ranks) are those of the one-piece run; a negative value is refused.
+TEST_F(GapServicesTest, TiledRunAnalysisStoresTheSameGaps) {
+  ASSERT_NO_FATAL_FAILURE(IngestDesign());
+  v1::ListGapsRequest all;
+  all.set_with_geometry(true);
+  const v1::AnalysisRunInfo one = Analyse();
+  EXPECT_NE(one.params_json().find("\"tile_cells\":0"), std::string::npos) << one.params_json();
+  const v1::ListGapsResponse before = List(all);
+  ASSERT_EQ(before.gaps_size(), static_cast<int>(kGaps));
+  for (int tile : {1, 2}) {
+    v1::RunAnalysisRequest tiled = DesignRequest();
+    tiled.set_tile_cells(tile);
+    const v1::AnalysisRunInfo run = Analyse(tiled);
+    EXPECT_NE(run.params_json().find("\"tile_cells\":" + std::to_string(tile)), std::string::npos)
+        << run.params_json();
+    EXPECT_EQ(run.gaps(), one.gaps());
+    ASSERT_EQ(run.grids_size(), one.grids_size());
+    for (int i = 0; i < run.grids_size(); ++i) {
+      EXPECT_EQ(run.grids(i).SerializeAsString(), one.grids(i).SerializeAsString()) << i;
+    }
+    const v1::ListGapsResponse after = List(all);
+    ASSERT_EQ(after.gaps_size(), before.gaps_size());
+    for (int i = 0; i < after.gaps_size(); ++i) {
+      v1::Gap a = before.gaps(i), b = after.gaps(i);
+      EXPECT_EQ(a.gap_id(), b.gap_id());
+      EXPECT_FALSE(a.wkb().empty());
+      EXPECT_EQ(a.wkb(), b.wkb()) << a.gap_id();
+      EXPECT_EQ(a.rank(), b.rank()) << a.gap_id();
+      EXPECT_EQ(a.score(), b.score()) << a.gap_id();
+      EXPECT_EQ(a.n_cells(), b.n_cells()) << a.gap_id();
+      EXPECT_EQ(a.n_samples(), b.n_samples()) << a.gap_id();
+      EXPECT_EQ(a.median_dbm(), b.median_dbm()) << a.gap_id();
+      EXPECT_EQ(a.district(), b.district()) << a.gap_id();
+    }
+  }
+  v1::RunAnalysisRequest negative = DesignRequest();
+  negative.set_tile_cells(-1);
+  std::vector<v1::AnalysisProgress> progress;
+  const grpc::Status status = RunAnalysis(negative, &progress);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("tile cells"), std::string::npos) << status.error_message();
+}
+
 // The analysis CRS must be metric (docs/domain.md): in EPSG:4326 a "100 m" cell would be 100
 // degrees wide while its gap still claimed 10000 m².
 TEST_F(GapServicesTest, RunAnalysisRefusesAGeographicAnalysisCrs) {
