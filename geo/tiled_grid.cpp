@@ -121,29 +121,34 @@ StatusOr<std::vector<TiledGrid>> GridBuilder::BuildTiled(GridStats* stats) {
     Group& g = *work[w].second;
     Partition& p = parts[w];
     const std::size_t n = g.dbm.size();
+    // Cell of every sample (|index| <= 2e9 fits int32; INT32_MIN marks an unprojectable one).
+    std::vector<std::int32_t> cx(n), cy(n);
     auto cell_of = [&](std::size_t i, std::int64_t& ix, std::int64_t& iy) {
-      const double fx = std::floor(g.lon[i] / s), fy = std::floor(g.lat[i] / s);
-      if (!std::isfinite(fx) || !std::isfinite(fy) || std::abs(fx) > 2e9 || std::abs(fy) > 2e9) {
-        return false;
-      }
-      ix = static_cast<std::int64_t>(fx);
-      iy = static_cast<std::int64_t>(fy);
+      if (cx[i] == INT32_MIN) return false;
+      ix = cx[i];
+      iy = cy[i];
       return true;
     };
     std::int64_t min_x = INT64_MAX, min_y = INT64_MAX, max_x = INT64_MIN, max_y = INT64_MIN;
     std::size_t bad = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      std::int64_t ix, iy;
-      if (!cell_of(i, ix, iy)) {
+      const double fx = std::floor(g.lon[i] / s), fy = std::floor(g.lat[i] / s);
+      if (!std::isfinite(fx) || !std::isfinite(fy) || std::abs(fx) > 2e9 || std::abs(fy) > 2e9) {
+        cx[i] = INT32_MIN;
         ++bad;
         continue;
       }
+      const std::int64_t ix = static_cast<std::int64_t>(fx), iy = static_cast<std::int64_t>(fy);
+      cx[i] = static_cast<std::int32_t>(ix);
+      cy[i] = static_cast<std::int32_t>(iy);
       min_x = std::min(min_x, ix);
       max_x = std::max(max_x, ix);
       min_y = std::min(min_y, iy);
       max_y = std::max(max_y, iy);
     }
     bad_counts[w] = bad;
+    g.lon = {};  // the cells replace the coordinates
+    g.lat = {};
     if (n > bad && (max_x - min_x >= (1 << kAxisBits) || max_y - min_y >= (1 << kAxisBits))) {
       errors[w] = InvalidArgument("the measurements of " + work[w].first->first + " " +
                                   std::string(ToString(work[w].first->second)) +
@@ -257,7 +262,11 @@ StatusOr<std::vector<TiledGrid>> GridBuilder::BuildTiled(GridStats* stats) {
     grid.tech = grids[w].tech;
     std::vector<std::uint64_t> keys(p.keys.begin() + p.offsets[t],
                                     p.keys.begin() + p.offsets[t + 1]);
-    RadixSort(keys);
+    if (keys.size() < (1u << 16)) {
+      std::sort(keys.begin(), keys.end());  // small tiles: a radix pass costs 2^16 counters
+    } else {
+      RadixSort(keys);
+    }
     grid.values.resize(keys.size());
     const Thresholds th = params_.ThresholdsFor(grid.tech);
     std::size_t i = 0;
