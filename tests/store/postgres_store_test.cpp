@@ -333,3 +333,20 @@ TEST(PostgresStoreOpen, RecognisesPostgresUris) {
 
 }  // namespace
 }  // namespace covgap::store
+
+namespace covgap::store {
+namespace {
+
+TEST(PostgresStoreOpen, PasswordsAreRedactedForLogs) {
+  EXPECT_EQ(RedactConninfo("postgresql://covgap:s3cret@db:5432/covgap"),
+            "postgresql://covgap:***@db:5432/covgap");
+  EXPECT_EQ(RedactConninfo("postgresql://covgap@db/covgap?password=s3cret&sslmode=require"),
+            "postgresql://covgap@db/covgap?password=***&sslmode=require");
+  EXPECT_EQ(RedactConninfo("host=db user=covgap password=s3cret dbname=covgap"),
+            "host=db user=covgap password=*** dbname=covgap");
+  EXPECT_EQ(RedactConninfo("postgresql://covgap@db:5432/covgap"),
+            "postgresql://covgap@db:5432/covgap");
+}
+
+}  // namespace
+}  // namespace covgap::store
