@@ -45,6 +45,8 @@ constexpr const char* kChannel = "covgap_changes";
 constexpr int kRunsWithGaps = 5;
 // Rows per MeasurementChunk handed to Scan's visitor.
 constexpr std::size_t kChunkRows = 1 << 20;
+// Connections reading partitions in parallel in one Scan (at most the number of cores).
+constexpr std::size_t kScanWorkers = 4;
 
 // Version 1: everything. Keys are COLLATE "C" so that ordering is by bytes, as in SQLite.
 constexpr const char* kSchemaV1 = R"sql(
@@ -724,63 +726,80 @@ class PostgresStore final : public Store {
     if (!conn.ok()) return conn.status();
     auto txn = PgTxn::Begin(**conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     if (!txn.ok()) return txn.status();
-    // One pass over the rows in the time range; rows gather per (operator, technology) and go
-    // out in chunks of at most kChunkRows.
-    std::string sql =
-        "COPY (SELECT operator_id, tech, time_ms, lat_e7, lon_e7, signal_dbm, source, "
-        "device_hash, accuracy_m, quality_db, sinr_db, dl_kbps FROM measurements WHERE time_ms "
-        ">= " +
-        std::to_string(filter.from_time_ms) +
-        " AND time_ms <= " + std::to_string(filter.to_time_ms);
+    // The partitions that may hold rows in the time range, read in parallel by workers that
+    // share this transaction's snapshot (pg_export_snapshot), so the scan is one consistent
+    // snapshot as with a single reader.
+    auto snapshot = (*conn)->Query("SELECT pg_export_snapshot()");
+    if (!snapshot.ok()) return snapshot.status();
+    auto parts = (*conn)->Query(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE "
+        "i.inhparent = 'measurements'::regclass ORDER BY c.relname");
+    if (!parts.ok()) return parts.status();
+    std::vector<std::string> tables;
+    for (int i = 0; i < parts->Rows(); ++i) {
+      const std::string name = parts->Text(i, 0);
+      int year = 0;
+      unsigned month = 0;
+      if (std::sscanf(name.c_str(), "measurements_y%4dm%2u", &year, &month) == 2) {
+        using namespace std::chrono;
+        const auto from = duration_cast<milliseconds>(
+                              sys_days(std::chrono::year(year) / std::chrono::month(month) / 1)
+                                  .time_since_epoch())
+                              .count();
+        const auto range = MonthOf(from);
+        if (range && (range->second <= filter.from_time_ms || range->first > filter.to_time_ms)) {
+          continue;  // entirely outside the filter
+        }
+      }
+      tables.push_back(name);
+    }
+    std::string where = " WHERE time_ms >= " + std::to_string(filter.from_time_ms) +
+                        " AND time_ms <= " + std::to_string(filter.to_time_ms);
     if (!filter.operator_id.empty()) {
       char* lit =
           PQescapeLiteral((*conn)->get(), filter.operator_id.data(), filter.operator_id.size());
       if (!lit) return InvalidArgument("operator id cannot be quoted");
-      sql += std::string(" AND operator_id = ") + lit;
+      where += std::string(" AND operator_id = ") + lit;
       PQfreemem(lit);
     }
-    sql += ") TO STDOUT (FORMAT binary)";
-    std::map<std::pair<std::string, int>, MeasurementChunk> open;
-    auto flush = [&](MeasurementChunk& chunk) {
-      if (chunk.columns.size() == 0) return;
-      visit(chunk);
-      chunk.columns = MeasurementColumns();
-    };
-    CopyRowParser parser;
-    auto on_row = [&](const char* const* f, const int* len, int n) -> Status {
-      if (n != 12 || len[1] != 2 || len[2] != 8 || len[3] != 4 || len[4] != 4 || len[5] != 2 ||
-          len[6] != 2 || len[7] != 8 || len[8] != 4 || len[9] != 4 || len[10] != 4 ||
-          len[11] != 4) {
-        return {StatusCode::kDataLoss, "postgresql: unexpected measurement row layout"};
+    std::mutex visit_mu;
+    std::atomic<std::size_t> next{0};
+    const std::string snapshot_id = snapshot->Text(0, 0);
+    auto worker = [&]() -> Status {
+      auto wconn = pool_.Acquire();
+      if (!wconn.ok()) return wconn.status();
+      auto wtxn = PgTxn::Begin(**wconn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      if (!wtxn.ok()) return wtxn.status();
+      if (Status s = (*wconn)->Exec("SET TRANSACTION SNAPSHOT '" + snapshot_id + "'"); !s.ok()) {
+        return s;
       }
-      const int tech = GetBig<std::int16_t>(f[1]);
-      auto key = std::make_pair(std::string(f[0], static_cast<std::size_t>(len[0])), tech);
-      auto it = open.find(key);
-      if (it == open.end()) {
-        it = open.emplace(key, MeasurementChunk{}).first;
-        it->second.operator_id = key.first;
-        it->second.tech = static_cast<geo::Technology>(tech);
+      std::map<std::pair<std::string, int>, MeasurementChunk> open;
+      auto flush = [&](MeasurementChunk& chunk) {
+        if (chunk.columns.size() == 0) return;
+        {
+          std::lock_guard lock(visit_mu);
+          visit(chunk);
+        }
+        chunk.columns = MeasurementColumns();
+      };
+      for (std::size_t t = next++; t < tables.size(); t = next++) {
+        if (Status s = CopyOutTable(**wconn, tables[t] + where, open, flush); !s.ok()) return s;
       }
-      MeasurementColumns& c = it->second.columns;
-      c.time_ms.push_back(GetBig<std::int64_t>(f[2]));
-      c.lat_e7.push_back(GetBig<std::int32_t>(f[3]));
-      c.lon_e7.push_back(GetBig<std::int32_t>(f[4]));
-      c.signal_dbm.push_back(GetBig<std::int16_t>(f[5]));
-      c.source.push_back(static_cast<std::uint8_t>(GetBig<std::int16_t>(f[6])));
-      c.device_hash.push_back(static_cast<std::uint64_t>(GetBig<std::int64_t>(f[7])));
-      c.accuracy_m.push_back(std::bit_cast<float>(GetBig<std::int32_t>(f[8])));
-      c.quality_db.push_back(std::bit_cast<float>(GetBig<std::int32_t>(f[9])));
-      c.sinr_db.push_back(std::bit_cast<float>(GetBig<std::int32_t>(f[10])));
-      c.dl_kbps.push_back(std::bit_cast<float>(GetBig<std::int32_t>(f[11])));
-      if (c.size() >= kChunkRows) flush(it->second);
-      return Status::Ok();
+      for (auto& [key, chunk] : open) flush(chunk);
+      return wtxn->Commit();
     };
-    if (Status s =
-            (*conn)->CopyOut(sql, [&](std::string_view data) { return parser.Feed(data, on_row); });
-        !s.ok()) {
-      return s;
+    const std::size_t workers = std::min<std::size_t>(
+        {tables.size(), kScanWorkers, std::max(1u, std::thread::hardware_concurrency())});
+    std::vector<Status> results(workers);
+    std::vector<std::thread> threads;
+    for (std::size_t w = 1; w < workers; ++w) {
+      threads.emplace_back([&, w] { results[w] = worker(); });
     }
-    for (auto& [key, chunk] : open) flush(chunk);
+    if (workers > 0) results[0] = worker();
+    for (auto& t : threads) t.join();
+    for (const Status& s : results) {
+      if (!s.ok()) return s;
+    }
     return txn->Commit();
   }
 
@@ -1268,6 +1287,52 @@ class PostgresStore final : public Store {
     }
     if (Status s = txn->Commit(); !s.ok()) return s;
     return counts;
+  }
+
+  // Streams `from_where` ("TABLE WHERE ...") with binary COPY, appending rows to per-(operator,
+  // technology) chunks and flushing a chunk when it reaches kChunkRows.
+  template <typename Flush>
+  Status CopyOutTable(PgConn& conn, const std::string& from_where,
+                      std::map<std::pair<std::string, int>, MeasurementChunk>& open, Flush& flush) {
+    const std::string sql =
+        "COPY (SELECT operator_id, tech, time_ms, lat_e7, lon_e7, signal_dbm, source, "
+        "device_hash, accuracy_m, quality_db, sinr_db, dl_kbps FROM " +
+        from_where + ") TO STDOUT (FORMAT binary)";
+    CopyRowParser parser;
+    MeasurementChunk* last = nullptr;  // rows of one group usually come together
+    auto on_row = [&](const char* const* f, const int* len, int n) -> Status {
+      if (n != 12 || len[1] != 2 || len[2] != 8 || len[3] != 4 || len[4] != 4 || len[5] != 2 ||
+          len[6] != 2 || len[7] != 8 || len[8] != 4 || len[9] != 4 || len[10] != 4 ||
+          len[11] != 4) {
+        return {StatusCode::kDataLoss, "postgresql: unexpected measurement row layout"};
+      }
+      const int tech = GetBig<std::int16_t>(f[1]);
+      const std::string_view op(f[0], static_cast<std::size_t>(len[0]));
+      if (last == nullptr || static_cast<int>(last->tech) != tech || last->operator_id != op) {
+        auto key = std::make_pair(std::string(op), tech);
+        auto it = open.find(key);
+        if (it == open.end()) {
+          it = open.emplace(key, MeasurementChunk{}).first;
+          it->second.operator_id = key.first;
+          it->second.tech = static_cast<geo::Technology>(tech);
+        }
+        last = &it->second;
+      }
+      MeasurementColumns& c = last->columns;
+      c.time_ms.push_back(GetBig<std::int64_t>(f[2]));
+      c.lat_e7.push_back(GetBig<std::int32_t>(f[3]));
+      c.lon_e7.push_back(GetBig<std::int32_t>(f[4]));
+      c.signal_dbm.push_back(GetBig<std::int16_t>(f[5]));
+      c.source.push_back(static_cast<std::uint8_t>(GetBig<std::int16_t>(f[6])));
+      c.device_hash.push_back(static_cast<std::uint64_t>(GetBig<std::int64_t>(f[7])));
+      c.accuracy_m.push_back(std::bit_cast<float>(GetBig<std::int32_t>(f[8])));
+      c.quality_db.push_back(std::bit_cast<float>(GetBig<std::int32_t>(f[9])));
+      c.sinr_db.push_back(std::bit_cast<float>(GetBig<std::int32_t>(f[10])));
+      c.dl_kbps.push_back(std::bit_cast<float>(GetBig<std::int32_t>(f[11])));
+      if (c.size() >= kChunkRows) flush(*last);
+      return Status::Ok();
+    };
+    return conn.CopyOut(sql, [&](std::string_view data) { return parser.Feed(data, on_row); });
   }
 
   // Inside a transaction: tells the other replicas' listeners (delivered at commit).
