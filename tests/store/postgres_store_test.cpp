@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -346,6 +347,59 @@ TEST(PostgresStoreOpen, PasswordsAreRedactedForLogs) {
             "host=db user=covgap password=*** dbname=covgap");
   EXPECT_EQ(RedactConninfo("postgresql://covgap@db:5432/covgap"),
             "postgresql://covgap@db:5432/covgap");
+}
+
+}  // namespace
+}  // namespace covgap::store
+
+namespace covgap::store {
+namespace {
+
+// Scan reads the month partitions on parallel connections: every row once, only the months in
+// the time range, chunks per (operator, technology).
+TEST_F(PostgresStoreTest, ScanReadsEveryMonthPartitionOnce) {
+  auto store = Open();
+  constexpr std::int64_t kDay = 86400000;
+  constexpr std::int64_t kJan2024 = 1704067200000;  // 2024-01-01
+  BatchToStore batch{"six-months", 0, {}};
+  for (int month = 0; month < 6; ++month) {
+    for (int i = 0; i < 1000; ++i) {
+      geo::Measurement m =
+          Row(i % 2 ? "viettel" : "vnpt", -60 - month, kJan2024 + (month * 31 + 1) * kDay + i);
+      batch.rows.push_back(m);
+    }
+  }
+  ASSERT_EQ(Commit(*store, batch), std::vector{BatchOutcome::kStored});
+  EXPECT_EQ(
+      Sql("SELECT count(*) FROM pg_inherits WHERE inhparent = 'measurements'::regclass").Int(0, 0),
+      7);  // six months and the default partition
+  auto scan = [&](ScanFilter filter) {
+    std::map<int, int> per_signal;
+    std::set<std::string> groups;
+    EXPECT_TRUE(store
+                    ->Scan(filter,
+                           [&](const MeasurementChunk& c) {
+                             groups.insert(c.operator_id);
+                             for (auto v : c.columns.signal_dbm) ++per_signal[v];
+                             for (auto t : c.columns.time_ms) {
+                               EXPECT_GE(t, filter.from_time_ms);
+                               EXPECT_LE(t, filter.to_time_ms);
+                             }
+                           })
+                    .ok());
+    return std::make_pair(per_signal, groups);
+  };
+  auto [all, all_groups] = scan({});
+  EXPECT_EQ(all,
+            (std::map<int, int>{
+                {-65, 1000}, {-64, 1000}, {-63, 1000}, {-62, 1000}, {-61, 1000}, {-60, 1000}}));
+  EXPECT_EQ(all_groups, (std::set<std::string>{"viettel", "vnpt"}));
+  // February to April only (months 1..3), one operator.
+  auto [some, some_groups] = scan({.operator_id = "viettel",
+                                   .from_time_ms = kJan2024 + 32 * kDay,
+                                   .to_time_ms = kJan2024 + 94 * kDay + 999});
+  EXPECT_EQ(some, (std::map<int, int>{{-63, 500}, {-62, 500}, {-61, 500}}));
+  EXPECT_EQ(some_groups, std::set<std::string>{"viettel"});
 }
 
 }  // namespace
