@@ -15,11 +15,13 @@ it the test is skipped (exit 77). Each run creates a fresh database and drops it
    that ingested the same files and ran the same analysis.
 4. An operator token created through B plans a gap through A: B shows it planned at once, and
    `covgap watch --json` on B prints the `planned` event.
-5. `covgap analyse` started on A and B at the same moment: both succeed, one after the other
-   (the intervals between "analysis started" and "stored" in the two logs do not overlap).
-6. A is SIGKILLed in the middle of an ingest while B ingests another file: B finishes and
+5. A is SIGKILLed in the middle of an ingest while B ingests another file: B finishes and
    keeps serving; the killed client's ingest, re-run against B, completes; the store holds every
-   acknowledged row and no row twice (stats equal the files' valid rows).
+   acknowledged row and no row twice (stats equal the files' valid rows). A restarted replica
+   serves the same data.
+6. `covgap analyse` started on two replicas at the same moment, over all the data: both
+   succeed, one after the other (the intervals between "analysis started" and "stored" in the
+   two logs do not overlap).
 """
 import argparse
 import csv
@@ -296,23 +298,7 @@ def main():
         watch_out.close()
         watch = None
 
-        # 5. Analyses started on both replicas at once run one after the other.
-        both = [subprocess.Popen([ARGS.covgap, "--server", addr, "analyse", "--as-of", AS_OF,
-                                  "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 text=True) for addr in (a, b)]
-        runs = []
-        for proc in both:
-            out, err = proc.communicate(timeout=600)
-            check(proc.returncode == 0, f"concurrent analysis succeeded ({err.strip()[:300]})")
-            runs.append(json.loads(out) if proc.returncode == 0 else {})
-        check(len({r.get("run_id") for r in runs}) == 2, "two runs were stored")
-        intervals = sorted(analysis_intervals(daemons["a"].log_path)[-1:] +
-                           analysis_intervals(daemons["b"].log_path)[-1:])
-        check(len(intervals) == 2 and intervals[0][1] <= intervals[1][0],
-              f"the two analyses did not overlap: {[(s.time(), t.time()) for s, t in intervals]}")
-        check(gaps_json(b) == gaps_json(a), "A and B list the same gaps after them")
-
-        # 6. A dies in the middle of an ingest while B ingests another file.
+        # 5. A dies in the middle of an ingest while B ingests another file.
         _, base_total = stats(b)
         big = os.path.join(work, "big.csv")
         other = os.path.join(work, "other.csv")
@@ -322,13 +308,16 @@ def main():
         ingest_args = ["--json", "--batch-size", "2000", "--batches-per-call", "5"]
         killed = subprocess.Popen([ARGS.covgap, "--server", a, "ingest", big, *ingest_args],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        survivor = subprocess.Popen([ARGS.covgap, "--server", b, "ingest", other, *ingest_args],
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.time() + 120
-        while stats(b)[1] < base_total + 20000:
+        while stats(b)[1] < base_total + 20000:  # some of A's batches are stored
             if killed.poll() is not None or time.time() > deadline:
                 fail("the ingest into A ended before A could be killed; raise --kill-rows")
             time.sleep(0.02)
+        survivor = subprocess.Popen([ARGS.covgap, "--server", b, "ingest", other, *ingest_args],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(0.3)  # both ingest now
+        if killed.poll() is not None:
+            fail("the ingest into A ended before A could be killed; raise --kill-rows")
         daemons["a"].kill(signal.SIGKILL)
         out, err = killed.communicate(timeout=120)
         check(killed.returncode == 3, f"the ingest into the killed A exits 3 ({err.strip()})")
@@ -349,6 +338,29 @@ def main():
               f"{valid_big}")
         check(counts == add(add(want, exp_big), exp_other),
               "per operator/technology counts equal the files' valid rows")
+        # A comes back, as a new replica joining the database.
+        daemons["b2"] = e2e_support.Daemon(ARGS.covgapd, os.path.join(work, "a2"),
+                                           "--bootstrap-token-file", token_file, store=url)
+        b2 = daemons["b2"].address
+        check(stats(b2) == (counts, total), "a replica started later serves the same data")
+
+        # 6. Analyses started on both replicas at once (on all the data now: long enough to overlap
+        # if they could) run one after the other.
+        both = [subprocess.Popen([ARGS.covgap, "--server", addr, "analyse", "--as-of", AS_OF,
+                                  "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True) for addr in (b, b2)]
+        runs = []
+        for proc in both:
+            out, err = proc.communicate(timeout=600)
+            check(proc.returncode == 0, f"concurrent analysis succeeded ({err.strip()[:300]})")
+            runs.append(json.loads(out) if proc.returncode == 0 else {})
+        check(len({r.get("run_id") for r in runs}) == 2, "two runs were stored")
+        intervals = sorted(analysis_intervals(daemons["b2"].log_path)[-1:] +
+                           analysis_intervals(daemons["b"].log_path)[-1:])
+        check(len(intervals) == 2 and intervals[0][1] <= intervals[1][0],
+              f"the two analyses did not overlap: {[(s.time(), t.time()) for s, t in intervals]}")
+        check(gaps_json(b) == gaps_json(b2), "B and B2 list the same gaps after them")
+
         if FAILURES:
             fail(f"{len(FAILURES)} check(s) failed")
         print("e2e replicas: all checks passed")
