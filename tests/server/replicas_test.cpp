@@ -70,24 +70,40 @@ class Bus {
   std::vector<std::function<void()>> callbacks_;
 };
 
+// One replica's store object: over the shared store (not owned) with the Bus standing in for the
+// database's notifications; or owning a store that has its own (PostgreSQL: bus = nullptr).
+// Optionally lists the tokens slowly.
 class ReplicaStore : public covgap::testing::ForwardingStore {
  public:
-  ReplicaStore(store::Store& shared, Bus& bus, milliseconds list_tokens_delay = {})
+  ReplicaStore(store::Store& shared, Bus* bus, milliseconds list_tokens_delay = {})
       : ForwardingStore(shared), bus_(bus), list_tokens_delay_(list_tokens_delay) {}
+  static std::unique_ptr<ReplicaStore> Owning(std::unique_ptr<store::Store> own,
+                                              milliseconds list_tokens_delay = {}) {
+    store::Store& target = *own;
+    auto replica = std::make_unique<ReplicaStore>(target, nullptr, list_tokens_delay);
+    replica->own_ = std::move(own);
+    return replica;
+  }
 
-  void OnExternalChange(std::function<void()> changed) override { id_ = bus_.Join(changed); }
+  void OnExternalChange(std::function<void()> changed) override {
+    if (bus_) {
+      id_ = bus_->Join(changed);
+    } else {
+      t_.OnExternalChange(changed);
+    }
+  }
   using ForwardingStore::SaveAnalysis;
   StatusOr<std::int64_t> SaveAnalysis(const store::AnalysisRun& run,
                                       const std::vector<geo::Gap>& gaps,
                                       const std::vector<geo::SchoolCoverage>& schools) override {
     auto r = t_.SaveAnalysis(run, gaps, schools);
-    if (r.ok()) bus_.Changed(id_);
+    if (r.ok() && bus_) bus_->Changed(id_);
     return r;
   }
   StatusOr<geo::Gap> UpdateGapState(const store::GapStateChange& change,
                                     store::GapEvent* event_out = nullptr) override {
     auto r = t_.UpdateGapState(change, event_out);
-    if (r.ok()) bus_.Changed(id_);
+    if (r.ok() && bus_) bus_->Changed(id_);
     return r;
   }
   // Widens the window between "no authority token yet" and creating one.
@@ -97,9 +113,10 @@ class ReplicaStore : public covgap::testing::ForwardingStore {
   }
 
  private:
-  Bus& bus_;
+  Bus* bus_;
   milliseconds list_tokens_delay_;
   int id_ = -1;
+  std::unique_ptr<store::Store> own_;
 };
 
 std::unique_ptr<grpc::ClientContext> Context(const std::string& token) {
@@ -129,7 +146,32 @@ v1::MeasurementBatch DeadCells(const std::vector<std::pair<int, int>>& cells) {
   return batch;
 }
 
-class ReplicasTest : public ::testing::Test {
+// The scenarios, over any way of giving each replica its own store object on one shared store.
+class ReplicasTestBase : public ::testing::Test {
+ protected:
+  // A new store object on the shared store for one replica.
+  virtual std::unique_ptr<store::Store> NewReplicaStore(milliseconds list_tokens_delay) = 0;
+  // A store object for the test's own checks.
+  virtual store::Store& Inspect() = 0;
+
+  std::unique_ptr<CovgapServer> StartReplica(const std::string& bootstrap,
+                                             milliseconds list_tokens_delay = {}) {
+    ServerOptions options;
+    options.auth_enabled = true;
+    options.bootstrap_token = bootstrap;
+    auto server = CovgapServer::Start(NewReplicaStore(list_tokens_delay), options);
+    EXPECT_TRUE(server.ok()) << server.status().message();
+    return server.ok() ? std::move(server.value()) : nullptr;
+  }
+
+  void AChangeThroughOneReplicaWakesTheWatchOnTheOther();
+  void TwoReplicasStartingTogetherCreateOneBootstrapToken();
+
+  std::unique_ptr<CovgapServer> a_, b_;
+};
+
+// Two servers in one process over one embedded store, notifications through the Bus.
+class ReplicasTest : public ReplicasTestBase {
  protected:
   void SetUp() override {
     dir_ = fs::path(::testing::TempDir()) /
@@ -146,25 +188,17 @@ class ReplicasTest : public ::testing::Test {
     shared_.reset();
     fs::remove_all(dir_);
   }
-
-  std::unique_ptr<CovgapServer> StartReplica(const std::string& bootstrap,
-                                             milliseconds list_tokens_delay = {}) {
-    ServerOptions options;
-    options.auth_enabled = true;
-    options.bootstrap_token = bootstrap;
-    auto server = CovgapServer::Start(
-        std::make_unique<ReplicaStore>(*shared_, bus_, list_tokens_delay), options);
-    EXPECT_TRUE(server.ok()) << server.status().message();
-    return server.ok() ? std::move(server.value()) : nullptr;
+  std::unique_ptr<store::Store> NewReplicaStore(milliseconds list_tokens_delay) override {
+    return std::make_unique<ReplicaStore>(*shared_, &bus_, list_tokens_delay);
   }
+  store::Store& Inspect() override { return *shared_; }
 
   fs::path dir_;
   std::unique_ptr<store::Store> shared_;
   Bus bus_;
-  std::unique_ptr<CovgapServer> a_, b_;
 };
 
-TEST_F(ReplicasTest, AChangeThroughOneReplicaWakesTheWatchOnTheOtherAtOnce) {
+void ReplicasTestBase::AChangeThroughOneReplicaWakesTheWatchOnTheOther() {
   a_ = StartReplica(kBootstrap);
   b_ = StartReplica(kBootstrap);
   ASSERT_TRUE(a_ && b_);
@@ -278,7 +312,7 @@ TEST_F(ReplicasTest, AChangeThroughOneReplicaWakesTheWatchOnTheOtherAtOnce) {
   watching.wait();
 }
 
-TEST_F(ReplicasTest, TwoReplicasStartingTogetherOnAnEmptyStoreCreateOneBootstrapToken) {
+void ReplicasTestBase::TwoReplicasStartingTogetherCreateOneBootstrapToken() {
   // Each replica lists the tokens slowly, so both find none before either creates one: without
   // the store-wide lock both would create their own authority token.
   auto start_b = std::async(std::launch::async,
@@ -288,7 +322,7 @@ TEST_F(ReplicasTest, TwoReplicasStartingTogetherOnAnEmptyStoreCreateOneBootstrap
   ASSERT_TRUE(a_ && b_);
   EXPECT_NE(a_->bootstrap_token().has_value(), b_->bootstrap_token().has_value())
       << "exactly one replica creates the bootstrap token";
-  auto tokens = shared_->ListTokens();
+  auto tokens = Inspect().ListTokens();
   ASSERT_TRUE(tokens.ok());
   int authorities = 0;
   for (const auto& t : tokens.value()) authorities += t.role == "authority" && !t.revoked_ms;
@@ -303,6 +337,14 @@ TEST_F(ReplicasTest, TwoReplicasStartingTogetherOnAnEmptyStoreCreateOneBootstrap
     auto ctx = Context(winner);
     EXPECT_TRUE(stub->ListTokens(ctx.get(), request, &response).ok());
   }
+}
+
+TEST_F(ReplicasTest, AChangeThroughOneReplicaWakesTheWatchOnTheOtherAtOnce) {
+  AChangeThroughOneReplicaWakesTheWatchOnTheOther();
+}
+
+TEST_F(ReplicasTest, TwoReplicasStartingTogetherOnAnEmptyStoreCreateOneBootstrapToken) {
+  TwoReplicasStartingTogetherCreateOneBootstrapToken();
 }
 
 }  // namespace
