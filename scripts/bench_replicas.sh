@@ -72,6 +72,19 @@ stop_all() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait
 ingest() { "$covgap" --server "127.0.0.1:$1" --token-file "$work/token" ingest "$2" --json; }
 analyse() { "$covgap" --server "127.0.0.1:$1" --token-file "$work/token" analyse --as-of 2021-12-01T00:00:00Z --json; }
 now() { date +%s.%N; }
+# The real areas and the generated schools and households, as scripts/bench_analysis.sh uses.
+scenario=build/bench-data/scenario
+if [ ! -s "$scenario/schools.csv" ]; then
+  /usr/bin/python3 scripts/gen_demo.py --out "$scenario" --seed 1 --measurements 1000 >&2
+fi
+registry() {
+  local c=("$covgap" --server "127.0.0.1:$1" --token-file "$work/token")
+  "${c[@]}" import areas data/bacgiang/province.geojson --level province >/dev/null
+  "${c[@]}" import areas data/bacgiang/districts.geojson --level district >/dev/null
+  "${c[@]}" import areas data/bacgiang/communes.geojson --level commune >/dev/null
+  "${c[@]}" import schools "$scenario/schools.csv" >/dev/null
+  "${c[@]}" import households "$scenario/households.csv" >/dev/null
+}
 
 report() {  # label n seconds analysis_json rss...
   /usr/bin/python3 - "$@" <<'PY'
@@ -94,14 +107,14 @@ for n in "${sizes[@]}"; do
     rm -rf "$tmp"
   fi
   half=$(( (n + 1) / 2 ))
-  head -n 1 "$csv" > "$work/half1.csv"; head -n 1 "$csv" > "$work/half2.csv"
-  tail -n +2 "$csv" | head -n "$half" >> "$work/half1.csv"
-  tail -n +2 "$csv" | tail -n +"$((half + 1))" >> "$work/half2.csv"
+  awk -v h="$half" -v f1="$work/half1.csv" -v f2="$work/half2.csv" \
+    'NR == 1 { print > f1; print > f2; next } NR - 1 <= h { print > f1; next } { print > f2 }' "$csv"
 
   # Embedded store, one covgapd.
   rm -rf "$work/data"
   start_daemon embedded --data "$work/data"
   t0=$(now); ingest "$port" "$csv" >/dev/null; t1=$(now)
+  registry "$port"
   a=$(analyse "$port")
   report "embedded (SQLite)" "$n" "$(echo "$t1 - $t0" | bc)" "$a" "$(rss_mib "${pids[0]}")"
   stop_all
@@ -111,6 +124,7 @@ for n in "${sizes[@]}"; do
   psql -X -q -d "$store" -c "CREATE DATABASE $db" >/dev/null
   start_daemon pg1 --store "$(db_url "$db")"
   t0=$(now); ingest "$port" "$csv" >/dev/null; t1=$(now)
+  registry "$port"
   a=$(analyse "$port")
   report "PostgreSQL, 1 replica" "$n" "$(echo "$t1 - $t0" | bc)" "$a" "$(rss_mib "${pids[0]}")"
   stop_all
@@ -129,6 +143,7 @@ for n in "${sizes[@]}"; do
   stored=$("$covgap" --server "127.0.0.1:$port_b" --token-file "$work/token" stats --json |
            /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["total"])')
   [ "$stored" -eq "$n" ] || { echo "two replicas stored $stored rows, expected $n" >&2; exit 1; }
+  registry "$port_a"
   a=$(analyse "$port_a")
   report "PostgreSQL, 2 replicas" "$n" "$(echo "$t1 - $t0" | bc)" "$a" \
     "$(rss_mib "${pids[0]}")" "$(rss_mib "${pids[1]}")"
