@@ -21,8 +21,10 @@
 #include <utility>
 #include <vector>
 
+#include "server/store/postgres_store.h"
 #include "server/store/sqlite_store.h"
 #include "server/store/store.h"
+#include "tests/store/pg_test_support.h"
 
 namespace covgap::store {
 namespace {
@@ -32,6 +34,9 @@ namespace fs = std::filesystem;
 struct StoreFactory {
   std::string name;
   std::function<StatusOr<std::unique_ptr<Store>>(const std::string& dir)> open;
+  // Called before each test with the test's directory: makes a fresh, empty store there (or
+  // skips the test when the store cannot be had here). Optional.
+  std::function<void(const std::string& dir)> fresh;
 };
 
 void PrintTo(const StoreFactory& f, std::ostream* os) { *os << f.name; }
@@ -80,6 +85,7 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
     std::replace(name.begin(), name.end(), '/', '_');
     dir_ = fs::path(::testing::TempDir()) / ("covgap_store_" + name);
     fs::remove_all(dir_);
+    if (GetParam().fresh) GetParam().fresh(dir_.string());
   }
   void TearDown() override { fs::remove_all(dir_); }
   std::unique_ptr<Store> Open() {
@@ -1275,7 +1281,24 @@ TEST_P(StoreConformanceTest, FirstRunKeepsItsGapsWhenOldRunsArePruned) {
 INSTANTIATE_TEST_SUITE_P(
     Stores, StoreConformanceTest,
     ::testing::Values(StoreFactory{"sqlite",
-                                   [](const std::string& dir) { return OpenSqliteStore(dir); }}),
+                                   [](const std::string& dir) { return OpenSqliteStore(dir); },
+                                   nullptr},
+                      // One database per test (named after the test's directory), dropped and
+                      // created before it; skipped without COVGAP_TEST_PG.
+                      StoreFactory{"postgresql",
+                                   [](const std::string& dir) {
+                                     return OpenPostgresStore(PgConninfoFor(
+                                         PgTestDatabaseName(fs::path(dir).filename().string())));
+                                   },
+                                   [](const std::string& dir) {
+                                     if (PgAdminConninfo().empty()) GTEST_SKIP() << kPgSkipMessage;
+                                     fs::create_directories(dir);  // for tests that look at files
+                                     std::string error;
+                                     const std::string conninfo = PgFreshDatabase(
+                                         PgTestDatabaseName(fs::path(dir).filename().string()),
+                                         &error);
+                                     ASSERT_FALSE(conninfo.empty()) << error;
+                                   }}),
     [](const ::testing::TestParamInfo<StoreFactory>& p) { return p.param.name; });
 
 TEST(SqliteStore, SecondOpenOfTheSameDirectoryIsRefused) {
