@@ -1,10 +1,12 @@
-// Several covgapd replicas on one store: two CovgapServers in one process over one embedded store,
-// each through its own store object (tests/support/forwarding_store.h) that, like the PostgreSQL
-// store's LISTEN/NOTIFY, tells the other replica when gap events were appended or an analysis
-// stored. Checks the server's side of it: a change made through replica A wakes the WatchGaps
-// streams of replica B at once (not at B's next poll), B sees it in GetGap at once, and two
-// replicas starting together on an empty store create one bootstrap token, not two.
-// tests/e2e/replicas_test.py does the same with covgapd processes on one PostgreSQL database.
+// Several covgapd replicas on one store: a change made through replica A wakes the WatchGaps
+// streams of replica B at once (not at B's next poll) and B serves it at once; two replicas
+// starting together on an empty store create one bootstrap token, not two; an analysis waits
+// while another replica holds the analysis lock.
+//   ReplicasTest: two CovgapServers over one embedded store, each through its own store object
+//     (tests/support/forwarding_store.h); a Bus stands in for the database's notifications.
+//   PgReplicasTest: each server on its own PostgreSQL store on one fresh database (real
+//     LISTEN/NOTIFY and advisory locks); skipped without COVGAP_TEST_PG.
+// tests/e2e/replicas_test.py does it with covgapd processes on one PostgreSQL database.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -22,7 +24,9 @@
 #include "covgap/v1/measurement.grpc.pb.h"
 #include "geo/time_format.h"
 #include "server/covgap_server.h"
+#include "server/store/postgres_store.h"
 #include "server/store/sqlite_store.h"
+#include "tests/store/pg_test_support.h"
 #include "tests/support/forwarding_store.h"
 #include "tests/support/utm_cells.h"
 
@@ -159,13 +163,16 @@ class ReplicasTestBase : public ::testing::Test {
     ServerOptions options;
     options.auth_enabled = true;
     options.bootstrap_token = bootstrap;
-    auto server = CovgapServer::Start(NewReplicaStore(list_tokens_delay), options);
+    auto store = NewReplicaStore(list_tokens_delay);
+    if (!store) return nullptr;
+    auto server = CovgapServer::Start(std::move(store), options);
     EXPECT_TRUE(server.ok()) << server.status().message();
     return server.ok() ? std::move(server.value()) : nullptr;
   }
 
   void AChangeThroughOneReplicaWakesTheWatchOnTheOther();
   void TwoReplicasStartingTogetherCreateOneBootstrapToken();
+  void AnAnalysisWaitsWhileAnotherStoreObjectHoldsTheLock();
 
   std::unique_ptr<CovgapServer> a_, b_;
 };
@@ -345,6 +352,95 @@ TEST_F(ReplicasTest, AChangeThroughOneReplicaWakesTheWatchOnTheOtherAtOnce) {
 
 TEST_F(ReplicasTest, TwoReplicasStartingTogetherOnAnEmptyStoreCreateOneBootstrapToken) {
   TwoReplicasStartingTogetherCreateOneBootstrapToken();
+}
+
+void ReplicasTestBase::AnAnalysisWaitsWhileAnotherStoreObjectHoldsTheLock() {
+  a_ = StartReplica(kBootstrap);
+  ASSERT_TRUE(a_);
+  // Another replica's analysis, as far as the store is concerned: the lock held through another
+  // store object.
+  auto lease = Inspect().AcquireAnalysisLock(/*wait=*/false);
+  ASSERT_TRUE(lease.ok()) << lease.status().message();
+  ASSERT_NE(lease.value(), nullptr);
+  auto stub = v1::AnalysisService::NewStub(a_->InProcessChannel());
+  std::mutex mu;
+  std::vector<std::string> stages;
+  auto ctx = Context(kBootstrap);
+  v1::RunAnalysisRequest request;
+  request.set_as_of_unix_ms(UnixMs(2021, 12, 1));
+  auto run = std::async(std::launch::async, [&] {
+    auto reader = stub->RunAnalysis(ctx.get(), request);
+    v1::AnalysisProgress p;
+    while (reader->Read(&p)) {
+      std::lock_guard lock(mu);
+      stages.push_back(p.stage());
+    }
+    return reader->Finish();
+  });
+  EXPECT_EQ(run.wait_for(milliseconds(700)), std::future_status::timeout)
+      << "the analysis ran although the lock was held elsewhere";
+  {
+    std::lock_guard lock(mu);
+    ASSERT_FALSE(stages.empty());
+    EXPECT_EQ(stages.front(), "waiting for the running analysis to finish");
+    EXPECT_EQ(stages.size(), 1u);
+  }
+  lease.value().reset();  // the other analysis ends
+  ASSERT_EQ(run.wait_for(seconds(30)), std::future_status::ready);
+  const grpc::Status status = run.get();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  auto latest = Inspect().LatestRun();
+  ASSERT_TRUE(latest.ok());
+  EXPECT_TRUE(latest.value().has_value()) << "the analysis was stored once the lock was free";
+}
+
+TEST_F(ReplicasTest, AnAnalysisWaitsWhileAnotherReplicaHoldsTheLock) {
+  AnAnalysisWaitsWhileAnotherStoreObjectHoldsTheLock();
+}
+
+// Two servers, each on its own PostgreSQL store object (own connections, LISTEN/NOTIFY, advisory
+// locks) on one fresh database of the cluster named by COVGAP_TEST_PG; skipped without it.
+class PgReplicasTest : public ReplicasTestBase {
+ protected:
+  void SetUp() override {
+    if (store::PgAdminConninfo().empty()) GTEST_SKIP() << store::kPgSkipMessage;
+    db_ = store::PgTestDatabaseName(
+        std::string("replicas_") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::string error;
+    conninfo_ = store::PgFreshDatabase(db_, &error);
+    ASSERT_FALSE(conninfo_.empty()) << error;
+    auto inspect = store::OpenPostgresStore(conninfo_);
+    ASSERT_TRUE(inspect.ok()) << inspect.status().message();
+    inspect_ = std::move(inspect.value());
+  }
+  void TearDown() override {
+    a_.reset();
+    b_.reset();
+    inspect_.reset();
+    if (!db_.empty()) store::PgDropDatabase(db_);
+  }
+  std::unique_ptr<store::Store> NewReplicaStore(milliseconds list_tokens_delay) override {
+    auto own = store::OpenPostgresStore(conninfo_);
+    EXPECT_TRUE(own.ok()) << own.status().message();
+    if (!own.ok()) return nullptr;
+    return ReplicaStore::Owning(std::move(own.value()), list_tokens_delay);
+  }
+  store::Store& Inspect() override { return *inspect_; }
+
+  std::string db_, conninfo_;
+  std::unique_ptr<store::Store> inspect_;
+};
+
+TEST_F(PgReplicasTest, AChangeThroughOneReplicaWakesTheWatchOnTheOtherAtOnce) {
+  AChangeThroughOneReplicaWakesTheWatchOnTheOther();
+}
+
+TEST_F(PgReplicasTest, TwoReplicasStartingTogetherOnAnEmptyDatabaseCreateOneBootstrapToken) {
+  TwoReplicasStartingTogetherCreateOneBootstrapToken();
+}
+
+TEST_F(PgReplicasTest, AnAnalysisWaitsWhileAnotherReplicaHoldsTheLock) {
+  AnAnalysisWaitsWhileAnotherStoreObjectHoldsTheLock();
 }
 
 }  // namespace
