@@ -8,6 +8,7 @@ PACKAGES=(
   libgdal-dev gdal-bin libgeos-dev libproj-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libsqlite3-dev libssl-dev libicu-dev
+  postgresql-15 postgresql-15-postgis-3 libpq-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-shapely python3-pyproj python3-grpcio
   openssl sqlite3
