@@ -122,7 +122,7 @@ for n in "${sizes[@]}"; do
   # PostgreSQL, one replica.
   db="covgap_bench_$$_1"
   psql -X -q -d "$store" -c "CREATE DATABASE $db" >/dev/null
-  start_daemon pg1 --store "$(db_url "$db")"
+  start_daemon pg1 --store "$(db_url "$db")" --data "$work/scratch1"
   t0=$(now); ingest "$port" "$csv" >/dev/null; t1=$(now)
   registry "$port"
   a=$(analyse "$port")
@@ -133,8 +133,8 @@ for n in "${sizes[@]}"; do
   # PostgreSQL, two replicas, two CLIs at once (one half each).
   db="covgap_bench_$$_2"
   psql -X -q -d "$store" -c "CREATE DATABASE $db" >/dev/null
-  start_daemon pg2a --store "$(db_url "$db")"; port_a=$port
-  start_daemon pg2b --store "$(db_url "$db")"; port_b=$port
+  start_daemon pg2a --store "$(db_url "$db")" --data "$work/scratch2a"; port_a=$port
+  start_daemon pg2b --store "$(db_url "$db")" --data "$work/scratch2b"; port_b=$port
   t0=$(now)
   ingest "$port_a" "$work/half1.csv" >"$work/i1.json" & i1=$!
   ingest "$port_b" "$work/half2.csv" >"$work/i2.json" & i2=$!
