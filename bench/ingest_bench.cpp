@@ -2,6 +2,8 @@
 //   build/bench/ingest_bench [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -9,6 +11,7 @@
 #include "geo/measurement_rules.h"
 #include "importers/measurement_csv.h"
 #include "server/api/conversions.h"
+#include "server/store/postgres_store.h"
 #include "server/store/sqlite_store.h"
 
 namespace {
@@ -102,6 +105,50 @@ void BM_StoreCommit(benchmark::State& state) {
   std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_StoreCommit)->Arg(5000)->Arg(100000)->Unit(benchmark::kMillisecond);
+
+// The same on the PostgreSQL store (binary COPY, synchronous_commit on), in the database named by
+// COVGAP_BENCH_PG (a conninfo URI; skipped when unset), e.g. on a throwaway cluster:
+//   dir=$(mktemp -d); uri=$(scripts/pg_cluster.sh start $dir)
+//   COVGAP_BENCH_PG=$uri build/bench/ingest_bench --benchmark_filter=Postgres
+//   scripts/pg_cluster.sh stop $dir
+void BM_PostgresStoreCommit(benchmark::State& state) {
+  const char* conninfo = std::getenv("COVGAP_BENCH_PG");
+  if (conninfo == nullptr || *conninfo == '\0') {
+    state.SkipWithError("set COVGAP_BENCH_PG to a PostgreSQL URI to run this benchmark");
+    for (auto _ : state) {
+    }
+    return;
+  }
+  auto store = store::OpenPostgresStore(conninfo);
+  if (!store.ok()) {
+    state.SkipWithError(store.status().message().c_str());
+    for (auto _ : state) {
+    }
+    return;
+  }
+  const auto rows = Parse(MakeCsv(5000));
+  const int batches = static_cast<int>(state.range(0)) / 5000;
+  std::vector<store::BatchToStore> group(static_cast<std::size_t>(batches));
+  for (auto& b : group) b.rows = rows;
+  std::vector<const store::BatchToStore*> ptrs;
+  for (const auto& b : group) ptrs.push_back(&b);
+  // Batch ids unique across runs on the same database (a repeated id would be a no-op).
+  const std::string run =
+      std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
+  int id = 0;
+  for (auto _ : state) {
+    for (auto& b : group) b.batch_id = "bench-" + run + "-" + std::to_string(id++);
+    auto r = store.value()->CommitBatches(ptrs);
+    if (!r.ok()) state.SkipWithError(r.status().message().c_str());
+  }
+  state.SetItemsProcessed(state.iterations() * batches * 5000);
+}
+BENCHMARK(BM_PostgresStoreCommit)
+    ->Arg(5000)
+    ->Arg(100000)
+    ->Arg(500000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 

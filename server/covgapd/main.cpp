@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include "geo/log.h"
 #include "geo/time_format.h"
 #include "server/covgap_server.h"
+#include "server/store/postgres_store.h"
 #include "server/store/sqlite_store.h"
 
 namespace {
@@ -21,11 +23,16 @@ namespace {
 constexpr const char* kUsage =
     R"(covgapd - the covgap server: finds mobile-coverage gaps and gets them cleared.
 
-Usage: covgapd [--data DIR] [--listen HOST:PORT] [options]
+Usage: covgapd [--data DIR] [--store postgresql://USER@HOST:PORT/DB] [--listen HOST:PORT] [options]
 
 Options:
   --data DIR            data directory; the embedded store is DIR/covgap.sqlite
                         (created if missing; default ./covgap-data)
+  --store URI           keep everything in PostgreSQL 15 + PostGIS 3 instead, shared by every
+                        covgapd replica given the same URI (postgresql:// or postgres://, e.g.
+                        postgresql://covgap@db.local:5432/covgap; password from ~/.pgpass or
+                        PGPASSWORD; docs/postgresql.md). The schema is created or migrated at
+                        start. --data is then only the scratch directory for uploads.
   --listen HOST:PORT    address to serve gRPC on (default 127.0.0.1:50051; port 0 picks a
                         free port, see --port-file)
   --port-file FILE      write the bound port to FILE once serving (for scripts and tests)
@@ -70,6 +77,7 @@ std::string ReadFileOrEmpty(const std::string& path) {
 
 int main(int argc, char** argv) {
   std::string data_dir = "covgap-data";
+  std::string store_uri;  // --store: PostgreSQL instead of the embedded store
   std::string port_file;
   std::string bootstrap_file, tls_cert, tls_key, tls_client_ca;
   int grace_s = 10;
@@ -89,6 +97,14 @@ int main(int argc, char** argv) {
       return 0;
     } else if (arg == "--data") {
       data_dir = value();
+    } else if (arg == "--store") {
+      store_uri = value();
+      if (!covgap::store::IsPostgresUri(store_uri)) {
+        Die("--store needs a PostgreSQL URI (postgresql://USER@HOST:PORT/DB or postgres://...), "
+            "not '" +
+                store_uri + "'; without --store the embedded store in --data is used",
+            2);
+      }
     } else if (arg == "--listen") {
       options.listen_address = value();
     } else if (arg == "--port-file") {
@@ -173,9 +189,20 @@ int main(int argc, char** argv) {
     *pem = ReadFileOrEmpty(*path);
     if (pem->empty()) Die("cannot read " + *path);
   }
-  auto store = covgap::store::OpenSqliteStore(data_dir);
-  if (!store.ok()) Die("cannot open the store: " + store.status().message());
-  covgap::LogInfo("store: " + data_dir + "/covgap.sqlite");
+  covgap::StatusOr<std::unique_ptr<covgap::store::Store>> store =
+      covgap::Status(covgap::StatusCode::kInternal, "no store");
+  if (store_uri.empty()) {
+    store = covgap::store::OpenSqliteStore(data_dir);
+    if (!store.ok()) Die("cannot open the store: " + store.status().message());
+    covgap::LogInfo("store: " + data_dir + "/covgap.sqlite");
+  } else {
+    std::error_code ec;
+    std::filesystem::create_directories(data_dir, ec);
+    if (ec) Die("cannot create the scratch directory " + data_dir + ": " + ec.message());
+    store = covgap::store::OpenPostgresStore(store_uri);
+    if (!store.ok()) Die("cannot open the PostgreSQL store: " + store.status().message());
+    covgap::LogInfo("store: " + covgap::store::RedactConninfo(store_uri) + " (PostgreSQL)");
+  }
   auto server = covgap::server::CovgapServer::Start(std::move(store.value()), options);
   if (!server.ok()) Die(server.status().message());
   if (const auto& token = server.value()->bootstrap_token(); token) {

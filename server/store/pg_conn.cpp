@@ -112,14 +112,38 @@ Status PgError(PGconn* conn, const PGresult* r, std::string_view what) {
   return Internal(text);
 }
 
+std::string RedactConninfo(const std::string& conninfo) {
+  std::string out = conninfo;
+  if (const auto scheme = out.find("://"); scheme != std::string::npos) {
+    const auto at = out.find('@', scheme + 3);
+    const auto colon = out.find(':', scheme + 3);
+    if (at != std::string::npos && colon != std::string::npos && colon < at) {
+      out.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  for (const char* key : {"password=", "password ="}) {
+    for (auto p = out.find(key); p != std::string::npos; p = out.find(key, p + 1)) {
+      auto start = p + std::strlen(key);
+      while (start < out.size() && out[start] == ' ') ++start;
+      auto end = out.find_first_of(" &", start);
+      if (end == std::string::npos) end = out.size();
+      out.replace(start, end - start, "***");
+    }
+  }
+  return out;
+}
+
 StatusOr<PgConn> PgConn::Connect(const std::string& conninfo) {
   PgConn conn(PQconnectdb(conninfo.c_str()));
   if (!conn.c_) return ResourceExhausted("postgresql: out of memory for a connection");
   if (PQstatus(conn.c_) != CONNECTION_OK) {
     std::string why = PQerrorMessage(conn.c_);
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    for (auto p = why.find("\n\t"); p != std::string::npos; p = why.find("\n\t")) {
+      why.replace(p, 2, "; ");
+    }
     return Unavailable(
-        "cannot connect to PostgreSQL at '" + conninfo + "': " + why +
+        "cannot connect to PostgreSQL at '" + RedactConninfo(conninfo) + "': " + why +
         " (is the server running and reachable, and do the user, password and "
         "database in the URI exist? e.g. postgresql://covgap@127.0.0.1:5432/covgap)");
   }

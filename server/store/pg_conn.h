@@ -65,6 +65,9 @@ class PgParams {
   std::vector<int> formats_;
 };
 
+// The conninfo with any password replaced by "***" (for logs and messages).
+std::string RedactConninfo(const std::string& conninfo);
+
 // Status of a failed command; SQLSTATE 23505 (unique violation) is kAlreadyExists, 40001 and
 // 40P01 (serialization failure, deadlock) kAborted, connection loss kUnavailable.
 Status PgError(PGconn* conn, const PGresult* r, std::string_view what);

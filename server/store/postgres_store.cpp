@@ -1364,7 +1364,7 @@ Status Migrate(PgConn& conn, const std::string& conninfo) {
   if (!avail.ok()) return avail.status();
   if (avail->Int(0, 0) == 0) {
     return FailedPrecondition(
-        "PostGIS is not installed on the PostgreSQL server at '" + conninfo +
+        "PostGIS is not installed on the PostgreSQL server at '" + RedactConninfo(conninfo) +
         "': install the package postgresql-15-postgis-3 on the database server (covgapd then runs "
         "CREATE EXTENSION postgis itself)");
   }

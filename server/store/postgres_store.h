@@ -20,6 +20,9 @@ namespace covgap::store {
 // True for "postgresql://..." and "postgres://..." URIs.
 bool IsPostgresUri(std::string_view spec);
 
+// The conninfo with any password replaced by "***" (for logs and messages; pg_conn.cpp).
+std::string RedactConninfo(const std::string& conninfo);
+
 // Connects to `conninfo` (a URI or "key=value" string), creates the PostGIS extension when
 // missing and applies the schema migrations (one process at a time, under an advisory lock).
 StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo);
