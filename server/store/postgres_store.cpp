@@ -499,32 +499,54 @@ class PgPool {
     PgConn conn_;
   };
 
+  // Waits while kMaxOpen connections are in use (a bound per process, so that several replicas
+  // stay within the server's max_connections).
   StatusOr<Lease> Acquire() {
     {
-      std::lock_guard lock(mu_);
+      std::unique_lock lock(mu_);
+      freed_.wait(lock, [&] { return !idle_.empty() || open_ < kMaxOpen; });
       if (!idle_.empty()) {
         PgConn conn = std::move(idle_.back());
         idle_.pop_back();
         return Lease(this, std::move(conn));
       }
+      ++open_;
     }
     auto conn = Connect(conninfo_);
-    if (!conn.ok()) return conn.status();
+    if (!conn.ok()) {
+      Forget();
+      return conn.status();
+    }
     return Lease(this, std::move(conn.value()));
   }
 
   const std::string& conninfo() const { return conninfo_; }
 
  private:
-  static constexpr std::size_t kMaxIdle = 8;
+  static constexpr std::size_t kMaxOpen = 16;
   void Return(PgConn conn) {
-    if (!conn.Healthy() || PQtransactionStatus(conn.get()) != PQTRANS_IDLE) return;  // dropped
-    std::lock_guard lock(mu_);
-    if (idle_.size() < kMaxIdle) idle_.push_back(std::move(conn));
+    if (!conn.Healthy() || PQtransactionStatus(conn.get()) != PQTRANS_IDLE) {
+      Forget();  // dropped: broken, or left inside a transaction
+      return;
+    }
+    {
+      std::lock_guard lock(mu_);
+      idle_.push_back(std::move(conn));
+    }
+    freed_.notify_one();
+  }
+  void Forget() {
+    {
+      std::lock_guard lock(mu_);
+      --open_;
+    }
+    freed_.notify_one();
   }
 
   std::string conninfo_;
   std::mutex mu_;
+  std::condition_variable freed_;
+  std::size_t open_ = 0;  // connections opened and not dropped (idle or in use)
   std::vector<PgConn> idle_;
 };
 
