@@ -6,7 +6,7 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
       build-essential cmake ninja-build pkg-config \
       libgdal-dev libgeos-dev libproj-dev \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
-      libsqlite3-dev libssl-dev libicu-dev libgtest-dev libgmock-dev libbenchmark-dev \
+      libsqlite3-dev libssl-dev libicu-dev libgtest-dev libgmock-dev libbenchmark-dev libpq-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -18,7 +18,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCOVGAP_BUILD_TEST
 
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libgdal32 libgeos-c1v5 libproj25 libgrpc++1.51 libprotobuf32 libsqlite3-0 libssl3 libicu72 \
+      libgdal32 libgeos-c1v5 libproj25 libgrpc++1.51 libprotobuf32 libsqlite3-0 libssl3 libicu72 libpq5 \
       ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /var/lib/covgap --create-home covgap

@@ -234,11 +234,26 @@ StatusOr<Caller> AccessControl::Check(const grpc::ServerContext& context, Rpc rp
 }
 
 StatusOr<std::optional<std::string>> AccessControl::Bootstrap(const std::string& given_text) {
-  auto tokens = store_.ListTokens();
-  if (!tokens.ok()) return tokens.status();
-  for (const auto& t : tokens.value()) {
-    if (t.role == "authority" && !t.revoked_ms) return std::optional<std::string>();
-  }
+  auto has_authority = [this]() -> StatusOr<bool> {
+    auto tokens = store_.ListTokens();
+    if (!tokens.ok()) return tokens.status();
+    for (const auto& t : tokens.value()) {
+      if (t.role == "authority" && !t.revoked_ms) return true;
+    }
+    return false;
+  };
+  auto found = has_authority();
+  if (!found.ok()) return found.status();
+  if (found.value()) return std::optional<std::string>();
+  // None yet: replicas starting together on an empty shared database must not each create one.
+  // The store-wide analysis lock (a database lock on a shared store) serialises them; the first
+  // creates the token, the others find it once they hold the lock. On an empty database no
+  // analysis holds the lock for long.
+  auto lease = store_.AcquireAnalysisLock(/*wait=*/true);
+  if (!lease.ok()) return lease.status();
+  found = has_authority();
+  if (!found.ok()) return found.status();
+  if (found.value()) return std::optional<std::string>();
   auto token = given_text.empty() ? MakeToken("authority", "bootstrap", "covgapd")
                                   : TokenFromText(given_text, "authority", "bootstrap", "covgapd");
   if (!token.ok()) return token.status();

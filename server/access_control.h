@@ -99,7 +99,8 @@ class AccessControl {
   static std::string HashSecret(std::string_view secret);
 
   // Creates the first authority token when the store has no active one: from `given_text` if
-  // not empty, else random. Returns its text when one was created now.
+  // not empty, else random. Returns its text when one was created now. Replicas starting together
+  // on one database: the first to take the store-wide lock creates it, the others find it.
   StatusOr<std::optional<std::string>> Bootstrap(const std::string& given_text);
 
   bool enabled() const { return enabled_; }

@@ -25,7 +25,13 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
       *s->store_, *s->committer_, options.rules, options.ingest_limits, *s->access_);
   s->registry_service_ = std::make_unique<RegistryService>(
       *s->store_, options.rules.region, options.max_upload_bytes, *s->access_, *s->audit_);
-  s->gap_notifier_ = std::make_unique<GapEventNotifier>();
+  s->gap_notifier_ = std::make_shared<GapEventNotifier>();
+  // Replicas on one database: gap events appended and analyses stored through another covgapd
+  // wake this one's WatchGaps streams at once (docs/deployment.md). Held weakly: the store may
+  // call from its thread until it is closed, after the notifier is gone.
+  s->store_->OnExternalChange([weak = std::weak_ptr<GapEventNotifier>(s->gap_notifier_)] {
+    if (auto notifier = weak.lock()) notifier->Notify();
+  });
   s->gap_lifecycle_ = std::make_unique<GapLifecycle>(*s->store_, *s->audit_, *s->gap_notifier_);
   s->lifecycle_service_ = std::make_unique<LifecycleService>(*s->store_, *s->access_,
                                                              *s->gap_lifecycle_, *s->gap_notifier_);

@@ -85,7 +85,8 @@ class CovgapServer {
   std::unique_ptr<RegistryService> registry_service_;
   std::unique_ptr<AnalysisService> analysis_service_;
   std::unique_ptr<GapService> gap_service_;
-  std::unique_ptr<GapEventNotifier> gap_notifier_;
+  // Shared so the store's external-change callback (a store thread) can hold it weakly.
+  std::shared_ptr<GapEventNotifier> gap_notifier_;
   std::unique_ptr<GapLifecycle> gap_lifecycle_;
   std::unique_ptr<LifecycleService> lifecycle_service_;
   std::unique_ptr<SchoolService> school_service_;

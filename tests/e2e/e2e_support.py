@@ -59,9 +59,11 @@ def write_measurements_csv(path, n_rows, seed=7, invalid_every=50000):
 
 class Daemon:
     """covgapd on 127.0.0.1 with a port of its choosing (read from --port-file), stderr to
-    DATA_DIR.log; `extra` are further covgapd arguments, `preexec_fn` runs in the child."""
+    DATA_DIR.log; `extra` are further covgapd arguments, `preexec_fn` runs in the child. With
+    `store` (a postgresql:// URL) covgapd keeps everything in that database (DATA_DIR is then
+    only its scratch directory)."""
 
-    def __init__(self, covgapd, data_dir, *extra, preexec_fn=None):
+    def __init__(self, covgapd, data_dir, *extra, preexec_fn=None, store=None):
         self.data_dir = data_dir
         self.port_file = data_dir + ".port"
         if os.path.exists(self.port_file):
@@ -69,8 +71,9 @@ class Daemon:
         self.log_path = data_dir + ".log"
         self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen(
-            [covgapd, "--data", data_dir, "--listen", "127.0.0.1:0", "--port-file",
-             self.port_file, *extra], stderr=self.log, preexec_fn=preexec_fn)
+            [covgapd, *(["--store", store] if store else []), "--data", data_dir, "--listen",
+             "127.0.0.1:0", "--port-file", self.port_file, *extra], stderr=self.log,
+            preexec_fn=preexec_fn)
         deadline = time.time() + 30
         while not os.path.exists(self.port_file) or not os.path.getsize(self.port_file):
             if self.proc.poll() is not None:
