@@ -96,6 +96,29 @@ void GridBuilder::Add(const MeasurementBlock& b) {
   }
 }
 
+void CellsFromSortedKeys(std::span<const std::uint64_t> keys, std::int64_t min_x,
+                         std::int64_t min_y, int min_samples, Thresholds thresholds,
+                         CoverageGrid& grid) {
+  grid.values.resize(keys.size());
+  std::size_t i = 0;
+  while (i < keys.size()) {
+    const std::uint64_t cell = keys[i] >> 16;
+    std::size_t j = i;
+    for (; j < keys.size() && (keys[j] >> 16) == cell; ++j) {
+      grid.values[j] = static_cast<std::int16_t>(static_cast<int>(keys[j] & 0xffff) - 32768);
+    }
+    GridCell c;
+    c.ix = static_cast<std::int32_t>(static_cast<std::int64_t>(cell >> 24) + min_x);
+    c.iy = static_cast<std::int32_t>(static_cast<std::int64_t>(cell & 0xffffff) + min_y);
+    c.first = static_cast<std::uint32_t>(i);
+    c.n = static_cast<std::uint32_t>(j - i);
+    c.median = MedianOfSorted(grid.ValuesOf(c));
+    c.cls = Classify(c.n, c.median, min_samples, thresholds);
+    grid.cells.push_back(c);
+    i = j;
+  }
+}
+
 StatusOr<std::vector<CoverageGrid>> GridBuilder::Build(GridStats* stats) {
   if (!(params_.cell_size_m > 0) || !std::isfinite(params_.cell_size_m)) {
     return InvalidArgument("cell size must be a positive number of metres");
@@ -165,25 +188,8 @@ StatusOr<std::vector<CoverageGrid>> GridBuilder::Build(GridStats* stats) {
       ix = {};
       iy = {};
       RadixSort(keys);
-      grid.values.resize(keys.size());
-      const Thresholds th = params_.ThresholdsFor(grid.tech);
-      std::size_t i = 0;
-      while (i < keys.size()) {
-        const std::uint64_t cell = keys[i] >> 16;
-        std::size_t j = i;
-        for (; j < keys.size() && (keys[j] >> 16) == cell; ++j) {
-          grid.values[j] = static_cast<std::int16_t>(static_cast<int>(keys[j] & 0xffff) - 32768);
-        }
-        GridCell c;
-        c.ix = static_cast<std::int32_t>(static_cast<std::int64_t>(cell >> 24) + min_x);
-        c.iy = static_cast<std::int32_t>(static_cast<std::int64_t>(cell & 0xffffff) + min_y);
-        c.first = static_cast<std::uint32_t>(i);
-        c.n = static_cast<std::uint32_t>(j - i);
-        c.median = MedianOfSorted(grid.ValuesOf(c));
-        c.cls = Classify(c.n, c.median, params_.min_samples, th);
-        grid.cells.push_back(c);
-        i = j;
-      }
+      CellsFromSortedKeys(keys, min_x, min_y, params_.min_samples, params_.ThresholdsFor(grid.tech),
+                          grid);
       // Keys sort by (ix - min_x, iy - min_y), the same order as CellKey(ix, iy).
       std::lock_guard lock(time_mu);
       project_s += tp;

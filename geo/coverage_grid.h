@@ -105,6 +105,13 @@ CoverageGrid AssembleCells(const TiledGrid& tiled);
 // LSD radix sort of 64-bit keys (16 bits per pass).
 void RadixSort(std::vector<std::uint64_t>& keys);
 
+// Fills grid.values and grid.cells from sorted keys (ix - min_x) << 40 | (iy - min_y) << 16 |
+// (dBm + 32768): one cell per run of equal (ix, iy), its values ascending, exact median and
+// class. Cells come out in CellKey order. Both the one-piece and the tiled builder use it.
+void CellsFromSortedKeys(std::span<const std::uint64_t> keys, std::int64_t min_x,
+                         std::int64_t min_y, int min_samples, Thresholds thresholds,
+                         CoverageGrid& grid);
+
 class GridBuilder {
  public:
   explicit GridBuilder(const AnalysisParams& params);

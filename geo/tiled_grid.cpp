@@ -267,25 +267,8 @@ StatusOr<std::vector<TiledGrid>> GridBuilder::BuildTiled(GridStats* stats) {
     } else {
       RadixSort(keys);
     }
-    grid.values.resize(keys.size());
-    const Thresholds th = params_.ThresholdsFor(grid.tech);
-    std::size_t i = 0;
-    while (i < keys.size()) {
-      const std::uint64_t cell = keys[i] >> 16;
-      std::size_t j = i;
-      for (; j < keys.size() && (keys[j] >> 16) == cell; ++j) {
-        grid.values[j] = static_cast<std::int16_t>(static_cast<int>(keys[j] & 0xffff) - 32768);
-      }
-      GridCell c;
-      c.ix = static_cast<std::int32_t>(static_cast<std::int64_t>(cell >> 24) + p.min_x);
-      c.iy = static_cast<std::int32_t>(static_cast<std::int64_t>(cell & 0xffffff) + p.min_y);
-      c.first = static_cast<std::uint32_t>(i);
-      c.n = static_cast<std::uint32_t>(j - i);
-      c.median = MedianOfSorted(grid.ValuesOf(c));
-      c.cls = Classify(c.n, c.median, params_.min_samples, th);
-      grid.cells.push_back(c);
-      i = j;
-    }
+    CellsFromSortedKeys(keys, p.min_x, p.min_y, params_.min_samples,
+                        params_.ThresholdsFor(grid.tech), grid);
   });
   parts.clear();
   groups_.clear();
