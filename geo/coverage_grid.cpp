@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "geo/parallel.h"
 #include "geo/point_projector.h"
 
 namespace covgap::geo {
@@ -131,79 +132,68 @@ StatusOr<std::vector<CoverageGrid>> GridBuilder::Build(GridStats* stats) {
   for (auto& [key, group] : groups_) work.emplace_back(&key, &group);
   std::vector<CoverageGrid> grids(work.size());
   std::vector<Status> errors(work.size());
-  std::atomic<std::size_t> next{0};
   std::atomic<std::uint64_t> in_window{0}, unprojectable{0};
   std::mutex time_mu;
   double project_s = 0, bin_s = 0;
   const double s = params_.cell_size_m;
 
-  auto worker = [&] {
-    for (std::size_t w; (w = next++) < work.size();) {
-      Group& g = *work[w].second;
-      CoverageGrid& grid = grids[w];
-      grid.operator_id = work[w].first->first;
-      grid.tech = work[w].first->second;
-      const std::size_t n = g.dbm.size();
-      in_window += n;
+  ParallelFor(work.size(), params_.threads, [&](std::size_t w) {
+    Group& g = *work[w].second;
+    CoverageGrid& grid = grids[w];
+    grid.operator_id = work[w].first->first;
+    grid.tech = work[w].first->second;
+    const std::size_t n = g.dbm.size();
+    in_window += n;
 
-      auto t0 = std::chrono::steady_clock::now();
-      projector.value()->Project(g.lon.data(), g.lat.data(), g.lon.data(), g.lat.data(), n);
-      const double tp = Seconds(t0);
+    auto t0 = std::chrono::steady_clock::now();
+    projector.value()->Project(g.lon.data(), g.lat.data(), g.lon.data(), g.lat.data(), n);
+    const double tp = Seconds(t0);
 
-      t0 = std::chrono::steady_clock::now();
-      std::vector<std::int64_t> ix(n), iy(n);
-      std::int64_t min_x = INT64_MAX, min_y = INT64_MAX, max_x = INT64_MIN, max_y = INT64_MIN;
-      std::size_t bad = 0;
-      for (std::size_t i = 0; i < n; ++i) {
-        const double fx = std::floor(g.lon[i] / s), fy = std::floor(g.lat[i] / s);
-        if (!std::isfinite(fx) || !std::isfinite(fy) || std::abs(fx) > 2e9 || std::abs(fy) > 2e9) {
-          ix[i] = INT64_MIN;
-          ++bad;
-          continue;
-        }
-        ix[i] = static_cast<std::int64_t>(fx);
-        iy[i] = static_cast<std::int64_t>(fy);
-        min_x = std::min(min_x, ix[i]);
-        max_x = std::max(max_x, ix[i]);
-        min_y = std::min(min_y, iy[i]);
-        max_y = std::max(max_y, iy[i]);
-      }
-      unprojectable += bad;
-      if (n > bad && (max_x - min_x >= (1 << kAxisBits) || max_y - min_y >= (1 << kAxisBits))) {
-        errors[w] = InvalidArgument("the measurements of " + grid.operator_id + " " +
-                                    std::string(ToString(grid.tech)) + " span more than " +
-                                    std::to_string(1 << kAxisBits) +
-                                    " cells along an axis; use a larger cell size");
+    t0 = std::chrono::steady_clock::now();
+    std::vector<std::int64_t> ix(n), iy(n);
+    std::int64_t min_x = INT64_MAX, min_y = INT64_MAX, max_x = INT64_MIN, max_y = INT64_MIN;
+    std::size_t bad = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double fx = std::floor(g.lon[i] / s), fy = std::floor(g.lat[i] / s);
+      if (!std::isfinite(fx) || !std::isfinite(fy) || std::abs(fx) > 2e9 || std::abs(fy) > 2e9) {
+        ix[i] = INT64_MIN;
+        ++bad;
         continue;
       }
-      std::vector<std::uint64_t> keys;
-      keys.reserve(n - bad);
-      for (std::size_t i = 0; i < n; ++i) {
-        if (ix[i] == INT64_MIN) continue;
-        keys.push_back((static_cast<std::uint64_t>(ix[i] - min_x) << 40) |
-                       (static_cast<std::uint64_t>(iy[i] - min_y) << 16) |
-                       static_cast<std::uint16_t>(g.dbm[i] + 32768));
-      }
-      g = Group{};  // release the inputs early
-      ix = {};
-      iy = {};
-      RadixSort(keys);
-      CellsFromSortedKeys(keys, min_x, min_y, params_.min_samples, params_.ThresholdsFor(grid.tech),
-                          grid);
-      // Keys sort by (ix - min_x, iy - min_y), the same order as CellKey(ix, iy).
-      std::lock_guard lock(time_mu);
-      project_s += tp;
-      bin_s += Seconds(t0);
+      ix[i] = static_cast<std::int64_t>(fx);
+      iy[i] = static_cast<std::int64_t>(fy);
+      min_x = std::min(min_x, ix[i]);
+      max_x = std::max(max_x, ix[i]);
+      min_y = std::min(min_y, iy[i]);
+      max_y = std::max(max_y, iy[i]);
     }
-  };
-  const unsigned threads =
-      std::max(1u, std::min<unsigned>(
-                       params_.threads > 0 ? params_.threads : std::thread::hardware_concurrency(),
-                       static_cast<unsigned>(work.size())));
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+    unprojectable += bad;
+    if (n > bad && (max_x - min_x >= (1 << kAxisBits) || max_y - min_y >= (1 << kAxisBits))) {
+      errors[w] = InvalidArgument("the measurements of " + grid.operator_id + " " +
+                                  std::string(ToString(grid.tech)) + " span more than " +
+                                  std::to_string(1 << kAxisBits) +
+                                  " cells along an axis; use a larger cell size");
+      return;
+    }
+    std::vector<std::uint64_t> keys;
+    keys.reserve(n - bad);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (ix[i] == INT64_MIN) continue;
+      keys.push_back((static_cast<std::uint64_t>(ix[i] - min_x) << 40) |
+                     (static_cast<std::uint64_t>(iy[i] - min_y) << 16) |
+                     static_cast<std::uint16_t>(g.dbm[i] + 32768));
+    }
+    g = Group{};  // release the inputs early
+    ix = {};
+    iy = {};
+    RadixSort(keys);
+    CellsFromSortedKeys(keys, min_x, min_y, params_.min_samples, params_.ThresholdsFor(grid.tech),
+                        grid);
+    // Keys sort by (ix - min_x, iy - min_y), the same order as CellKey(ix, iy).
+    std::lock_guard lock(time_mu);
+    project_s += tp;
+    bin_s += Seconds(t0);
+  });
   for (const Status& e : errors) {
     if (!e.ok()) return e;
   }
