@@ -10,6 +10,44 @@ std::optional<GapKind> ParseGapKind(std::string_view text) {
   return std::nullopt;
 }
 
+std::string_view ToString(Evidence evidence) {
+  switch (evidence) {
+    case Evidence::kMeasured:
+      return "measured";
+    case Evidence::kPredicted:
+      return "predicted";
+    case Evidence::kMixed:
+      return "mixed";
+  }
+  return "measured";
+}
+
+std::optional<Evidence> ParseEvidence(std::string_view text) {
+  if (text == "measured") return Evidence::kMeasured;
+  if (text == "predicted") return Evidence::kPredicted;
+  if (text == "mixed") return Evidence::kMixed;
+  return std::nullopt;
+}
+
+std::string_view ToString(AnalysisMethod method) {
+  switch (method) {
+    case AnalysisMethod::kBinned:
+      return "binned";
+    case AnalysisMethod::kPredicted:
+      return "predicted";
+    case AnalysisMethod::kHybrid:
+      return "hybrid";
+  }
+  return "binned";
+}
+
+std::optional<AnalysisMethod> ParseAnalysisMethod(std::string_view text) {
+  if (text == "binned") return AnalysisMethod::kBinned;
+  if (text == "predicted") return AnalysisMethod::kPredicted;
+  if (text == "hybrid") return AnalysisMethod::kHybrid;
+  return std::nullopt;
+}
+
 Thresholds DefaultThresholds(Technology tech) {
   switch (tech) {
     case Technology::kLte:

@@ -34,6 +34,20 @@ enum class GapStatus : std::uint8_t {
 std::string_view ToString(GapStatus status);  // "open", "planned", "cleared", ...
 std::optional<GapStatus> ParseGapStatus(std::string_view text);
 
+// What a gap's (or a cell's) class rests on (docs/prediction.md): measured cells have at least
+// min_samples samples and keep the binned class; predicted cells come from the calibrated
+// prediction; a mixed gap has both kinds of cells.
+enum class Evidence : std::uint8_t { kMeasured = 0, kPredicted = 1, kMixed = 2 };
+std::string_view ToString(Evidence evidence);  // "measured", "predicted", "mixed"
+std::optional<Evidence> ParseEvidence(std::string_view text);
+
+// How an analysis classes cells (docs/prediction.md): binned = the reference method (measured
+// cells only); predicted = the calibrated prediction everywhere; hybrid = measured class where a
+// cell has >= min_samples samples, prediction elsewhere.
+enum class AnalysisMethod : std::uint8_t { kBinned = 0, kPredicted = 1, kHybrid = 2 };
+std::string_view ToString(AnalysisMethod method);  // "binned", "predicted", "hybrid"
+std::optional<AnalysisMethod> ParseAnalysisMethod(std::string_view text);
+
 struct Thresholds {
   int good_dbm;  // class good when median >= good_dbm
   int dead_dbm;  // class dead when median < dead_dbm; weak in between
@@ -50,6 +64,7 @@ struct AnalysisParams {
   int window_days = 365;      // 0 = no limit
   std::int64_t as_of_ms = 0;  // the window counts back from here; samples after it are ignored
   int indoor_margin_db = 10;  // schools and households need threshold + margin
+  AnalysisMethod method = AnalysisMethod::kBinned;
   // Partitioned analysis (docs/gaps.md): square tiles of tile_cells x tile_cells cells, aligned
   // to the cell grid, computed independently and merged; 0 = one piece. The result is the same.
   int tile_cells = 0;
@@ -81,10 +96,16 @@ struct Gap {
   std::int64_t npoor_hh = 0;        // near-poor households inside
   double hardship_students = 0;     // students without a device weighted by hardship (ranking)
   double school_points = 0;  // ranking: schools inside weighted by level and size (not stored)
+  // Evidence (docs/prediction.md): what the gap's cells rest on, the mean probability that a
+  // gap cell is good, and the share of its cells that are measured (>= min_samples samples).
+  // Binned gaps are measured, p_good 0 and meas_share 1.
+  Evidence evidence = Evidence::kMeasured;
+  double p_good = 0;
+  double meas_share = 1;
   double score = 0;
-  std::int64_t rank = 0;  // 1 = clear first, per operator and technology
-  std::string status = "open";  // ToString(GapStatus)
-  std::string plan;             // the operator's action text
+  std::int64_t rank = 0;                   // 1 = clear first, per operator and technology
+  std::string status = "open";             // ToString(GapStatus)
+  std::string plan;                        // the operator's action text
   std::optional<std::int64_t> target_ms;   // the plan's target date
   std::optional<std::int64_t> cleared_ms;  // when the operator marked it cleared
   std::string status_note;  // why the status is what it is (e.g. the verification's figures)

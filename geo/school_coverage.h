@@ -25,6 +25,13 @@ struct SchoolCoverage {
   std::int64_t samples = 0;                         // samples in the school's cell
   double median_dbm = std::nan("");                 // NaN when the cell has no samples
   std::optional<double> nearest_good_m;  // to the nearest good cell's centre; none within reach
+  // Prediction (hybrid and predicted analyses, docs/prediction.md): where the school's cell is
+  // not measured, the predicted signal, its standard deviation and the probability that it
+  // reaches the indoor threshold (good threshold + indoor margin); indoor_class is then the
+  // predicted class. Unset for measured cells and in binned analyses.
+  std::optional<double> predicted_dbm;
+  std::optional<double> sigma_db;
+  std::optional<double> p_good_indoor;
 };
 
 // What the measurements say about a school's signal, over all its records (one school's):
