@@ -49,7 +49,12 @@ struct GridCell {
   std::uint32_t n = 0;
   double median = 0;
   CellClass cls = CellClass::kUnmeasured;
+  // Hybrid and predicted analyses (docs/prediction.md): what the class rests on, and the
+  // probability that the cell is good. The binned method leaves them measured and 0.
+  Evidence evidence = Evidence::kMeasured;
+  float p_good = 0;
 };
+static_assert(sizeof(GridCell) == 32, "GridCell stays 32 bytes");
 
 inline std::uint64_t CellKey(std::int32_t ix, std::int32_t iy) {
   return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(ix) ^ 0x80000000u) << 32) |

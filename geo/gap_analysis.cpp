@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 
 #include "geo/gap_finder.h"
+#include "geo/prediction/hybrid_grids.h"
 #include "geo/time_format.h"
 
 namespace covgap::geo {
@@ -79,6 +81,11 @@ StatusOr<AnalysisResult> RunGapAnalysis(const MeasurementSource& source,
     return InvalidArgument("tile cells must be 0 (one piece) or a positive number of cells, not " +
                            std::to_string(params.tile_cells));
   }
+  if (params.tile_cells > 0 && params.method != AnalysisMethod::kBinned) {
+    return InvalidArgument(
+        "a partitioned (tiled) analysis runs the binned method only: drop --tile-cells or use "
+        "--method binned");
+  }
   if (!report("reading measurements", 0.0)) return cancelled;
   GridBuilder builder(params);
   if (Status s = source([&](const MeasurementBlock& b) { builder.Add(b); }); !s.ok()) return s;
@@ -121,6 +128,24 @@ StatusOr<AnalysisResult> RunGapAnalysis(const MeasurementSource& source,
     auto grids = builder.Build(&result.grid_stats);
     if (!grids.ok()) return grids.status();
     watch.Lap("grid");
+    std::optional<prediction::PredictedGrids> predicted;
+    if (params.method != AnalysisMethod::kBinned) {
+      // docs/prediction.md: calibrated prediction per group with sites, then measured cells
+      // (hybrid) or every cell (predicted) classed as the method says.
+      if (!report("predicting coverage", 0.4)) return cancelled;
+      auto p = prediction::PredictGrids(grids.value(), inputs.sites, inputs.areas, params);
+      if (!p.ok()) return p.status();
+      predicted = std::move(p.value());
+      result.stages.push_back({"fit", predicted->fit_seconds});
+      result.stages.push_back({"predict", predicted->predict_seconds});
+      for (std::size_t g = 0; g < grids.value().size(); ++g) {
+        if (!predicted->predictions[g]) continue;
+        grids.value()[g] = prediction::ComposeGrid(grids.value()[g], *predicted->predictions[g],
+                                                   params.method, params);
+      }
+      result.models = predicted->models;
+      watch.Lap("compose");
+    }
 
     if (!report("finding gaps", 0.6)) return cancelled;
     std::map<Technology, std::vector<const CoverageGrid*>> by_tech;
@@ -140,6 +165,13 @@ StatusOr<AnalysisResult> RunGapAnalysis(const MeasurementSource& source,
     auto schools = ComputeSchoolCoverage(inputs.schools, grids.value(), params);
     if (!schools.ok()) return schools.status();
     result.schools = std::move(schools.value());
+    if (predicted) {
+      if (Status s = prediction::AddPredictedSchoolCoverage(
+              result.schools, inputs.schools, grids.value(), predicted->predictions, params);
+          !s.ok()) {
+        return s;
+      }
+    }
     grids.value().clear();
     watch.Lap("schools");
   }

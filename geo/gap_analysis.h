@@ -12,7 +12,9 @@
 #include "geo/coverage_grid.h"
 #include "geo/gap.h"
 #include "geo/gap_attribution.h"
+#include "geo/prediction/coverage_prediction.h"
 #include "geo/school_coverage.h"
+#include "geo/site.h"
 #include "geo/status.h"
 
 namespace covgap::geo {
@@ -28,6 +30,7 @@ struct AnalysisInputs {
   std::vector<AdminArea> areas;
   std::vector<School> schools;
   std::vector<Household> households;
+  std::vector<Site> sites;  // predicted and hybrid methods (docs/prediction.md)
 };
 
 struct GridSummary {
@@ -51,6 +54,8 @@ struct AnalysisResult {
   // Per school and operator grid (docs/gaps.md "Schools"): school-major, grids in the order of
   // `grids` (operator grids only).
   std::vector<SchoolCoverage> schools;
+  // Predicted and hybrid methods: the calibrated model of every group with sites.
+  std::vector<prediction::ModelSummary> models;
 };
 
 StatusOr<AnalysisResult> RunGapAnalysis(const MeasurementSource& source,

@@ -1,6 +1,7 @@
 #include "geo/gap_finder.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "geo/cell_polygon.h"
@@ -86,21 +87,45 @@ FoundGap MakeGap(GapKind kind, const std::string& operator_id, Technology tech,
   gap.tech = tech;
   cells.reserve(component.size());
   found.cells.reserve(component.size());
+  // Samples of the measured cells (all cells in a binned analysis) give the median and the
+  // minimum; a gap with no measured cell takes them from its cells' predicted levels.
+  std::int64_t samples = 0, measured = 0;
+  double p_good_sum = 0;
+  std::vector<double> predicted;
   for (const CellRef& ref : component) {
     const GridCell& c = *ref.cell;
     cells.push_back({c.ix, c.iy});
     found.cells.push_back(CellKey(c.ix, c.iy));
     gap.n_dead_cells += c.cls == CellClass::kDead;
-    const auto v = ref.grid->ValuesOf(c);
-    values.insert(values.end(), v.begin(), v.end());
+    samples += c.n;
+    p_good_sum += c.p_good;
+    if (c.evidence == Evidence::kMeasured) {
+      ++measured;
+      const auto v = ref.grid->ValuesOf(c);
+      values.insert(values.end(), v.begin(), v.end());
+    } else {
+      predicted.push_back(c.median);
+    }
   }
   std::sort(values.begin(), values.end());
   gap.n_cells = static_cast<std::int64_t>(component.size());
   gap.area_m2 = cell_area * static_cast<double>(component.size());
   gap.severity = static_cast<double>(gap.n_dead_cells) / static_cast<double>(gap.n_cells);
-  gap.n_samples = static_cast<std::int64_t>(values.size());
-  gap.median_dbm = MedianOfSorted(values);
-  gap.min_dbm = values.empty() ? 0 : values.front();
+  gap.n_samples = samples;
+  if (measured > 0) {
+    gap.median_dbm = MedianOfSorted(values);
+    gap.min_dbm = values.empty() ? 0 : values.front();
+  } else {
+    std::sort(predicted.begin(), predicted.end());
+    const std::size_t m = predicted.size();
+    gap.median_dbm = m % 2 ? predicted[m / 2] : 0.5 * (predicted[m / 2 - 1] + predicted[m / 2]);
+    gap.min_dbm = static_cast<int>(std::lround(predicted.front()));
+  }
+  gap.meas_share = static_cast<double>(measured) / static_cast<double>(gap.n_cells);
+  gap.evidence = measured == gap.n_cells
+                     ? Evidence::kMeasured
+                     : (measured == 0 ? Evidence::kPredicted : Evidence::kMixed);
+  gap.p_good = p_good_sum / static_cast<double>(gap.n_cells);
   gap.crs = params.analysis_crs;
   gap.wkb = ToMultiPolygonWkb(TraceCells(cells), s);
   const GridCell& first = *component.front().cell;
@@ -159,14 +184,24 @@ CoverageGrid MergeForCommonGaps(const std::vector<const CoverageGrid*>& grids) {
     GridCell cell = *items[i].cell;
     cell.first = static_cast<std::uint32_t>(merged.values.size());
     cell.cls = CellClass::kUnmeasured;
+    // Hybrid grids: the cell is measured only when every operator's cell is; P(some operator
+    // good) = 1 − Π(1 − p); the level of a predicted cell is the best operator's.
+    bool all_measured = true;
+    double p_none = 1, best_level = -1e9;
     for (; j < items.size() && items[j].key == items[i].key; ++j) {
-      cell.cls = std::max(cell.cls, items[j].cell->cls);
-      const auto v = items[j].grid->ValuesOf(*items[j].cell);
+      const GridCell& c = *items[j].cell;
+      cell.cls = std::max(cell.cls, c.cls);
+      const auto v = items[j].grid->ValuesOf(c);
       merged.values.insert(merged.values.end(), v.begin(), v.end());
+      all_measured = all_measured && c.evidence == Evidence::kMeasured;
+      p_none *= 1.0 - c.p_good;
+      best_level = std::max(best_level, c.median);
     }
     cell.n = static_cast<std::uint32_t>(merged.values.size() - cell.first);
     std::sort(merged.values.begin() + cell.first, merged.values.end());
-    cell.median = MedianOfSorted(merged.ValuesOf(cell));
+    cell.evidence = all_measured ? Evidence::kMeasured : Evidence::kPredicted;
+    cell.p_good = static_cast<float>(1.0 - p_none);
+    cell.median = all_measured ? MedianOfSorted(merged.ValuesOf(cell)) : best_level;
     merged.cells.push_back(cell);
     i = j;
   }

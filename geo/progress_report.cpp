@@ -277,6 +277,10 @@ StatusOr<ProgressReport> BuildProgressReport(const ProgressInputs& in) {
       ++row.schools_no_data;
       ++r.readiness_total.schools_no_data;
     }
+    for (ReadinessRow* x : {&row, &r.readiness_total}) {
+      x->schools_covered += signal == SchoolSignal::kCovered;
+      x->schools_uncertain += signal == SchoolSignal::kUncertain;
+    }
     if (signal == SchoolSignal::kWhiteZone) {
       for (ReadinessRow* x : {&row, &r.readiness_total}) {
         ++x->schools_white_zone;

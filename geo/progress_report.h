@@ -41,6 +41,8 @@ struct ReadinessRow {
   std::int64_t schools = 0;
   std::int64_t schools_white_zone = 0;  // measured, no operator good indoors (geo::InWhiteZone)
   std::int64_t schools_no_data = 0;     // not enough samples to tell (geo::SchoolSignal::kNoData)
+  std::int64_t schools_covered = 0;     // measured good, or predicted P(good indoors) >= 0.8
+  std::int64_t schools_uncertain = 0;   // predicted P(good indoors) in (0.2, 0.8): measure there
   std::int64_t students = 0;
   std::int64_t students_nodev = 0;
   std::int64_t students_white_zone = 0;        // students of white-zone schools

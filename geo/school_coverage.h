@@ -4,6 +4,7 @@
 // A school is in a white zone when no operator is good for it in any technology.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -34,19 +35,34 @@ struct SchoolCoverage {
   std::optional<double> p_good_indoor;
 };
 
-// What the measurements say about a school's signal, over all its records (one school's):
-// covered when some operator is good indoors in some technology; a white zone when it was
-// measured (some record has a class) and none is good; no data when no operator's cell at the
-// school has enough samples to be classed — unknown, not known to be bad: it needs a drive test.
-enum class SchoolSignal : std::uint8_t { kCovered, kWhiteZone, kNoData };
+// What covgap can say about a school's signal, over all its records (one school's):
+//   covered     some operator is good indoors in a measured cell, or its predicted P(good indoors)
+//               is at least kCoveredProbability;
+//   uncertain   not covered, and the best predicted P(good indoors) is inside the uncertain band
+//               (kUncoveredProbability, kCoveredProbability): it needs a drive test;
+//   white zone  ("not covered") measured or predicted, and no operator is good or likely good;
+//   no data     no operator's cell at the school is measured or predicted (binned analyses: too
+//               few samples) — unknown, not known to be bad.
+enum class SchoolSignal : std::uint8_t { kCovered, kWhiteZone, kNoData, kUncertain };
+
+inline constexpr double kCoveredProbability = 0.8;
+inline constexpr double kUncoveredProbability = 0.2;
 
 inline SchoolSignal ClassifySchool(std::span<const SchoolCoverage> coverage) {
-  bool measured = false;
+  bool known = false;
+  double best_p = -1;
   for (const SchoolCoverage& c : coverage) {
+    if (c.p_good_indoor) {
+      best_p = std::max(best_p, *c.p_good_indoor);
+      known = true;
+      continue;
+    }
     if (c.indoor_class == CellClass::kGood) return SchoolSignal::kCovered;
-    measured = measured || c.indoor_class != CellClass::kUnmeasured;
+    known = known || c.indoor_class != CellClass::kUnmeasured;
   }
-  return measured ? SchoolSignal::kWhiteZone : SchoolSignal::kNoData;
+  if (best_p >= kCoveredProbability) return SchoolSignal::kCovered;
+  if (best_p > kUncoveredProbability) return SchoolSignal::kUncertain;
+  return known ? SchoolSignal::kWhiteZone : SchoolSignal::kNoData;
 }
 
 // True when the school was measured and no operator serves it indoors in any technology.

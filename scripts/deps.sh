@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
-  libgdal-dev gdal-bin libgeos-dev libproj-dev
+  libgdal-dev gdal-bin libgeos-dev libproj-dev libeigen3-dev libnanoflann-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libsqlite3-dev libssl-dev libicu-dev
   postgresql-15 postgresql-15-postgis-3 libpq-dev
