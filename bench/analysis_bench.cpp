@@ -5,6 +5,9 @@
 //                                              generator's output, scripts/bench_analysis.sh)
 //   --areas DIR        attribute gaps to DIR/{province,districts,communes}.geojson
 //   --schools FILE --households FILE   join the generator's schools and households
+//   --sites FILE       the operators' sites (CSV of docs/importing.md "Sites")
+//   --method M         binned (default) | predicted | hybrid (docs/prediction.md)
+//   --validate         also run the spatial block cross-validation (--folds K, --block-km B)
 // The synthetic field: three operators x LTE/UMTS over Bắc Giang's bounding box, signal falling
 // with distance to a regular lattice of sites plus a smooth "terrain" term toward the east, so
 // that a realistic share of cells is weak or dead. Positions cluster along lines ("roads").
@@ -21,6 +24,7 @@
 
 #include "geo/gap_analysis.h"
 #include "geo/parallel.h"
+#include "geo/prediction/validation.h"
 #include "geo/time_format.h"
 #include "importers/area_reader.h"
 #include "importers/measurement_csv.h"
@@ -110,6 +114,36 @@ std::size_t FillFromCsv(store::Store& store, const std::string& path) {
   return n;
 }
 
+// TEMPORARY until the sites importer lands: site_id,operator,tech,lat,lon,height_m,azimuth_deg,
+// band_mhz,eirp_dbm in this order, no quoting.
+std::vector<geo::Site> ReadSitesCsv(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  std::vector<geo::Site> out;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::size_t a = 0;
+    for (std::size_t b; (b = line.find(',', a)) != std::string::npos; a = b + 1) {
+      f.push_back(line.substr(a, b - a));
+    }
+    f.push_back(line.substr(a));
+    if (f.size() < 9) continue;
+    geo::Site site;
+    site.site_id = f[0];
+    site.operator_id = f[1];
+    site.tech = *geo::ParseTechnology(f[2]);
+    site.lat = std::stod(f[3]);
+    site.lon = std::stod(f[4]);
+    site.height_m = std::stod(f[5]);
+    if (!f[6].empty()) site.azimuth_deg = std::stod(f[6]);
+    site.band_mhz = std::stod(f[7]);
+    site.eirp_dbm = std::stod(f[8]);
+    out.push_back(site);
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -120,6 +154,9 @@ int main(int argc, char** argv) {
   unsigned threads = 0;
   std::string store_dir;  // kept between runs: filled once, reused after
   bool fill_only = false;
+  bool validate = false;
+  geo::AnalysisMethod method = geo::AnalysisMethod::kBinned;
+  geo::prediction::ValidationOptions validation;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--tile-cells" && i + 1 < argc) {
@@ -128,6 +165,21 @@ int main(int argc, char** argv) {
       threads = static_cast<unsigned>(std::stoul(argv[++i]));
     } else if (arg == "--store" && i + 1 < argc) {
       store_dir = argv[++i];
+    } else if (arg == "--sites" && i + 1 < argc) {
+      inputs.sites = ReadSitesCsv(argv[++i]);
+    } else if (arg == "--method" && i + 1 < argc) {
+      const auto m = geo::ParseAnalysisMethod(argv[++i]);
+      if (!m) {
+        std::fprintf(stderr, "--method takes binned, predicted or hybrid\n");
+        return 2;
+      }
+      method = *m;
+    } else if (arg == "--validate") {
+      validate = true;
+    } else if (arg == "--folds" && i + 1 < argc) {
+      validation.folds = std::stoi(argv[++i]);
+    } else if (arg == "--block-km" && i + 1 < argc) {
+      validation.block_km = std::stod(argv[++i]);
     } else if (arg == "--fill-only") {
       fill_only = true;
     } else if (arg == "--csv" && i + 1 < argc) {
@@ -197,6 +249,7 @@ int main(int argc, char** argv) {
     params.as_of_ms = as_of;
     params.tile_cells = tile_cells;
     params.threads = threads;
+    params.method = method;
     geo::MeasurementSource source = [&](const auto& visit) {
       return store.value()->Scan({}, [&](const store::MeasurementChunk& c) {
         visit(geo::MeasurementBlock{c.operator_id, c.tech, c.columns.lat_e7, c.columns.lon_e7,
@@ -241,6 +294,43 @@ int main(int argc, char** argv) {
         result->grid_stats.project_seconds, result->grid_stats.bin_seconds, result->gaps.size(),
         static_cast<unsigned long long>(cells), static_cast<unsigned long long>(gap_cells),
         PeakRssMiB(), fill_s, static_cast<unsigned long long>(digest));
+    for (const auto& m : result->models) {
+      std::printf(
+          "  model %s %s: %llu sites, %llu cells fitted, a %+.2f dB, b %+.2f dB/decade, %u site "
+          "offsets, residual sd %.2f dB, tau %.2f dB, variogram nugget %.1f psill %.1f range "
+          "%.0f m\n",
+          m.operator_id.c_str(), std::string(geo::ToString(m.tech)).c_str(),
+          static_cast<unsigned long long>(m.sites), static_cast<unsigned long long>(m.fit_points),
+          m.intercept_db, m.slope_db, m.sites_with_offset, m.residual_sd_db, m.within_cell_sd_db,
+          m.variogram.nugget, m.variogram.partial_sill, m.variogram.range_m);
+    }
+    if (validate) {
+      geo::GridBuilder builder(params);
+      (void)source([&](const geo::MeasurementBlock& b) { builder.Add(b); });
+      auto grids = builder.Build();
+      if (!grids.ok()) return 1;
+      const auto tv = std::chrono::steady_clock::now();
+      auto v = geo::prediction::ValidatePrediction(grids.value(), inputs.sites, params, validation);
+      if (!v.ok()) {
+        std::fprintf(stderr, "validation failed: %s\n", v.status().message().c_str());
+        return 1;
+      }
+      std::printf("  validation (%d folds, %.1f km blocks) in %.1f s:\n", validation.folds,
+                  validation.block_km,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - tv).count());
+      for (const auto& g : v.value()) {
+        for (const auto* m : {&g.model, &g.baseline}) {
+          std::printf(
+              "    %-9s %-4s %-9s cells %6llu rmse %5.2f bias %+5.2f in1s %4.1f%% in2s %4.1f%% "
+              "dead P/R %4.1f%%/%4.1f%% notgood P/R %4.1f%%/%4.1f%%\n",
+              g.operator_id.c_str(), std::string(geo::ToString(g.tech)).c_str(),
+              m == &g.model ? "hybrid" : "baseline", static_cast<unsigned long long>(m->cells),
+              m->rmse_db, m->bias_db, 100 * m->within_1sigma, 100 * m->within_2sigma,
+              100 * m->dead_precision(), 100 * m->dead_recall(), 100 * m->notgood_precision(),
+              100 * m->notgood_recall());
+        }
+      }
+    }
     std::fflush(stdout);
     store.value().reset();
     if (store_dir.empty()) std::filesystem::remove_all(dir);

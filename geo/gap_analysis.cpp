@@ -19,6 +19,8 @@ class Stopwatch {
     stages_.push_back({std::move(stage), std::chrono::duration<double>(now - last_).count()});
     last_ = now;
   }
+  // Starts the next stage now without recording the time since the last lap (recorded apart).
+  void Restart() { last_ = std::chrono::steady_clock::now(); }
 
  private:
   std::vector<StageTiming>& stages_;
@@ -138,6 +140,7 @@ StatusOr<AnalysisResult> RunGapAnalysis(const MeasurementSource& source,
       predicted = std::move(p.value());
       result.stages.push_back({"fit", predicted->fit_seconds});
       result.stages.push_back({"predict", predicted->predict_seconds});
+      watch.Restart();
       for (std::size_t g = 0; g < grids.value().size(); ++g) {
         if (!predicted->predictions[g]) continue;
         grids.value()[g] = prediction::ComposeGrid(grids.value()[g], *predicted->predictions[g],

@@ -175,7 +175,21 @@ StatusOr<GroupModel> GroupModel::Fit(const CoverageGrid& grid, const SiteLayout&
   m.summary_.fit_points = points.size();
   if (points.size() < options.min_fit_points) return m;
 
-  m.calibration_ = Calibrate(layout, points, options.fit);
+  // The path-loss fit has 2 + (sites with an offset) parameters: an even subsample of at most
+  // max_fit_points cells determines them as well as all would; the kriging uses every cell.
+  std::vector<FitPoint> fit_points;
+  std::span<const FitPoint> fit_span = points;
+  if (points.size() > options.max_fit_points) {
+    const double step =
+        static_cast<double>(points.size()) / static_cast<double>(options.max_fit_points);
+    for (std::size_t i = 0; i < options.max_fit_points; ++i) {
+      fit_points.push_back(points[static_cast<std::size_t>(static_cast<double>(i) * step)]);
+    }
+    fit_span = fit_points;
+  }
+  FitOptions fo = options.fit;
+  fo.threads = params.threads;
+  m.calibration_ = Calibrate(layout, fit_span, fo);
   m.summary_.calibrated = m.calibration_.calibrated;
   m.summary_.intercept_db = m.calibration_.intercept_db;
   m.summary_.slope_db = m.calibration_.slope_db;
@@ -191,12 +205,19 @@ StatusOr<GroupModel> GroupModel::Fit(const CoverageGrid& grid, const SiteLayout&
   std::size_t k = 0;
   for (const GridCell& c : grid.cells) {
     if (c.n == 0) continue;
-    const Server sv = layout.Best(points[k].x, points[k].y, m.calibration_);
     m.x_[k] = points[k].x;
     m.y_[k] = points[k].y;
-    m.r_[k] = c.median - sv.dbm;
+    m.r_[k] = c.median;
     m.noise_[k] = kMedianVarianceFactor * tau2 / static_cast<double>(c.n);
     ++k;
+  }
+  {
+    constexpr std::size_t kChunk = 4096;
+    ParallelFor((np + kChunk - 1) / kChunk, params.threads, [&](std::size_t ch) {
+      for (std::size_t i = ch * kChunk; i < std::min(np, (ch + 1) * kChunk); ++i) {
+        m.r_[i] -= layout.Best(m.x_[i], m.y_[i], m.calibration_).dbm;
+      }
+    });
   }
   const auto bins = EmpiricalVariogram(m.x_, m.y_, m.r_);
   m.summary_.variogram = FitExponentialVariogram(bins);

@@ -39,8 +39,9 @@ StatusOr<std::vector<std::uint64_t>> AreaCells(const std::vector<AdminArea>& are
 struct PredictionOptions {
   FitOptions fit;
   KrigingOptions kriging;
-  double weight_n0 = 2;             // a measured cell weighs n / (n + n0) in the path-loss fit
-  std::size_t min_fit_points = 10;  // fewer measured cells: the textbook model
+  double weight_n0 = 2;                // a measured cell weighs n / (n + n0) in the path-loss fit
+  std::size_t min_fit_points = 10;     // fewer measured cells: the textbook model
+  std::size_t max_fit_points = 60000;  // the path-loss fit uses an even subsample beyond this
 };
 
 // What the calibration found for one group (for the run's record, validation and docs).

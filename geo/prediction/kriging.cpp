@@ -19,6 +19,12 @@ double Variogram::Gamma(double h) const {
 double Variogram::Covariance(double h) const { return partial_sill * std::exp(-h / range_m); }
 
 namespace {
+// std::hypot guards against overflow that metre coordinates never reach, at several times the
+// cost; it was the hottest call of the prediction.
+inline double Dist(double ax, double ay, double bx, double by) {
+  const double dx = ax - bx, dy = ay - by;
+  return std::sqrt(dx * dx + dy * dy);
+}
 constexpr double kBinEdges[] = {0,    150,  250,  350,  500,  700, 1000,
                                 1400, 2000, 2800, 4000, 5600, 8000};
 constexpr std::size_t kBins = std::size(kBinEdges) - 1;
@@ -29,27 +35,42 @@ std::vector<VariogramBin> EmpiricalVariogram(std::span<const double> x, std::spa
   const std::size_t n = x.size();
   std::vector<double> sum_h(kBins, 0), sum_g(kBins, 0);
   std::vector<std::uint64_t> pairs(kBins, 0);
+  auto add = [&](std::size_t a, std::size_t b, double min_h, double max_h) {
+    const double h = Dist(x[a], y[a], x[b], y[b]);
+    if (h <= 0 || h < min_h || h >= max_h) return;
+    const auto bin =
+        static_cast<std::size_t>(std::upper_bound(std::begin(kBinEdges), std::end(kBinEdges), h) -
+                                 std::begin(kBinEdges)) -
+        1;
+    const double d = value[a] - value[b];
+    sum_h[bin] += h;
+    sum_g[bin] += 0.5 * d * d;
+    ++pairs[bin];
+  };
   if (n >= 2) {
-    PointIndex index(x, y);
     const std::size_t stride = std::max<std::size_t>(1, n / std::max<std::size_t>(anchors, 1));
+    // Short lags (< 1 km) against every point, long lags against at most 20,000 points taken at
+    // an even stride: dense data would otherwise give each anchor tens of thousands of pairs.
+    constexpr double kShort = 1000.0;
+    PointIndex all(x, y);
+    const std::size_t sub_stride = std::max<std::size_t>(1, n / 20000);
+    std::vector<double> sx, sy;
+    std::vector<std::size_t> sid;
+    for (std::size_t i = 0; i < n; i += sub_stride) {
+      sx.push_back(x[i]);
+      sy.push_back(y[i]);
+      sid.push_back(i);
+    }
+    PointIndex sub(sx, sy);
     std::vector<std::uint32_t> near;
     for (std::size_t a = 0; a < n; a += stride) {
-      index.Within(x[a], y[a], kBinEdges[kBins], near);
-      std::sort(near.begin(), near.end());  // deterministic thinning
-      const std::size_t step = std::max<std::size_t>(1, near.size() / 4000);
-      for (std::size_t j = 0; j < near.size(); j += step) {
-        const std::uint32_t b = near[j];
-        if (b == a) continue;
-        const double h = std::hypot(x[a] - x[b], y[a] - y[b]);
-        if (h <= 0 || h >= kBinEdges[kBins]) continue;
-        const std::size_t bin = static_cast<std::size_t>(std::upper_bound(std::begin(kBinEdges),
-                                                                          std::end(kBinEdges), h) -
-                                                         std::begin(kBinEdges)) -
-                                1;
-        const double d = value[a] - value[b];
-        sum_h[bin] += h;
-        sum_g[bin] += 0.5 * d * d;
-        ++pairs[bin];
+      all.Within(x[a], y[a], kShort, near);
+      for (std::uint32_t b : near) {
+        if (b != a) add(a, b, 0, kShort);
+      }
+      sub.Within(x[a], y[a], kBinEdges[kBins], near);
+      for (std::uint32_t j : near) {
+        if (sid[j] != a) add(a, sid[j], kShort, kBinEdges[kBins]);
       }
     }
   }
@@ -134,35 +155,48 @@ struct ResidualKriging::Impl {
     return n;
   }
 
-  // Factorised data covariance of a neighbourhood.
-  Eigen::LLT<Eigen::MatrixXd> Factor(const std::vector<std::uint32_t>& idx, std::size_t n) const {
-    Eigen::MatrixXd c(n, n);
+  // One neighbourhood, factorised: C = L Lᵀ (data covariance) and α = C⁻¹ r, so that an estimate
+  // is c0ᵀ α and its variance prior − |L⁻¹ c0|²; fixed capacity, no allocation per target.
+  static constexpr int kMax = 64;
+  using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, 0, kMax, kMax>;
+  using Vec = Eigen::Matrix<double, Eigen::Dynamic, 1, 0, kMax, 1>;
+  struct Neighbourhood {
+    const std::uint32_t* idx = nullptr;
+    std::size_t n = 0;
+    Eigen::LLT<Mat> llt;
+    Vec alpha;
+  };
+
+  void Factor(const std::vector<std::uint32_t>& idx, std::size_t n, Neighbourhood& nb) const {
+    Mat c(n, n);
+    Vec r(n);
     for (std::size_t i = 0; i < n; ++i) {
       c(i, i) = v.partial_sill + micro + noise[idx[i]] + 1e-9;
+      r(i) = value[idx[i]];
       for (std::size_t j = 0; j < i; ++j) {
-        const double h = std::hypot(x[idx[i]] - x[idx[j]], y[idx[i]] - y[idx[j]]);
+        const double h = Dist(x[idx[i]], y[idx[i]], x[idx[j]], y[idx[j]]);
         // Two data in one cell share the micro-scale variance too.
         c(i, j) = c(j, i) = h < 1.0 ? v.partial_sill + micro : v.Covariance(h);
       }
     }
-    return Eigen::LLT<Eigen::MatrixXd>(c);
+    nb.idx = idx.data();
+    nb.n = n;
+    nb.llt.compute(c);
+    nb.alpha = nb.llt.solve(r);
   }
 
-  KrigingEstimate Solve(const Eigen::LLT<Eigen::MatrixXd>& llt,
-                        const std::vector<std::uint32_t>& idx, std::size_t n, double tx,
-                        double ty) const {
+  KrigingEstimate Solve(const Neighbourhood& nb, double tx, double ty) const {
     const double prior = v.partial_sill + micro;
-    if (n == 0) return {0.0, prior};
-    Eigen::VectorXd c0(n), r(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      const double h = std::hypot(tx - x[idx[i]], ty - y[idx[i]]);
+    if (nb.n == 0) return {0.0, prior};
+    Vec c0(nb.n);
+    for (std::size_t i = 0; i < nb.n; ++i) {
+      const double h = Dist(tx, ty, x[nb.idx[i]], y[nb.idx[i]]);
       c0(i) = h < 1.0 ? prior : v.Covariance(h);
-      r(i) = value[idx[i]];
     }
-    const Eigen::VectorXd w = llt.solve(c0);
     KrigingEstimate e;
-    e.value = w.dot(r);
-    e.variance = std::clamp(prior - w.dot(c0), 0.0, prior);
+    e.value = c0.dot(nb.alpha);
+    nb.llt.matrixL().solveInPlace(c0);
+    e.variance = std::clamp(prior - c0.squaredNorm(), 0.0, prior);
     return e;
   }
 };
@@ -180,6 +214,7 @@ ResidualKriging::ResidualKriging(std::span<const double> x, std::span<const doub
   if (impl_->v.range_m <= 0) impl_->v.range_m = 1;
   impl_->micro = std::max(micro_nugget, 0.0);
   impl_->options = options;
+  impl_->options.neighbours = std::clamp<std::size_t>(options.neighbours, 1, Impl::kMax);
   impl_->index = std::make_unique<PointIndex>(x, y);
 }
 
@@ -192,7 +227,9 @@ KrigingEstimate ResidualKriging::At(double x, double y) const {
   std::vector<double> d2;
   const std::size_t n = impl_->Neighbours(x, y, 0.0, idx, d2);
   if (n == 0 || impl_->v.partial_sill <= 0) return {0.0, prior_variance()};
-  return impl_->Solve(impl_->Factor(idx, n), idx, n, x, y);
+  Impl::Neighbourhood nb;
+  impl_->Factor(idx, n, nb);
+  return impl_->Solve(nb, x, y);
 }
 
 void ResidualKriging::Predict(std::span<const double> tx, std::span<const double> ty,
@@ -227,8 +264,9 @@ void ResidualKriging::Predict(std::span<const double> tx, std::span<const double
       for (std::uint32_t i : targets) out[i] = {0.0, prior};
       return;
     }
-    const auto llt = m.Factor(idx, n);
-    for (std::uint32_t i : targets) out[i] = m.Solve(llt, idx, n, tx[i], ty[i]);
+    thread_local Impl::Neighbourhood nb;
+    m.Factor(idx, n, nb);
+    for (std::uint32_t i : targets) out[i] = m.Solve(nb, tx[i], ty[i]);
   });
 }
 

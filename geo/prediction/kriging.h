@@ -34,8 +34,8 @@ struct VariogramBin {
 };
 
 // Matheron's estimator over pairs of points closer than the last bin edge (8 km): up to
-// `anchors` points taken at an even stride, each paired with the points around it (thinned to at
-// most 4000 per anchor). Bins with no pair are left out.
+// `anchors` points taken at an even stride, each paired with every point within 1 km and with the
+// points of an even 20,000-point subsample from 1 to 8 km. Bins with no pair are left out.
 std::vector<VariogramBin> EmpiricalVariogram(std::span<const double> x, std::span<const double> y,
                                              std::span<const double> value,
                                              std::size_t anchors = 2000);

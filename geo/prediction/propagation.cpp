@@ -1,9 +1,11 @@
 #include "geo/prediction/propagation.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <numbers>
 
+#include "geo/parallel.h"
 #include "geo/point_projector.h"
 #include "geo/prediction/point_index.h"
 
@@ -201,17 +203,22 @@ Calibration Calibrate(const SiteLayout& layout, std::span<const FitPoint> points
   double scale = 8.0;
   for (int outer = 0; outer < options.max_outer_iterations; ++outer) {
     cal.iterations = outer + 1;
-    std::size_t changed = 0;
-    for (std::size_t i = 0; i < np; ++i) {
-      const Server s = layout.Best(points[i].x, points[i].y, cal);
-      if (s.site != server[i]) ++changed;
-      server[i] = s.site;
-      double l = 0;
-      const double base =
-          layout.BasePower(static_cast<std::size_t>(s.site), points[i].x, points[i].y, &l);
-      yv[i] = base - points[i].dbm;
-      lv[i] = l;
-    }
+    std::atomic<std::size_t> changed{0};
+    constexpr std::size_t kChunk = 4096;
+    ParallelFor((np + kChunk - 1) / kChunk, options.threads, [&](std::size_t c) {
+      std::size_t moved = 0;
+      for (std::size_t i = c * kChunk; i < std::min(np, (c + 1) * kChunk); ++i) {
+        const Server s = layout.Best(points[i].x, points[i].y, cal);
+        moved += s.site != server[i];
+        server[i] = s.site;
+        double l = 0;
+        const double base =
+            layout.BasePower(static_cast<std::size_t>(s.site), points[i].x, points[i].y, &l);
+        yv[i] = base - points[i].dbm;
+        lv[i] = l;
+      }
+      changed += moved;
+    });
     std::fill(cal.site_points.begin(), cal.site_points.end(), 0);
     for (std::size_t i = 0; i < np; ++i) ++cal.site_points[static_cast<std::size_t>(server[i])];
     const double a0 = cal.intercept_db, b0 = cal.slope_db;
@@ -265,7 +272,7 @@ Calibration Calibrate(const SiteLayout& layout, std::span<const FitPoint> points
     }
     const bool settled = std::fabs(cal.intercept_db - a0) < 0.01 &&
                          std::fabs(cal.slope_db - b0) < 0.01 &&
-                         static_cast<double>(changed) <= 0.001 * static_cast<double>(np);
+                         static_cast<double>(changed.load()) <= 0.001 * static_cast<double>(np);
     if (outer > 0 && settled) break;
   }
   // Final residual scale with the final assignment.

@@ -109,6 +109,7 @@ struct FitOptions {
   // offset is the weighted mean residual shrunk by `site_shrinkage` points' worth of weight.
   std::uint32_t min_site_points = 30;
   double site_shrinkage = 20;
+  unsigned threads = 0;  // best-server assignment; 0 = every core
 };
 
 // Fits a, b and per-site offsets to the points. With no point or no site, returns the textbook
