@@ -79,6 +79,7 @@ StatusOr<std::vector<std::uint64_t>> AreaCells(const std::vector<AdminArea>& are
     return InvalidArgument("the boundaries span " + std::to_string(w * h) +
                            " cells: too many to predict; use a larger --cell-size");
   }
+  InitGdal();
   GDALDriverH mem = GDALGetDriverByName("MEM");
   DatasetPtr ds(
       GDALCreate(mem, "", static_cast<int>(w), static_cast<int>(h), 1, GDT_Byte, nullptr));
