@@ -174,7 +174,8 @@ std::vector<std::pair<std::string, double RankingWeights::*>> RankingWeightKeys(
           {"per_enrolled_student", &RankingWeights::per_enrolled_student},
           {"dead_share", &RankingWeights::dead_share},
           {"depth_per_db", &RankingWeights::depth_per_db},
-          {"per_km2", &RankingWeights::per_km2}};
+          {"per_km2", &RankingWeights::per_km2},
+          {"predicted_evidence", &RankingWeights::predicted_evidence}};
 }
 
 std::string RankingWeightKeyList() {
@@ -328,6 +329,9 @@ void ScoreAndRank(std::vector<Gap>& gaps, const RankingWeights& weights,
         std::max(0.0, static_cast<double>(params.ThresholdsFor(g.tech).good_dbm) - g.median_dbm);
     g.score = g.hardship_students + g.school_points + weights.dead_share * g.severity +
               weights.depth_per_db * depth_db + weights.per_km2 * g.area_m2 / 1e6;
+    if (g.meas_share < 1.0) {
+      g.score *= g.meas_share + (1.0 - g.meas_share) * weights.predicted_evidence;
+    }
   }
   std::vector<Gap*> order;
   for (Gap& g : gaps) order.push_back(&g);

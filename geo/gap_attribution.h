@@ -54,6 +54,10 @@ struct RankingWeights {
   double depth_per_db = 0.5;
   // Size.
   double per_km2 = 1.0;
+  // Evidence (hybrid and predicted analyses): the score is multiplied by
+  // meas_share + (1 − meas_share) · predicted_evidence, so that a measured gap outranks an
+  // equally bad predicted one. 1 = no difference; binned gaps (meas_share 1) are unaffected.
+  double predicted_evidence = 0.7;
 };
 
 // The weights' keys in file order, with a pointer to each field.
@@ -79,7 +83,8 @@ Status JoinPlaces(std::vector<FoundGap>& gaps, const std::vector<School>& school
 
 // score = hardship-weighted students + school points (level + size)
 //         + dead_share * share of dead cells + depth_per_db * dB of the median below the good
-//           threshold of the gap's technology (params) + per_km2 * area in km²;
+//           threshold of the gap's technology (params) + per_km2 * area in km²,
+//           times meas_share + (1 − meas_share) * predicted_evidence;
 // rank 1.. per (kind, operator, technology) by score, then area, then id.
 void ScoreAndRank(std::vector<Gap>& gaps, const RankingWeights& weights,
                   const AnalysisParams& params = {});

@@ -178,6 +178,26 @@ TEST(RankingModel, HardshipOrderCovidOrphanPoorNearPoorOtherAtEqualCounts) {
                          [&](Gap& g) { g.hardship_students = other; }));
 }
 
+TEST(RankingModel, MeasuredGapOutranksAnEquallyBadPredictedOne) {
+  EXPECT_TRUE(RanksAbove(
+      [&](Gap& g) {
+        g.hardship_students = 10;
+        g.meas_share = 1.0;
+      },
+      [&](Gap& g) {
+        g.hardship_students = 10;
+        g.meas_share = 0.0;
+        g.evidence = Evidence::kPredicted;
+      }));
+  // A predicted gap with far more people still comes first.
+  EXPECT_TRUE(RanksAbove(
+      [&](Gap& g) {
+        g.hardship_students = 40;
+        g.meas_share = 0.0;
+      },
+      [&](Gap& g) { g.hardship_students = 10; }));
+}
+
 TEST(RankingModel, LargeUpperSecondarySchoolOverSmallPrimary) {
   AnalysisParams p;
   p.analysis_crs = "EPSG:4326";
@@ -243,7 +263,7 @@ TEST(RankingWeightsFile, ParsesKeysCommentsAndBlankLines) {
   EXPECT_DOUBLE_EQ(w->depth_per_db, 0);
   EXPECT_DOUBLE_EQ(w->per_km2, 0.1);
   EXPECT_DOUBLE_EQ(w->near_poor, 1.5);  // untouched keys keep their defaults
-  EXPECT_EQ(RankingWeightKeys().size(), 13u);
+  EXPECT_EQ(RankingWeightKeys().size(), 14u);
 }
 
 TEST(RankingWeightsFile, ErrorsNameTheLineAndListTheKeys) {
