@@ -262,7 +262,8 @@ GroupPrediction GroupModel::Predict(std::vector<std::uint64_t> keys, double cell
     kriging_->Predict(tx, ty, est);
     for (std::size_t i = 0; i < n; ++i) {
       p.dbm[i] = static_cast<float>(p.model_dbm[i] + est[i].value);
-      p.sigma_db[i] = static_cast<float>(std::sqrt(est[i].variance));
+      p.sigma_db[i] =
+          static_cast<float>(std::sqrt(est[i].variance + kSigmaFloorDb * kSigmaFloorDb));
     }
   } else {
     for (std::size_t i = 0; i < n; ++i) {

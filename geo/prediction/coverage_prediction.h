@@ -22,6 +22,10 @@ namespace covgap::geo::prediction {
 // σ of an uncalibrated prediction (no measurement of the group at all): the log-normal
 // shadowing spread usually quoted with Hata-type models.
 inline constexpr double kUncalibratedSigmaDb = 8.0;
+// Added (in quadrature) to every kriged σ: what the kriging variance does not see — the
+// uncertainty of the fitted path-loss parameters and of the variogram itself. Without it a
+// field whose residuals look like pure noise would claim σ = 0 away from the data.
+inline constexpr double kSigmaFloorDb = 1.0;
 // Median of n samples with sd τ: variance ≈ π/2 · τ²/n.
 inline constexpr double kMedianVarianceFactor = 1.5707963267948966;
 

@@ -9,6 +9,7 @@
 
 #include "geo/gap_analysis.h"
 #include "geo/point_projector.h"
+#include "geo/prediction/campaign.h"
 #include "geo/prediction/hybrid_grids.h"
 #include "geo/prediction/validation.h"
 
@@ -47,7 +48,8 @@ struct Scenario {
   }
 };
 
-// Four sites; the truth is the textbook model 6 dB worse than COST-231-Hata, with noise; samples
+// Four sites; the truth is the textbook model 6 dB worse than COST-231-Hata, with smooth
+// shadowing and sample noise; samples
 // along three east-west roads, denser near the west.
 Scenario MakeScenario() {
   Scenario s;
@@ -82,7 +84,9 @@ Scenario MakeScenario() {
   std::vector<double> x(lon.size()), y(lon.size());
   proj.value()->Project(lon.data(), lat.data(), x.data(), y.data(), lon.size());
   for (std::size_t i = 0; i < lon.size(); ++i) {
-    const double v = layout.value()->Best(x[i], y[i], truth).dbm + noise(rng);
+    // Shadowing that varies over hundreds of metres (what the kriging follows) plus sample noise.
+    const double shadow = 6.0 * std::sin(x[i] / 700.0) * std::cos(y[i] / 900.0);
+    const double v = layout.value()->Best(x[i], y[i], truth).dbm + shadow + noise(rng);
     s.lon.push_back(static_cast<std::int32_t>(std::lround(lon[i] * 1e7)));
     s.lat.push_back(static_cast<std::int32_t>(std::lround(lat[i] * 1e7)));
     s.time.push_back(s.params.as_of_ms - 86'400'000);
@@ -217,6 +221,67 @@ TEST(Hybrid, RefusesTilesAndMissingBoundaries) {
   auto no_areas = RunGapAnalysis(s.Source(), s.inputs, s.params);
   EXPECT_EQ(no_areas.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(no_areas.status().message().find("covgap import areas"), std::string::npos);
+}
+
+TEST(Campaign, UncertainPlacesOnARouteWithinTheBudget) {
+  const Scenario s = MakeScenario();
+  std::vector<CoverageGrid> grids = Binned(s);
+  auto predicted = PredictGrids(grids, s.sites, s.inputs.areas, s.params);
+  ASSERT_TRUE(predicted.ok());
+  const CoverageGrid hybrid =
+      ComposeGrid(grids[0], *predicted->predictions[0], AnalysisMethod::kHybrid, s.params);
+  std::vector<School> schools;
+  std::vector<Household> households;
+  for (int i = 0; i < 30; ++i) {
+    School sc;
+    sc.school_id = "SCH" + std::to_string(i);
+    sc.name = "Trường " + std::to_string(i);
+    sc.lon = kLon0 + 0.002 * i;
+    sc.lat = kLat0 + 0.03 + 0.0007 * i;
+    sc.students = 300;
+    sc.students_nodev = i;
+    schools.push_back(sc);
+    Household h;
+    h.household_id = "HH-SECRET-" + std::to_string(i);
+    h.lon = kLon0 + 0.0019 * i;
+    h.lat = kLat0 + 0.005;
+    h.students_nodev = 2;
+    households.push_back(h);
+  }
+  CampaignOptions options;
+  options.budget_km = 12;
+  options.max_waypoints = 25;
+  options.min_spacing_m = 400;
+  auto plan = PlanCampaign("viettel", {&hybrid}, {&*predicted->predictions[0]}, schools, households,
+                           s.inputs.areas, s.params, options);
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  ASSERT_FALSE(plan->waypoints.empty());
+  EXPECT_LE(plan->waypoints.size(), 25u);
+  EXPECT_LE(plan->route_km, 12.0);
+  double total = 0;
+  for (std::size_t i = 0; i < plan->waypoints.size(); ++i) {
+    const Waypoint& w = plan->waypoints[i];
+    EXPECT_EQ(w.order, i + 1);
+    EXPECT_GT(w.p_good, 0.0);
+    EXPECT_LT(w.p_good, 1.0);
+    EXPECT_GT(w.weight, 0.0);
+    EXPECT_EQ(w.id.find("HH-SECRET"), std::string::npos);  // households are never listed
+    total += w.leg_km;
+    EXPECT_NEAR(w.route_km, total, 1e-9);
+    EXPECT_NEAR(w.lon, kLon0 + 0.03, 0.05);
+    EXPECT_NEAR(w.lat, kLat0 + 0.03, 0.05);
+    for (std::size_t j = 0; j < i; ++j) {
+      const Waypoint& o = plan->waypoints[j];
+      const double d = std::hypot((w.lon - o.lon) * 104000, (w.lat - o.lat) * 111000);
+      EXPECT_GT(d, 300) << w.id << " too close to " << o.id;
+    }
+  }
+  options.budget_km = 0;
+  EXPECT_EQ(PlanCampaign("viettel", {&hybrid}, {&*predicted->predictions[0]}, schools, households,
+                         s.inputs.areas, s.params, options)
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST(Validation, HeldOutCellsNeverReachTheirOwnFit) {
