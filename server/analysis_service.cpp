@@ -109,7 +109,7 @@ grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
     if (!s->ok()) return ToGrpcStatus(*s);
   }
   geo::AnalysisInputs inputs{std::move(areas.value()), std::move(schools.value()),
-                             std::move(households.value())};
+                             std::move(households.value()), {}};
   LogInfo("analysis started by " + context->peer() + ": " + ParamsJson(params.value(), weights));
 
   store::ScanFilter filter;
