@@ -232,7 +232,9 @@ grpc::Status RegistryService::Import(grpc::ServerContext* context,
     options.region = region_;
     options.encoding = encoding;
     options.source_crs = spec.crs();
-    auto mapping = importers::ParseColumnMapping(spec.columns(), households);
+    auto mapping =
+        importers::ParseColumnMapping(spec.columns(), households ? importers::PlaceKind::kHouseholds
+                                                                 : importers::PlaceKind::kSchools);
     if (!mapping.ok()) return ToGrpcStatus(mapping.status());
     options.columns = std::move(mapping.value());
     auto finish = [&](auto& read, auto& places, auto upsert) -> grpc::Status {
