@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "geo/gdal_handles.h"
+#include "importers/drive_test_log.h"
 #include "importers/measurement_csv.h"
 #include "importers/vector_source.h"
 
@@ -264,6 +265,28 @@ std::vector<std::string_view> Aliases(std::string_view column) {
   // Shapefile field names are cut at 10 characters; covgap's own exports use these too.
   if (column == "students_nodev") return {column, "students_n", "stud_nodev"};
   if (column == "household_id") return {column, "household_", "hh_id"};
+  // Sites: English variants, Shapefile truncations and the Vietnamese headers of operators'
+  // site lists (with and without diacritics).
+  if (column == "site_id") return {column, "site", "mã trạm", "ma_tram", "ma tram", "matram"};
+  if (column == "operator") {
+    return {column, "operator_id", "nhà mạng", "nha_mang", "nha mang", "nhamang"};
+  }
+  if (column == "tech") {
+    return {column, "technology", "công nghệ", "cong_nghe", "cong nghe", "congnghe"};
+  }
+  if (column == "height_m") {
+    return {column, "height", "antenna_height", "độ cao", "do_cao", "do cao", "docao"};
+  }
+  if (column == "azimuth_deg") {
+    return {column, "azimuth", "azimuth_de", "phương vị", "phuong_vi", "phuong vi", "phuongvi"};
+  }
+  if (column == "beamwidth_deg") {
+    return {column, "beamwidth", "beamwidth_", "độ rộng búp sóng", "do_rong_bup_song"};
+  }
+  if (column == "band_mhz") {
+    return {column, "band", "frequency_mhz", "băng tần", "bang_tan", "bang tan", "bangtan"};
+  }
+  if (column == "eirp_dbm") return {column, "eirp", "công suất phát", "cong_suat_phat"};
   return {column};
 }
 
@@ -582,13 +605,124 @@ std::optional<Rejection> ParseHousehold(const std::vector<std::string_view>& v,
   return std::nullopt;
 }
 
+// ---------------------------------------------------------------- sites
+
+enum SiteColumn {
+  kSiteId,
+  kOperator,
+  kTech,
+  kSiteLat,
+  kSiteLon,
+  kHeight,
+  kAzimuth,
+  kBeamwidth,
+  kBand,
+  kEirp
+};
+constexpr std::array<std::string_view, 10> kSiteColumns = {
+    "site_id",  "operator",    "tech",          "lat",      "lon",
+    "height_m", "azimuth_deg", "beamwidth_deg", "band_mhz", "eirp_dbm"};
+constexpr Schema kSiteSchema{kSiteColumns, 5};
+
+// A site figure: a finite number, within [min, max]. Empty stays `out` unchanged (the default).
+std::optional<Rejection> ParseFigure(std::string_view column, std::string_view value, double min,
+                                     double max, const char* unit, double& out) {
+  std::optional<double> v = ParseDouble(value);
+  if (!v) {
+    return Rejection{"not_a_number",
+                     "column " + std::string(column) + ": " + Shown(value) + " is not a number"};
+  }
+  if (*v < min || *v > max) {
+    char range[96];
+    std::snprintf(range, sizeof range, " is outside %g-%g %s", min, max, unit);
+    return Rejection{"out_of_range", "column " + std::string(column) + ": " + Shown(value) + range};
+  }
+  out = *v;
+  return std::nullopt;
+}
+
+std::optional<Rejection> ParseSite(const std::vector<std::string_view>& v,
+                                   const geo::Region& region, std::uint64_t line, IdTracker& ids,
+                                   const OperatorMap& operators, geo::Site& s) {
+  if (v[kSiteId].empty()) return FirstMissing(kSiteSchema, v);
+  if (auto r = ids.See("site_id", v[kSiteId], line)) return r;
+  if (auto r = FirstMissing(kSiteSchema, v)) return r;
+  std::optional<geo::Technology> tech = geo::ParseTechnology(v[kTech]);
+  if (!tech) {
+    return Rejection{"unknown_technology", "tech " + Shown(v[kTech]) +
+                                               " is not one of LTE (4G), UMTS (3G), GSM (2G), "
+                                               "NR (5G)"};
+  }
+  if (auto r = ParseCoordinate("lat", v[kSiteLat], s.lat)) return r;
+  if (auto r = ParseCoordinate("lon", v[kSiteLon], s.lon)) return r;
+  s.height_m = kDefaultSiteHeightM;
+  s.band_mhz = DefaultBandMhz(*tech);
+  s.eirp_dbm = DefaultEirpDbm(*tech);
+  if (!v[kHeight].empty()) {
+    if (auto r = ParseFigure("height_m", v[kHeight], 1, 300, "m", s.height_m)) return r;
+  }
+  if (!v[kAzimuth].empty()) {
+    double azimuth = 0;
+    if (auto r = ParseFigure("azimuth_deg", v[kAzimuth], 0, 360, "degrees", azimuth)) return r;
+    s.azimuth_deg = azimuth;
+  }
+  if (!v[kBeamwidth].empty()) {
+    double beamwidth = 0;
+    if (auto r = ParseFigure("beamwidth_deg", v[kBeamwidth], 1, 360, "degrees", beamwidth)) {
+      return r;
+    }
+    s.beamwidth_deg = beamwidth;
+  }
+  if (!v[kBand].empty()) {
+    if (auto r = ParseFigure("band_mhz", v[kBand], 100, 6000, "MHz", s.band_mhz)) return r;
+  }
+  if (!v[kEirp].empty()) {
+    if (auto r = ParseFigure("eirp_dbm", v[kEirp], 0, 90, "dBm", s.eirp_dbm)) return r;
+  }
+  if (auto r = geo::CheckPosition(region, s.lat, s.lon)) return r;
+  s.site_id = std::string(v[kSiteId]);
+  std::optional<std::string> id = operators.Find(v[kOperator]);
+  s.operator_id = id ? *id : LowerAscii(v[kOperator]);
+  s.tech = *tech;
+  return std::nullopt;
+}
+
 }  // namespace
 
+double DefaultBandMhz(geo::Technology tech) {
+  switch (tech) {
+    case geo::Technology::kGsm:
+      return 900;
+    case geo::Technology::kUmts:
+      return 2100;
+    case geo::Technology::kLte:
+      return 1800;
+    case geo::Technology::kNr:
+      return 3500;
+  }
+  return 1800;
+}
+
+double DefaultEirpDbm(geo::Technology tech) {
+  switch (tech) {
+    case geo::Technology::kGsm:
+      return 55;
+    case geo::Technology::kUmts:
+      return 58;
+    case geo::Technology::kLte:
+      return 60;
+    case geo::Technology::kNr:
+      return 63;
+  }
+  return 60;
+}
+
 StatusOr<std::map<std::string, std::string>> ParseColumnMapping(std::string_view text,
-                                                                bool households) {
+                                                                PlaceKind kind) {
   const std::span<const std::string_view> columns =
-      households ? std::span<const std::string_view>(kHouseholdColumns)
-                 : std::span<const std::string_view>(kSchoolColumns);
+      kind == PlaceKind::kHouseholds ? std::span<const std::string_view>(kHouseholdColumns)
+      : kind == PlaceKind::kSites    ? std::span<const std::string_view>(kSiteColumns)
+                                     : std::span<const std::string_view>(kSchoolColumns);
   std::map<std::string, std::string> mapping;
   int line_no = 0;
   std::size_t start = 0;
@@ -647,6 +781,24 @@ StatusOr<HouseholdImport> ReadHouseholds(const std::string& path, const PlaceRea
                           auto r = ParseHousehold(values, options.region, line, ids, household);
                           if (!r) {
                             out.households.push_back(std::move(household));
+                            out.rows.push_back(line);
+                          }
+                          return r;
+                        });
+  if (!s.ok()) return s;
+  return out;
+}
+
+StatusOr<SiteImport> ReadSites(const std::string& path, const PlaceReadOptions& options) {
+  SiteImport out;
+  IdTracker ids;
+  const OperatorMap operators = OperatorMap::VietnamDefaults();
+  Status s = ForEachRow(path, kSiteSchema, options, out.rows_read, out.rejected, out.source,
+                        [&](std::uint64_t line, const std::vector<std::string_view>& values) {
+                          geo::Site site;
+                          auto r = ParseSite(values, options.region, line, ids, operators, site);
+                          if (!r) {
+                            out.sites.push_back(std::move(site));
                             out.rows.push_back(line);
                           }
                           return r;

@@ -1,5 +1,6 @@
-// Readers for the school and household registries from the files people have (see
-// docs/importing.md): CSV, XLSX, ODS, Shapefile (loose or zipped), GeoPackage, GeoJSON, KML.
+// Readers for the school and household registries and the operators' sites from the files people
+// have (see docs/importing.md): CSV, XLSX, ODS, Shapefile (loose or zipped), GeoPackage, GeoJSON,
+// KML.
 //
 // Columns are found by name: case-insensitive (Unicode), any order, unknown columns ignored.
 // `options.columns` maps our field names to the file's column names (a mapping file, e.g.
@@ -13,6 +14,8 @@
 //               optional students, district, commune
 //   households  required household_id, category, lat, lon, students_nodev
 //               optional district, commune
+//   sites       required site_id, operator, tech, lat, lon
+//               optional height_m, azimuth_deg, beamwidth_deg, band_mhz, eirp_dbm (defaults below)
 // Levels and categories also take their Vietnamese names (Tiểu học, THCS, THPT, GDTX, Hộ nghèo,
 // Cận nghèo, …). Text is decoded (UTF-8, CP1258, TCVN3, VISCII: detected, or `options.encoding`)
 // and stored as UTF-8 NFC. A missing required column or a column named twice fails the whole file
@@ -24,10 +27,14 @@
 //   wrong_column_count       the row's field count differs from the header's (CSV)
 //   missing_value            a required field is empty (or no point geometry)
 //   duplicate_id             the id already appeared on an earlier row (rejected or not)
-//   unknown_level / unknown_category   not a known value (the reason lists them)
-//   not_a_number             lat, lon or a count is not a (finite, for counts whole) number
+//   unknown_level / unknown_category / unknown_technology   not a known value (the reason lists
+//                            them)
+//   not_a_number             lat, lon, a count or a site figure is not a (finite, for counts
+//                            whole) number
 //   negative_count           students or students_nodev below zero
 //   nodev_exceeds_students   students_nodev > students (when students is given)
+//   out_of_range             a site figure outside its range (height 1-300 m, azimuth 0-360,
+//                            beamwidth 1-360, band 100-6000 MHz, EIRP 0-90 dBm)
 //   coordinates_swapped      outside `region`, but inside it with lat and lon exchanged
 //   outside_region           outside `region` (default: Vietnam, geo::Region{})
 // Invariant: accepted + rejected == rows_read.
@@ -42,6 +49,7 @@
 
 #include "geo/gap.h"
 #include "geo/measurement_rules.h"
+#include "geo/site.h"
 #include "geo/status.h"
 #include "importers/text_encoding.h"
 
@@ -79,6 +87,28 @@ struct HouseholdImport {
   SourceInfo source;
 };
 
+// Sites (geo::Site). The operator is an operator id or a name the Vietnamese operator map knows
+// (OperatorMap::VietnamDefaults: "Viettel", "VinaPhone", "452-04", ...), else the value
+// lower-cased; whether it is registered (and the caller's own) is covgapd's check, not the
+// reader's. Technology: LTE/4G, UMTS/3G/WCDMA/HSPA, GSM/2G, NR/5G. Empty optional figures take
+// the defaults below; no azimuth = an omnidirectional antenna.
+struct SiteImport {
+  std::vector<geo::Site> sites;
+  std::vector<std::uint64_t> rows;  // the row number of each accepted site
+  std::vector<RowIssue> rejected;
+  std::uint64_t rows_read = 0;
+  SourceInfo source;
+};
+
+inline constexpr double kDefaultSiteHeightM = 30;
+// Typical carrier frequency of each technology in Vietnam: GSM 900, UMTS 2100, LTE 1800,
+// NR 3500 MHz.
+double DefaultBandMhz(geo::Technology tech);
+// Typical macro-cell carrier EIRP: GSM 55, UMTS 58, LTE 60, NR 63 dBm.
+double DefaultEirpDbm(geo::Technology tech);
+
+enum class PlaceKind { kSchools, kHouseholds, kSites };
+
 struct PlaceReadOptions {
   geo::Region region;
   std::map<std::string, std::string> columns;  // our field -> the file's column name
@@ -87,12 +117,13 @@ struct PlaceReadOptions {
 };
 
 // Parses a column mapping: one `field = Column name` per line, `#` comments, blank lines. Fails on
-// an unknown field name (the known ones are listed) or a line without `=`.
+// an unknown field name of `kind` (the known ones are listed) or a line without `=`.
 StatusOr<std::map<std::string, std::string>> ParseColumnMapping(std::string_view text,
-                                                                bool households);
+                                                                PlaceKind kind);
 
 StatusOr<SchoolImport> ReadSchools(const std::string& path, const PlaceReadOptions& options = {});
 StatusOr<HouseholdImport> ReadHouseholds(const std::string& path,
                                          const PlaceReadOptions& options = {});
+StatusOr<SiteImport> ReadSites(const std::string& path, const PlaceReadOptions& options = {});
 
 }  // namespace covgap::importers

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The README's demo command: installs what is missing, builds, starts covgapd on a temporary
 # data directory (embedded store), generates the Bắc Giang demo scenario, ingests it, imports the
-# real boundaries and the scenario's schools and households, runs the gap analysis, prints the
-# top 10 gaps, an operator's to-do list and the schools without signal, takes one gap through
+# real boundaries and the scenario's schools, households and sites, runs the gap analysis, prints
+# the top 10 gaps, an operator's to-do list and the schools without signal, takes one gap through
 # its life cycle (plan, clear, verification by a re-measurement), writes the progress report
 # (table, HTML rendered to PNG, CSV) and the GIS exports to ./out/ and stops the server.
 # Usage: scripts/demo.sh [--seed N] [--measurements N] [--keep]
@@ -75,6 +75,10 @@ step "importing the Bắc Giang boundaries (province, districts, 2009 communes),
 "$covgap" --server "$server" import areas data/bacgiang/communes.geojson --level commune
 "$covgap" --server "$server" import schools "$scenario/schools.csv"
 "$covgap" --server "$server" import households "$scenario/households.csv"
+
+step "importing the operators' sites (base stations), and the last of them"
+"$covgap" --server "$server" import sites "$scenario/sites.csv"
+"$covgap" --server "$server" sites | tail -n 3
 
 step "gap analysis (reference binned method, 100 m cells, as of the scenario date 2021-12-01)"
 "$covgap" --server "$server" analyse --as-of 2021-12-01T00:00:00Z

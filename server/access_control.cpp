@@ -76,6 +76,8 @@ std::string_view ToString(Rpc rpc) {
       return "GetStats";
     case Rpc::kImport:
       return "Import";
+    case Rpc::kImportSites:
+      return "Import (sites)";
     case Rpc::kImportRows:
       return "ImportAreas/ImportSchools/ImportHouseholds";
     case Rpc::kRunAnalysis:
@@ -112,6 +114,8 @@ std::string_view ToString(Rpc rpc) {
       return "ListSchools";
     case Rpc::kBuildReport:
       return "BuildReport";
+    case Rpc::kListSites:
+      return "ListSites";
   }
   return "?";
 }
@@ -131,6 +135,10 @@ bool Allowed(Role role, Rpc rpc) {
       return true;  // gaps carry counts, never households
     case Rpc::kListSchools:
       return true;  // schools are public registry data, not personal data
+    case Rpc::kImportSites:
+      return role == Role::kOperator;  // its own sites only: RegistryService checks each row
+    case Rpc::kListSites:
+      return true;  // operators see only their own: RegistryService filters
     case Rpc::kImport:
     case Rpc::kImportRows:
     case Rpc::kRunAnalysis:

@@ -5,9 +5,9 @@
 // operators, their operator id; a revoked token stops working on the next call (tokens are looked
 // up on every call, nothing is cached). Roles:
 //   authority   everything
-//   operator    ingest its own measurements (rows naming another operator are rejected), read
-//               stats, runs and gaps, export gaps
-//   viewer      read stats, runs and gaps, export gaps (aggregates only)
+//   operator    ingest its own measurements (rows naming another operator are rejected), import
+//               its own sites (likewise), read stats, runs, gaps and its own sites, export gaps
+//   viewer      read stats, runs, gaps and sites, export gaps (aggregates only)
 // Gap life cycle: plan and clear only by an operator (its own gaps or common ones: checked per
 // gap by GapLifecycle, the authority may not), verify and reopen by the authority, history and
 // watch by everyone (operators see only their own and common gaps).
@@ -33,7 +33,9 @@ std::string_view ToString(Role role);
 enum class Rpc {
   kIngest,
   kGetStats,
-  kImport,
+  kImport,       // areas, schools, households (file upload)
+  kImportSites,  // RegistryService.Import of kind sites: the upload is checked as kImportSites
+                 // first, then as kImport unless its spec names sites
   kImportRows,
   kRunAnalysis,
   kGetLatestRun,
@@ -53,13 +55,14 @@ enum class Rpc {
   kWatchGaps,
   kListSchools,
   kBuildReport,
+  kListSites,
 };
 inline constexpr Rpc kAllRpcs[] = {
-    Rpc::kIngest,       Rpc::kGetStats,    Rpc::kImport,        Rpc::kImportRows, Rpc::kRunAnalysis,
-    Rpc::kGetLatestRun, Rpc::kListGaps,    Rpc::kGetGap,        Rpc::kExportGaps, Rpc::kCreateToken,
-    Rpc::kListTokens,   Rpc::kRevokeToken, Rpc::kListAudit,     Rpc::kPlanGap,    Rpc::kClearGap,
-    Rpc::kReopenGap,    Rpc::kVerifyGaps,  Rpc::kGetGapHistory, Rpc::kWatchGaps,  Rpc::kListSchools,
-    Rpc::kBuildReport};
+    Rpc::kIngest,      Rpc::kGetStats,     Rpc::kImport,      Rpc::kImportSites,   Rpc::kImportRows,
+    Rpc::kRunAnalysis, Rpc::kGetLatestRun, Rpc::kListGaps,    Rpc::kGetGap,        Rpc::kExportGaps,
+    Rpc::kCreateToken, Rpc::kListTokens,   Rpc::kRevokeToken, Rpc::kListAudit,     Rpc::kPlanGap,
+    Rpc::kClearGap,    Rpc::kReopenGap,    Rpc::kVerifyGaps,  Rpc::kGetGapHistory, Rpc::kWatchGaps,
+    Rpc::kListSchools, Rpc::kBuildReport,  Rpc::kListSites};
 std::string_view ToString(Rpc rpc);
 
 // The role x RPC table.

@@ -106,12 +106,48 @@ Status KeepInsideProvince(store::Store& store, std::vector<Place>& places,
   return Status::Ok();
 }
 
+// Rejects (moving them to `report`) the sites the caller may not import: an operator's token
+// imports only its own operator's sites (not_your_operator), and every site must name a
+// registered operator (unknown_operator).
+Status KeepPermittedSites(store::Store& store, const Caller& caller, std::vector<geo::Site>& sites,
+                          std::vector<std::uint64_t>& rows, v1::ImportReport& report) {
+  auto operators = store.Operators();
+  if (!operators.ok()) return operators.status();
+  std::vector<geo::Site> kept;
+  std::vector<std::uint64_t> kept_rows;
+  for (std::size_t i = 0; i < sites.size(); ++i) {
+    const std::string& op = sites[i].operator_id;
+    std::string code, reason;
+    if (caller.role == Role::kOperator && op != caller.operator_id) {
+      code = "not_your_operator";
+      reason = "the token of operator " + caller.operator_id + " may only import " +
+               caller.operator_id + "'s sites, not " + op + "'s";
+    } else if (!std::binary_search(operators->begin(), operators->end(), op)) {
+      code = "unknown_operator";
+      reason = "operator '" + op + "' is not a registered operator id";
+    }
+    if (code.empty()) {
+      kept.push_back(std::move(sites[i]));
+      kept_rows.push_back(rows[i]);
+      continue;
+    }
+    auto* r = report.add_rejections();
+    r->set_row(rows[i]);
+    r->set_code(std::move(code));
+    r->set_reason(std::move(reason));
+  }
+  sites = std::move(kept);
+  rows = std::move(kept_rows);
+  return Status::Ok();
+}
+
 }  // namespace
 
 grpc::Status RegistryService::Import(grpc::ServerContext* context,
                                      grpc::ServerReader<v1::ImportUpload>* reader,
                                      v1::ImportReport* report) {
-  auto caller = access_.Check(*context, Rpc::kImport);
+  // Operators may upload their sites; everything else is the authority's (checked on the spec).
+  auto caller = access_.Check(*context, Rpc::kImportSites);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   v1::ImportUpload message;
   if (!reader->Read(&message) || !message.has_spec()) {
@@ -119,6 +155,11 @@ grpc::Status RegistryService::Import(grpc::ServerContext* context,
             "an import upload starts with its spec (kind, options), then the file"};
   }
   const v1::ImportSpec spec = message.spec();
+  if (spec.kind() != "sites" && !Allowed(caller->role, Rpc::kImport)) {
+    return {grpc::StatusCode::PERMISSION_DENIED, caller->Describe() + " may not call Import of " +
+                                                     spec.kind() +
+                                                     " (an operator imports only its own sites)"};
+  }
   MemoryDir dir;
   std::vector<std::string> files;
   std::uint64_t total = 0;
@@ -226,13 +267,41 @@ grpc::Status RegistryService::Import(grpc::ServerContext* context,
     report->set_name_field(read->name_field);
     report->set_code_field(read->code_field);
     report->set_crs("EPSG:4326");
+  } else if (spec.kind() == "sites") {
+    importers::PlaceReadOptions options;
+    options.region = region_;
+    options.encoding = encoding;
+    options.source_crs = spec.crs();
+    auto mapping = importers::ParseColumnMapping(spec.columns(), importers::PlaceKind::kSites);
+    if (!mapping.ok()) return ToGrpcStatus(mapping.status());
+    options.columns = std::move(mapping.value());
+    auto read = importers::ReadSites(path, options);
+    if (!read.ok()) return fail(read.status());
+    report->set_rows_read(read->rows_read);
+    AddIssues(read->rejected, report->mutable_rejections());
+    // Sites are not checked against the province: one across the border serves it too.
+    if (Status s = KeepPermittedSites(store_, caller.value(), read->sites, read->rows, *report);
+        !s.ok()) {
+      return ToGrpcStatus(s);
+    }
+    auto counts = store_.UpsertSites(read->sites);
+    if (!counts.ok()) return ToGrpcStatus(counts.status());
+    report->set_inserted(counts->inserted);
+    report->set_updated(counts->updated);
+    report->set_format(read->source.format);
+    report->set_layer(read->source.layer);
+    report->set_encoding(read->source.encoding);
+    report->set_encoding_note(read->source.encoding_note);
+    report->set_crs(read->source.crs);
   } else if (spec.kind() == "schools" || spec.kind() == "households") {
     const bool households = spec.kind() == "households";
     importers::PlaceReadOptions options;
     options.region = region_;
     options.encoding = encoding;
     options.source_crs = spec.crs();
-    auto mapping = importers::ParseColumnMapping(spec.columns(), households);
+    auto mapping =
+        importers::ParseColumnMapping(spec.columns(), households ? importers::PlaceKind::kHouseholds
+                                                                 : importers::PlaceKind::kSchools);
     if (!mapping.ok()) return ToGrpcStatus(mapping.status());
     options.columns = std::move(mapping.value());
     auto finish = [&](auto& read, auto& places, auto upsert) -> grpc::Status {
@@ -267,7 +336,7 @@ grpc::Status RegistryService::Import(grpc::ServerContext* context,
     if (!status.ok()) return status;
   } else {
     return {grpc::StatusCode::INVALID_ARGUMENT,
-            "unknown import kind '" + spec.kind() + "' (areas, schools, households)"};
+            "unknown import kind '" + spec.kind() + "' (areas, schools, households, sites)"};
   }
   report->set_rejected(static_cast<std::uint64_t>(report->rejections_size()));
   report->set_repaired(static_cast<std::uint64_t>(report->repairs_size()));
@@ -325,6 +394,37 @@ grpc::Status RegistryService::ImportHouseholds(grpc::ServerContext* context,
         return api::FromProto(in, region_, out);
       },
       [&](const auto& rows) { return store_.UpsertHouseholds(rows); }, response, "households");
+}
+
+grpc::Status RegistryService::ListSites(grpc::ServerContext* context,
+                                        const v1::ListSitesRequest* request,
+                                        v1::ListSitesResponse* response) {
+  auto caller = access_.Check(*context, Rpc::kListSites);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  // An operator sees its own sites only (competitors' networks are not its business); asking
+  // for another operator's is refused rather than answered with nothing.
+  std::string op = request->operator_id();
+  if (caller->role == Role::kOperator) {
+    if (!op.empty() && op != caller->operator_id) {
+      return {grpc::StatusCode::PERMISSION_DENIED, caller->Describe() + " may list only " +
+                                                       caller->operator_id + "'s sites, not " + op +
+                                                       "'s"};
+    }
+    op = caller->operator_id;
+  }
+  std::optional<geo::Technology> tech;
+  if (request->tech() != v1::TECHNOLOGY_UNSPECIFIED) {
+    tech = api::FromProto(request->tech());
+    if (!tech) return {grpc::StatusCode::INVALID_ARGUMENT, "unknown technology"};
+  }
+  auto sites = store_.Sites();
+  if (!sites.ok()) return ToGrpcStatus(sites.status());
+  for (const geo::Site& site : sites.value()) {
+    if (!op.empty() && site.operator_id != op) continue;
+    if (tech && site.tech != *tech) continue;
+    api::ToProto(site, *response->add_sites());
+  }
+  return grpc::Status::OK;
 }
 
 }  // namespace covgap::server

@@ -1,11 +1,15 @@
-// RegistryService: imports of administrative areas, schools and households.
+// RegistryService: imports of administrative areas, schools, households and operators' sites;
+// the list of sites.
 //
 // Import (client streaming) takes an uploaded file — any format the importers read — into GDAL's
 // in-memory file system (/vsimem/), reads it there with the importers (formats, encodings, CRS),
 // checks schools and households against the province boundary when one is imported, upserts the
 // good rows by id in one transaction and reports every rejected or repaired row with its number
 // and reason. Uploads are limited to `max_upload_bytes`. ImportAreas/ImportSchools/
-// ImportHouseholds take rows directly (checked by server/api/conversions.h).
+// ImportHouseholds take rows directly (checked by server/api/conversions.h). Sites (kind sites)
+// may also be uploaded by an operator's token, which imports only its own operator's rows; every
+// site must name a registered operator. ListSites: all sites for the authority and viewers, an
+// operator's own for it.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +42,8 @@ class RegistryService final : public v1::RegistryService::Service {
   grpc::Status ImportHouseholds(grpc::ServerContext* context,
                                 const v1::ImportHouseholdsRequest* request,
                                 v1::ImportSummary* response) override;
+  grpc::Status ListSites(grpc::ServerContext* context, const v1::ListSitesRequest* request,
+                         v1::ListSitesResponse* response) override;
 
  private:
   store::Store& store_;

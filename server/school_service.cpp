@@ -70,15 +70,7 @@ grpc::Status SchoolService::ListSchools(grpc::ServerContext* context,
     api::ToProto(school, *row->mutable_school());
     row->set_white_zone(white);
     row->set_no_data(no_data);
-    for (const geo::SchoolCoverage& c : records) {
-      v1::SchoolCoverage* out = row->add_coverage();
-      out->set_operator_id(c.operator_id);
-      out->set_tech(api::ToProto(c.tech));
-      out->set_indoor_class(std::string(geo::ToString(c.indoor_class)));
-      out->set_samples(c.samples);
-      if (!std::isnan(c.median_dbm)) out->set_median_dbm(c.median_dbm);
-      if (c.nearest_good_m) out->set_nearest_good_m(*c.nearest_good_m);
-    }
+    for (const geo::SchoolCoverage& c : records) api::ToProto(c, *row->add_coverage());
   }
   return grpc::Status::OK;
 }

@@ -206,6 +206,19 @@ std::optional<geo::Rejection> FromProto(const v1::Household& in, const geo::Regi
   return std::nullopt;
 }
 
+void ToProto(const geo::Site& s, v1::Site& out) {
+  out.set_site_id(s.site_id);
+  out.set_operator_id(s.operator_id);
+  out.set_tech(ToProto(s.tech));
+  out.set_lat(s.lat);
+  out.set_lon(s.lon);
+  out.set_height_m(s.height_m);
+  if (s.azimuth_deg) out.set_azimuth_deg(*s.azimuth_deg);
+  if (s.beamwidth_deg) out.set_beamwidth_deg(*s.beamwidth_deg);
+  out.set_band_mhz(s.band_mhz);
+  out.set_eirp_dbm(s.eirp_dbm);
+}
+
 v1::GapKind ToProto(geo::GapKind kind) {
   return kind == geo::GapKind::kCommon ? v1::COMMON : v1::OPERATOR;
 }
@@ -245,6 +258,9 @@ void ToProto(const geo::Gap& g, bool with_geometry, v1::Gap& out) {
   out.set_analysed_unix_ms(g.analysed_ms);
   out.set_crs(g.crs);
   if (with_geometry) out.set_wkb(g.wkb);
+  out.set_evidence(std::string(geo::ToString(g.evidence)));
+  out.set_p_good(g.p_good);
+  out.set_meas_share(g.meas_share);
 }
 
 store::GapQuery FromProto(const v1::GapFilter& f) {
@@ -295,6 +311,18 @@ StatusOr<geo::AnalysisParams> FromProto(const v1::RunAnalysisRequest& in, std::i
     p.thresholds[*tech] = {t.good_dbm(), t.dead_dbm()};
   }
   return p;
+}
+
+void ToProto(const geo::SchoolCoverage& c, v1::SchoolCoverage& out) {
+  out.set_operator_id(c.operator_id);
+  out.set_tech(ToProto(c.tech));
+  out.set_indoor_class(std::string(geo::ToString(c.indoor_class)));
+  out.set_samples(c.samples);
+  if (!std::isnan(c.median_dbm)) out.set_median_dbm(c.median_dbm);
+  if (c.nearest_good_m) out.set_nearest_good_m(*c.nearest_good_m);
+  if (c.predicted_dbm) out.set_predicted_dbm(*c.predicted_dbm);
+  if (c.sigma_db) out.set_sigma_db(*c.sigma_db);
+  if (c.p_good_indoor) out.set_p_good_indoor(*c.p_good_indoor);
 }
 
 void ToProto(const store::GapEvent& e, v1::GapEvent& out) {

@@ -6,9 +6,12 @@
 #include "covgap/v1/gaps.pb.h"
 #include "covgap/v1/lifecycle.pb.h"
 #include "covgap/v1/measurement.pb.h"
+#include "covgap/v1/schools.pb.h"
 #include "geo/gap.h"
 #include "geo/measurement.h"
 #include "geo/measurement_rules.h"
+#include "geo/school_coverage.h"
+#include "geo/site.h"
 #include "server/store/store.h"
 
 namespace covgap::api {
@@ -36,6 +39,8 @@ void ToProto(const geo::Household& h, v1::Household& out);
 std::optional<geo::Rejection> FromProto(const v1::Household& in, const geo::Region& region,
                                         geo::Household& out);
 
+void ToProto(const geo::Site& s, v1::Site& out);
+
 void ToProto(const geo::Gap& g, bool with_geometry, v1::Gap& out);
 v1::GapKind ToProto(geo::GapKind kind);
 std::optional<geo::GapKind> FromProto(v1::GapKind kind);
@@ -44,6 +49,9 @@ store::GapQuery FromProto(const v1::GapFilter& filter);
 // Analysis parameters with covgap's defaults for what the request leaves out; `now_ms` is the
 // default as-of time. Fails for an unknown method or a technology without thresholds.
 StatusOr<geo::AnalysisParams> FromProto(const v1::RunAnalysisRequest& in, std::int64_t now_ms);
+
+// One per-school coverage record (its school id is the row's).
+void ToProto(const geo::SchoolCoverage& c, v1::SchoolCoverage& out);
 
 // Gap life cycle.
 void ToProto(const store::GapEvent& e, v1::GapEvent& out);

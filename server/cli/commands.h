@@ -22,6 +22,7 @@ int RunVerify(const GlobalOptions& options, const Args& args);
 int RunWatch(const GlobalOptions& options, const Args& args);
 int RunSchools(const GlobalOptions& options, const Args& args);
 int RunReport(const GlobalOptions& options, const Args& args);
+int RunSites(const GlobalOptions& options, const Args& args);
 
 extern const char* const kIngestHelp;
 extern const char* const kStatsHelp;
@@ -36,5 +37,6 @@ extern const char* const kVerifyHelp;
 extern const char* const kWatchHelp;
 extern const char* const kSchoolsHelp;
 extern const char* const kReportHelp;
+extern const char* const kSitesHelp;
 
 }  // namespace covgap::cli

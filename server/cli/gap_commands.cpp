@@ -15,7 +15,9 @@ const char* const kGapsHelp = R"(Usage: covgap [--server HOST:PORT] gaps [option
 
 Lists the gaps of the latest analysis, highest score first (the order to clear them in).
 With --operator OP it is that operator's to-do list: the common gaps (no operator covers them)
-first, then OP's own gaps, each by score (docs/gaps.md "Ranking").
+first, then OP's own gaps, each by score (docs/gaps.md "Ranking"). The evidence column says what
+a gap rests on (measured, predicted or mixed: docs/prediction.md) and p_good the mean probability
+that its cells are good (0 for measured gaps); --json has every field.
 
 Options:
   --operator OP          the to-do list of OP: common gaps plus OP's own gaps
@@ -91,13 +93,17 @@ std::string TechName(v1::Technology t) {
   return tech ? std::string(geo::ToString(*tech)) : "?";
 }
 
+// A gap stored before the prediction existed has no evidence text: it is measured (binned).
+std::string Evidence(const v1::Gap& g) { return g.evidence().empty() ? "measured" : g.evidence(); }
+
 void GapJson(JsonWriter& j, const v1::Gap& g) {
   j.BeginObject();
   j.Key("gap_id").String(g.gap_id()).Key("operator").String(g.operator_id());
   j.Key("tech").String(TechName(g.tech()));
   j.Key("kind").String(g.kind() == v1::COMMON ? "common" : "operator");
   j.Key("severity").Number(g.severity()).Key("area_m2").Number(g.area_m2());
-  j.Key("n_cells").Number(g.n_cells()).Key("n_samples").Number(g.n_samples());
+  j.Key("n_cells").Number(g.n_cells()).Key("n_dead_cells").Number(g.n_dead_cells());
+  j.Key("n_samples").Number(g.n_samples());
   j.Key("median_dbm").Number(g.median_dbm()).Key("min_dbm").Number(std::int64_t{g.min_dbm()});
   j.Key("province").String(g.province()).Key("district").String(g.district());
   j.Key("commune").String(g.commune()).Key("schools").Number(g.schools());
@@ -109,6 +115,8 @@ void GapJson(JsonWriter& j, const v1::Gap& g) {
   j.Key("analysed").String(geo::FormatIso8601(g.analysed_unix_ms()));
   j.Key("cleared").String(g.has_cleared_unix_ms() ? geo::FormatIso8601(g.cleared_unix_ms()) : "");
   j.Key("status_note").String(g.status_note());
+  j.Key("evidence").String(Evidence(g)).Key("p_good").Number(g.p_good());
+  j.Key("meas_share").Number(g.meas_share()).Key("crs").String(g.crs());
   j.EndObject();
 }
 
@@ -186,15 +194,16 @@ int RunGaps(const GlobalOptions& options, const Args& args) {
     std::printf("%s\n", j.str().c_str());
     return kExitOk;
   }
-  std::printf("%-4s %-26s %-9s %-5s %-22s %9s %5s %8s %7s %8s\n", "rank", "gap", "operator", "tech",
-              "district", "area km2", "dead", "students", "schools", "score");
+  std::printf("%-4s %-26s %-9s %-5s %-22s %9s %5s %8s %7s %-9s %6s %8s\n", "rank", "gap",
+              "operator", "tech", "district", "area km2", "dead", "students", "schools", "evidence",
+              "p_good", "score");
   for (const auto& g : gaps) {
-    std::printf("%-4lld %-26s %-9s %-5s %s %9.2f %4.0f%% %8lld %7lld %8.1f\n",
+    std::printf("%-4lld %-26s %-9s %-5s %s %9.2f %4.0f%% %8lld %7lld %-9s %6.2f %8.1f\n",
                 static_cast<long long>(g.rank()), Short(g.gap_id(), 26).c_str(),
                 g.kind() == v1::COMMON ? "(common)" : g.operator_id().c_str(),
                 TechName(g.tech()).c_str(), Pad(Short(g.district(), 40), 22).c_str(),
                 g.area_m2() / 1e6, g.severity() * 100, static_cast<long long>(g.stud_nodev()),
-                static_cast<long long>(g.schools()), g.score());
+                static_cast<long long>(g.schools()), Evidence(g).c_str(), g.p_good(), g.score());
   }
   std::printf("%zu of %s gaps shown\n", gaps.size(), Thousands(total).c_str());
   return kExitOk;
@@ -236,6 +245,8 @@ int RunGap(const GlobalOptions& options, const Args& args) {
               static_cast<long long>(gap.n_cells()), gap.severity() * 100);
   std::printf("  signal     median %.1f dBm, min %d dBm over %lld samples\n", gap.median_dbm(),
               gap.min_dbm(), static_cast<long long>(gap.n_samples()));
+  std::printf("  evidence   %s: p_good %.2f, %.0f%% of the cells measured\n", Evidence(gap).c_str(),
+              gap.p_good(), gap.meas_share() * 100);
   std::printf(
       "  people     %lld schools, %lld students without a device, %lld poor and %lld "
       "near-poor households\n",

@@ -1,5 +1,5 @@
-// covgap import areas|schools|households FILE: upload the file (and a Shapefile's sidecar files)
-// to covgapd, which reads it with the importers and reports what it imported, rejected and
+// covgap import areas|schools|households|sites FILE: upload the file (and a Shapefile's sidecar
+// files) to covgapd, which reads it with the importers and reports what it imported, rejected and
 // repaired. Works against a remote server: nothing is read here but the bytes.
 #include <cstdio>
 #include <filesystem>
@@ -21,20 +21,30 @@ Uploads FILE to covgapd and imports it. KIND is one of:
                commune]; points may also come from the layer's geometry
   households   households, same formats: household_id, category, lat, lon, students_nodev
                [, district, commune]
+  sites        an operator's sites (base stations), same formats: site_id, operator, tech, lat,
+               lon [, height_m (default 30), azimuth_deg (none: omni), beamwidth_deg, band_mhz,
+               eirp_dbm (defaults by technology: LTE 1800 MHz 60 dBm, UMTS 2100/58, GSM 900/55,
+               NR 3500/63)]. With an operator's token only its own operator's rows are
+               imported (the others: not_your_operator); the authority imports any registered
+               operator's.
 Rows are upserted by id: importing the same file again updates, never duplicates. Every rejected
 or repaired row is reported with its row number and reason. Schools and households outside the
-imported province are rejected.
+imported province are rejected (sites are not: one across the border serves it too).
 
 Options:
   --level province|district|commune   areas: the level of the areas in FILE (required)
   --name-field F      areas: the attribute holding the name (default: detected)
   --code-field F      areas: the attribute holding the code (default: detected)
-  --columns FILE      schools/households: column mapping, lines "field = Column name", e.g.
+  --columns FILE      schools/households/sites: column mapping, lines "field = Column name",
+                      e.g.
                         school_id = Mã trường
                         name = Tên trường
                         level = Cấp học
                         students = Số học sinh
                         students_nodev = Số HS không có thiết bị
+                      (sites: site_id = Số hiệu trạm, operator = Đơn vị, ...; mã trạm, nhà mạng,
+                      công nghệ, vĩ độ, kinh độ, độ cao, phương vị, băng tần are recognised
+                      without a mapping)
   --crs CRS           the data's CRS when the file has none or a wrong one (e.g. EPSG:9214
                       VN-2000 / TM-3 107-00, EPSG:32648 UTM 48N)
   --encoding E        the text encoding when detection gets it wrong: UTF-8, CP1258, TCVN3,
@@ -102,8 +112,9 @@ int RunImport(const GlobalOptions& options, const Args& args) {
       std::fprintf(stderr, "covgap import areas: --level must be province, district or commune\n");
       return kExitUsage;
     }
-  } else if (kind != "schools" && kind != "households") {
-    std::fprintf(stderr, "covgap import: unknown kind '%s' (areas, schools, households)\n\n%s",
+  } else if (kind != "schools" && kind != "households" && kind != "sites") {
+    std::fprintf(stderr,
+                 "covgap import: unknown kind '%s' (areas, schools, households, sites)\n\n%s",
                  kind.c_str(), kImportHelp);
     return kExitUsage;
   }

@@ -19,7 +19,8 @@ Usage: covgap [--server HOST:PORT] [--token-file FILE] [--tls-ca FILE] [--json] 
 Commands:
   ingest FILE...   stream measurement CSV files to covgapd
   stats            measurement counts per operator and technology
-  import KIND FILE import areas (boundaries), schools or households
+  import KIND FILE import areas (boundaries), schools, households or operators' sites
+  sites            the operators' sites (base stations)
   analyse          run the gap analysis (reference binned method)
   gaps             list the ranked gaps of the latest analysis
   gap GAP_ID       one gap in full
@@ -73,6 +74,7 @@ const std::vector<Command>& Commands() {
        &covgap::cli::kSchoolsHelp,
        {"json", "csv", "uncovered"}},
       {"report", covgap::cli::RunReport, &covgap::cli::kReportHelp, {"json"}},
+      {"sites", covgap::cli::RunSites, &covgap::cli::kSitesHelp, {"json", "csv"}},
   };
   return kCommands;
 }

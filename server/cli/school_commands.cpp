@@ -29,7 +29,8 @@ Options:
   --district NAME   full name or without the prefix: "Huyện Lục Ngạn" or "Lục Ngạn"
   --uncovered       only schools not covered: white zones and schools without data
   --json            one JSON document: every school with each operator and technology's class,
-                    median, samples and nearest good distance
+                    median, samples, nearest good distance and, where the cell's class was
+                    predicted, predicted_dbm, sigma_db and p_good_indoor
   --csv             CSV on stdout, one row per school
 )";
 
@@ -160,6 +161,10 @@ int RunSchools(const GlobalOptions& options, const Args& args) {
         // Absent figures are written as null (the writer's rule for NaN).
         j.Key("median_dbm").Number(c.has_median_dbm() ? c.median_dbm() : std::nan(""));
         j.Key("nearest_good_m").Number(c.has_nearest_good_m() ? c.nearest_good_m() : std::nan(""));
+        // The prediction's figures (hybrid and predicted analyses), null for measured cells.
+        j.Key("predicted_dbm").Number(c.has_predicted_dbm() ? c.predicted_dbm() : std::nan(""));
+        j.Key("sigma_db").Number(c.has_sigma_db() ? c.sigma_db() : std::nan(""));
+        j.Key("p_good_indoor").Number(c.has_p_good_indoor() ? c.p_good_indoor() : std::nan(""));
         j.EndObject();
       }
       j.EndArray().EndObject();

@@ -30,7 +30,7 @@ bool IsPostgresUri(std::string_view spec) {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 // Advisory lock keys: (kLockClass, one of the ids below), per database.
 constexpr int kLockClass = 0x636776;  // "cgv"
@@ -216,11 +216,38 @@ EXCEPTION WHEN others THEN
 END $$;
 )sql";
 
+// Version 2: operators' sites (docs/importing.md "Sites"), and the prediction's result fields
+// (docs/prediction.md) on gaps and school coverage. Rows of earlier runs are binned results:
+// measured, p_good 0, all cells measured, no prediction.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE sites(
+  site_id text COLLATE "C" PRIMARY KEY,
+  operator_id text COLLATE "C" NOT NULL,
+  tech smallint NOT NULL,
+  lat double precision NOT NULL,
+  lon double precision NOT NULL,
+  height_m double precision NOT NULL,
+  azimuth_deg double precision,
+  beamwidth_deg double precision,
+  band_mhz double precision NOT NULL,
+  eirp_dbm double precision NOT NULL,
+  geom geometry(Point, 4326) GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED
+);
+CREATE INDEX sites_by_operator ON sites(operator_id, tech, site_id);
+CREATE INDEX sites_geom ON sites USING gist(geom);
+ALTER TABLE gaps ADD COLUMN evidence text NOT NULL DEFAULT 'measured',
+  ADD COLUMN p_good double precision NOT NULL DEFAULT 0,
+  ADD COLUMN meas_share double precision NOT NULL DEFAULT 1;
+ALTER TABLE school_coverage ADD COLUMN predicted_dbm double precision,
+  ADD COLUMN sigma_db double precision,
+  ADD COLUMN p_good_indoor double precision;
+)sql";
+
 constexpr const char* kGapColumns =
     "gap_id, kind, operator_id, tech, severity, area_m2, n_cells, n_dead_cells, n_samples, "
     "median_dbm, min_dbm, province, district, commune, schools, students_nodev, poor_hh, "
     "npoor_hh, hardship_students, score, rank, status, plan, target_ms, analysed_ms, crs, "
-    "cleared_ms, status_note";
+    "cleared_ms, status_note, evidence, p_good, meas_share";
 
 constexpr const char* kGapEventColumns =
     "event_id, time_ms, gap_id, type, from_status, to_status, actor, note, operator_id, tech, "
@@ -264,7 +291,10 @@ geo::Gap ReadGap(const PgResult& r, int i, bool with_wkb) {
   g.crs = r.Text(i, 25);
   if (!r.IsNull(i, 26)) g.cleared_ms = r.Int(i, 26);
   g.status_note = r.Text(i, 27);
-  if (with_wkb) g.wkb = r.Bytes(i, 28);
+  g.evidence = geo::ParseEvidence(r.Text(i, 28)).value_or(geo::Evidence::kMeasured);
+  g.p_good = r.Real(i, 29);
+  g.meas_share = r.Real(i, 30);
+  if (with_wkb) g.wkb = r.Bytes(i, 31);
   return g;
 }
 
@@ -319,6 +349,15 @@ int SridOf(const std::string& crs) {
     srid = srid * 10 + (c - '0');
   }
   return srid;
+}
+
+// An optional figure: NULL when absent.
+void AddOptional(PgParams& p, const std::optional<double>& v) {
+  if (v) {
+    p.Add(*v);
+  } else {
+    p.AddNull();
+  }
 }
 
 std::string LockSql(const char* fn, int id) {
@@ -906,6 +945,46 @@ class PostgresStore final : public Store {
     return out;
   }
 
+  StatusOr<UpsertCounts> UpsertSites(const std::vector<geo::Site>& sites) override {
+    return Upsert(
+        "INSERT INTO sites VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (site_id) "
+        "DO UPDATE SET operator_id = excluded.operator_id, tech = excluded.tech, lat = "
+        "excluded.lat, lon = excluded.lon, height_m = excluded.height_m, azimuth_deg = "
+        "excluded.azimuth_deg, beamwidth_deg = excluded.beamwidth_deg, band_mhz = "
+        "excluded.band_mhz, eirp_dbm = excluded.eirp_dbm RETURNING (xmax = 0)",
+        sites, [](const geo::Site& x) {
+          PgParams p;
+          p.Add(x.site_id).Add(x.operator_id).Add(static_cast<int>(x.tech)).Add(x.lat).Add(x.lon);
+          p.Add(x.height_m);
+          AddOptional(p, x.azimuth_deg);
+          AddOptional(p, x.beamwidth_deg);
+          p.Add(x.band_mhz).Add(x.eirp_dbm);
+          return p;
+        });
+  }
+
+  StatusOr<std::vector<geo::Site>> Sites() override {
+    auto r = Query(
+        "SELECT site_id, operator_id, tech, lat, lon, height_m, azimuth_deg, beamwidth_deg, "
+        "band_mhz, eirp_dbm FROM sites ORDER BY operator_id, tech, site_id");
+    if (!r.ok()) return r.status();
+    std::vector<geo::Site> out;
+    for (int i = 0; i < r->Rows(); ++i) {
+      geo::Site& x = out.emplace_back();
+      x.site_id = r->Text(i, 0);
+      x.operator_id = r->Text(i, 1);
+      x.tech = static_cast<geo::Technology>(r->Int(i, 2));
+      x.lat = r->Real(i, 3);
+      x.lon = r->Real(i, 4);
+      x.height_m = r->Real(i, 5);
+      if (!r->IsNull(i, 6)) x.azimuth_deg = r->Real(i, 6);
+      if (!r->IsNull(i, 7)) x.beamwidth_deg = r->Real(i, 7);
+      x.band_mhz = r->Real(i, 8);
+      x.eirp_dbm = r->Real(i, 9);
+    }
+    return out;
+  }
+
   StatusOr<std::int64_t> SaveAnalysis(const AnalysisRun& run, const std::vector<geo::Gap>& gaps,
                                       const std::vector<geo::SchoolCoverage>& schools) override {
     auto conn = pool_.Acquire();
@@ -932,8 +1011,8 @@ class PostgresStore final : public Store {
     const std::string insert_gap =
         "INSERT INTO gaps(run_id, " + std::string(kGapColumns) +
         ", wkb, geom) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
-        "$16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, "
-        "covgap_geom($30, $31))";
+        "$16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, "
+        "$33, covgap_geom($33, $34))";
     for (const geo::Gap& g : gaps) {
       PgParams p;
       p.Add(run_id).Add(g.gap_id).Add(static_cast<int>(g.kind)).Add(g.operator_id);
@@ -942,7 +1021,8 @@ class PostgresStore final : public Store {
       p.Add(g.district).Add(g.commune).Add(g.schools).Add(g.students_nodev).Add(g.poor_hh);
       p.Add(g.npoor_hh).Add(g.hardship_students).Add(g.score).Add(g.rank).Add(g.status);
       p.Add(g.plan).Add(g.target_ms).Add(g.analysed_ms).Add(g.crs).Add(g.cleared_ms);
-      p.Add(g.status_note).AddBytes(g.wkb).Add(SridOf(g.crs));
+      p.Add(g.status_note).Add(geo::ToString(g.evidence)).Add(g.p_good).Add(g.meas_share);
+      p.AddBytes(g.wkb).Add(SridOf(g.crs));
       if (auto r = c.Query(insert_gap, p); !r.ok()) return r.status();
     }
     if (previous > 0) {
@@ -996,16 +1076,16 @@ class PostgresStore final : public Store {
       } else {
         p.Add(sc.median_dbm);
       }
-      if (sc.nearest_good_m) {
-        p.Add(*sc.nearest_good_m);
-      } else {
-        p.AddNull();
-      }
+      AddOptional(p, sc.nearest_good_m);
+      AddOptional(p, sc.predicted_dbm);
+      AddOptional(p, sc.sigma_db);
+      AddOptional(p, sc.p_good_indoor);
       auto r = c.Query(
-          "INSERT INTO school_coverage VALUES($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT "
-          "(run_id, school_id, operator_id, tech) DO UPDATE SET indoor_class = "
+          "INSERT INTO school_coverage VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON "
+          "CONFLICT (run_id, school_id, operator_id, tech) DO UPDATE SET indoor_class = "
           "excluded.indoor_class, samples = excluded.samples, median_dbm = excluded.median_dbm, "
-          "nearest_good_m = excluded.nearest_good_m",
+          "nearest_good_m = excluded.nearest_good_m, predicted_dbm = excluded.predicted_dbm, "
+          "sigma_db = excluded.sigma_db, p_good_indoor = excluded.p_good_indoor",
           p);
       if (!r.ok()) return r.status();
     }
@@ -1088,9 +1168,9 @@ class PostgresStore final : public Store {
 
   StatusOr<std::vector<geo::SchoolCoverage>> LatestSchoolCoverage() override {
     auto r = Query(
-        "SELECT school_id, operator_id, tech, indoor_class, samples, median_dbm, nearest_good_m "
-        "FROM school_coverage WHERE run_id = (SELECT max(run_id) FROM analysis_runs) "
-        "ORDER BY school_id, operator_id, tech");
+        "SELECT school_id, operator_id, tech, indoor_class, samples, median_dbm, nearest_good_m, "
+        "predicted_dbm, sigma_db, p_good_indoor FROM school_coverage WHERE run_id = (SELECT "
+        "max(run_id) FROM analysis_runs) ORDER BY school_id, operator_id, tech");
     if (!r.ok()) return r.status();
     std::vector<geo::SchoolCoverage> out;
     for (int i = 0; i < r->Rows(); ++i) {
@@ -1102,6 +1182,9 @@ class PostgresStore final : public Store {
       c.samples = r->Int(i, 4);
       if (!r->IsNull(i, 5)) c.median_dbm = r->Real(i, 5);
       if (!r->IsNull(i, 6)) c.nearest_good_m = r->Real(i, 6);
+      if (!r->IsNull(i, 7)) c.predicted_dbm = r->Real(i, 7);
+      if (!r->IsNull(i, 8)) c.sigma_db = r->Real(i, 8);
+      if (!r->IsNull(i, 9)) c.p_good_indoor = r->Real(i, 9);
       out.push_back(std::move(c));
     }
     return out;
@@ -1494,6 +1577,9 @@ Status Migrate(PgConn& conn, const std::string& conninfo) {
       auto op = conn.Query("INSERT INTO operators VALUES($1, $2)", PgParams().Add(id).Add(name));
       if (!op.ok()) return op.status();
     }
+  }
+  if (version < 2) {
+    if (Status s = conn.Exec(kSchemaV2); !s.ok()) return s;
   }
   auto done = conn.Query("INSERT INTO schema_version VALUES($1, $2)",
                          PgParams().Add(kSchemaVersion).Add(geo::NowUnixMs()));

@@ -25,7 +25,7 @@
 namespace covgap::store {
 namespace {
 
-constexpr int kSchemaVersion = 5;
+constexpr int kSchemaVersion = 6;
 
 constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
@@ -208,6 +208,32 @@ CREATE TABLE school_coverage(
 ) WITHOUT ROWID;
 )sql";
 
+// Version 6: operators' sites (docs/importing.md "Sites"), and the prediction's result fields
+// (docs/prediction.md): the evidence of each gap, the mean probability that its cells are good
+// and the share of measured cells; the predicted signal of a school's cell. Rows of earlier runs
+// are binned results: measured, p_good 0, all cells measured, no prediction.
+constexpr const char* kSchemaV6 = R"sql(
+CREATE TABLE sites(
+  site_id TEXT PRIMARY KEY,
+  operator_id TEXT NOT NULL,
+  tech INTEGER NOT NULL,
+  lat REAL NOT NULL,
+  lon REAL NOT NULL,
+  height_m REAL NOT NULL,
+  azimuth_deg REAL,
+  beamwidth_deg REAL,
+  band_mhz REAL NOT NULL,
+  eirp_dbm REAL NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sites_by_operator ON sites(operator_id, tech, site_id);
+ALTER TABLE gaps ADD COLUMN evidence TEXT NOT NULL DEFAULT 'measured';
+ALTER TABLE gaps ADD COLUMN p_good REAL NOT NULL DEFAULT 0;
+ALTER TABLE gaps ADD COLUMN meas_share REAL NOT NULL DEFAULT 1;
+ALTER TABLE school_coverage ADD COLUMN predicted_dbm REAL;
+ALTER TABLE school_coverage ADD COLUMN sigma_db REAL;
+ALTER TABLE school_coverage ADD COLUMN p_good_indoor REAL;
+)sql";
+
 // Gaps of this many most recent runs are kept (older runs keep their summary row).
 constexpr int kRunsWithGaps = 5;
 
@@ -215,7 +241,7 @@ constexpr const char* kGapColumns =
     "gap_id, kind, operator_id, tech, severity, area_m2, n_cells, n_dead_cells, n_samples, "
     "median_dbm, min_dbm, province, district, commune, schools, students_nodev, poor_hh, "
     "npoor_hh, hardship_students, score, rank, status, plan, target_ms, analysed_ms, crs, "
-    "cleared_ms, status_note";
+    "cleared_ms, status_note, evidence, p_good, meas_share";
 
 // Reads the columns of kGapColumns (and wkb after them when present) from a row.
 geo::Gap ReadGap(const Statement& q, bool with_wkb) {
@@ -248,8 +274,11 @@ geo::Gap ReadGap(const Statement& q, bool with_wkb) {
   g.crs = q.Text(25);
   if (!q.IsNull(26)) g.cleared_ms = q.Int(26);
   g.status_note = q.Text(27);
+  g.evidence = geo::ParseEvidence(q.Text(28)).value_or(geo::Evidence::kMeasured);
+  g.p_good = q.Real(29);
+  g.meas_share = q.Real(30);
   if (with_wkb) {
-    const auto blob = q.Blob(28);
+    const auto blob = q.Blob(31);
     g.wkb.assign(reinterpret_cast<const char*>(blob.data()), blob.size());
   }
   return g;
@@ -281,6 +310,15 @@ Status ForEachRow(Statement& q, F&& row) {
     if (!r.ok()) return r.status();
     if (!r.value()) return Status::Ok();
     row(q);
+  }
+}
+
+// Binds an optional figure: NULL when absent.
+void BindOptional(Statement& q, int index, const std::optional<double>& v) {
+  if (v) {
+    q.Bind(index, *v);
+  } else {
+    q.BindNull(index);
   }
 }
 
@@ -567,6 +605,41 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  StatusOr<UpsertCounts> UpsertSites(const std::vector<geo::Site>& sites) override {
+    return Upsert("SELECT 1 FROM sites WHERE site_id = ?1",
+                  "INSERT OR REPLACE INTO sites VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                  sites, [](Statement& q, const geo::Site& x) {
+                    q.Bind(1, x.site_id).Bind(2, x.operator_id);
+                    q.Bind(3, static_cast<std::int64_t>(x.tech)).Bind(4, x.lat).Bind(5, x.lon);
+                    q.Bind(6, x.height_m);
+                    BindOptional(q, 7, x.azimuth_deg);
+                    BindOptional(q, 8, x.beamwidth_deg);
+                    q.Bind(9, x.band_mhz).Bind(10, x.eirp_dbm);
+                  });
+  }
+
+  StatusOr<std::vector<geo::Site>> Sites() override {
+    std::vector<geo::Site> out;
+    Status s = Query(
+        "SELECT site_id, operator_id, tech, lat, lon, height_m, azimuth_deg, beamwidth_deg, "
+        "band_mhz, eirp_dbm FROM sites ORDER BY operator_id, tech, site_id",
+        [&](const Statement& q) {
+          geo::Site& x = out.emplace_back();
+          x.site_id = q.Text(0);
+          x.operator_id = q.Text(1);
+          x.tech = static_cast<geo::Technology>(q.Int(2));
+          x.lat = q.Real(3);
+          x.lon = q.Real(4);
+          x.height_m = q.Real(5);
+          if (!q.IsNull(6)) x.azimuth_deg = q.Real(6);
+          if (!q.IsNull(7)) x.beamwidth_deg = q.Real(7);
+          x.band_mhz = q.Real(8);
+          x.eirp_dbm = q.Real(9);
+        });
+    if (!s.ok()) return s;
+    return out;
+  }
+
   StatusOr<std::int64_t> SaveAnalysis(const AnalysisRun& run, const std::vector<geo::Gap>& gaps,
                                       const std::vector<geo::SchoolCoverage>& schools) override {
     std::lock_guard lock(write_mu_);
@@ -597,7 +670,7 @@ class SqliteStore final : public Store {
         writer_.get(), "INSERT INTO gaps(run_id, " + std::string(kGapColumns) +
                            ", wkb) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
                            "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, "
-                           "?27, ?28, ?29, ?30)");
+                           "?27, ?28, ?29, ?30, ?31, ?32, ?33)");
     if (!ins_gap.ok()) return ins_gap.status();
     for (const geo::Gap& g : gaps) {
       Statement& q = ins_gap.value();
@@ -619,7 +692,8 @@ class SqliteStore final : public Store {
       } else {
         q.BindNull(28);
       }
-      q.Bind(29, g.status_note).BindBlob(30, g.wkb);
+      q.Bind(29, g.status_note).Bind(30, std::string(geo::ToString(g.evidence)));
+      q.Bind(31, g.p_good).Bind(32, g.meas_share).BindBlob(33, g.wkb);
       if (Status s = q.Run(); !s.ok()) return s;
     }
     if (previous > 0) {
@@ -676,7 +750,7 @@ class SqliteStore final : public Store {
   Status SaveSchoolCoverage(std::int64_t run_id, const std::vector<geo::SchoolCoverage>& schools) {
     auto ins = Statement::Prepare(writer_.get(),
                                   "INSERT OR REPLACE INTO school_coverage VALUES(?1, ?2, ?3, ?4, "
-                                  "?5, ?6, ?7, ?8)");
+                                  "?5, ?6, ?7, ?8, ?9, ?10, ?11)");
     if (!ins.ok()) return ins.status();
     for (const geo::SchoolCoverage& c : schools) {
       Statement& q = ins.value();
@@ -688,11 +762,10 @@ class SqliteStore final : public Store {
       } else {
         q.Bind(7, c.median_dbm);
       }
-      if (c.nearest_good_m) {
-        q.Bind(8, *c.nearest_good_m);
-      } else {
-        q.BindNull(8);
-      }
+      BindOptional(q, 8, c.nearest_good_m);
+      BindOptional(q, 9, c.predicted_dbm);
+      BindOptional(q, 10, c.sigma_db);
+      BindOptional(q, 11, c.p_good_indoor);
       if (Status s = q.Run(); !s.ok()) return s;
     }
     auto prune =
@@ -704,9 +777,9 @@ class SqliteStore final : public Store {
   StatusOr<std::vector<geo::SchoolCoverage>> LatestSchoolCoverage() override {
     std::vector<geo::SchoolCoverage> out;
     Status s = Query(
-        "SELECT school_id, operator_id, tech, indoor_class, samples, median_dbm, nearest_good_m "
-        "FROM school_coverage WHERE run_id = (SELECT max(run_id) FROM analysis_runs) "
-        "ORDER BY school_id, operator_id, tech",
+        "SELECT school_id, operator_id, tech, indoor_class, samples, median_dbm, nearest_good_m, "
+        "predicted_dbm, sigma_db, p_good_indoor FROM school_coverage WHERE run_id = (SELECT "
+        "max(run_id) FROM analysis_runs) ORDER BY school_id, operator_id, tech",
         [&](const Statement& q) {
           geo::SchoolCoverage c;
           c.school_id = q.Text(0);
@@ -716,6 +789,9 @@ class SqliteStore final : public Store {
           c.samples = q.Int(4);
           if (!q.IsNull(5)) c.median_dbm = q.Real(5);
           if (!q.IsNull(6)) c.nearest_good_m = q.Real(6);
+          if (!q.IsNull(7)) c.predicted_dbm = q.Real(7);
+          if (!q.IsNull(8)) c.sigma_db = q.Real(8);
+          if (!q.IsNull(9)) c.p_good_indoor = q.Real(9);
           out.push_back(std::move(c));
         });
     if (!s.ok()) return s;
@@ -1138,6 +1214,9 @@ Status Migrate(sqlite3* db) {
   }
   if (version < 5) {
     if (Status s = Exec(db, kSchemaV5); !s.ok()) return s;
+  }
+  if (version < 6) {
+    if (Status s = Exec(db, kSchemaV6); !s.ok()) return s;
   }
   if (Status s = Exec(db, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
       !s.ok()) {

@@ -1,5 +1,5 @@
 // The store interface: everything covgapd keeps, behind one seam: measurements, the registry
-// (areas, schools, households, operators) and analysis runs with their gaps.
+// (areas, schools, households, operators' sites, operators) and analysis runs with their gaps.
 //
 // Two implementations are planned: an embedded SQLite file (sqlite_store.h, the default) and
 // PostgreSQL/PostGIS for deployments with several covgapd replicas. Both must pass the same
@@ -21,6 +21,7 @@
 #include "geo/gap.h"
 #include "geo/measurement.h"
 #include "geo/school_coverage.h"
+#include "geo/site.h"
 #include "geo/status.h"
 
 namespace covgap::store {
@@ -209,6 +210,11 @@ class Store {
   virtual StatusOr<UpsertCounts> UpsertHouseholds(
       const std::vector<geo::Household>& households) = 0;
   virtual StatusOr<std::vector<geo::Household>> Households() = 0;
+  // Operators' sites, keyed by site_id (unique over all operators: a site imported again under
+  // another operator moves to it). Read ordered by operator, technology (geo::Technology's
+  // order: GSM, UMTS, LTE, NR), site_id.
+  virtual StatusOr<UpsertCounts> UpsertSites(const std::vector<geo::Site>& sites) = 0;
+  virtual StatusOr<std::vector<geo::Site>> Sites() = 0;
 
   // Stores a finished run and its gaps in one transaction: readers see the previous run until
   // it commits, then only the new one. A gap whose id the previous run had keeps its status,

@@ -192,6 +192,27 @@ std::string CheckHouseholds(const importers::HouseholdImport& in, const geo::Reg
   return "";
 }
 
+std::string CheckSites(const importers::SiteImport& in, const geo::Region& region) {
+  if (in.sites.size() + in.rejected.size() != in.rows_read) {
+    return "sites: accepted + rejected != rows_read";
+  }
+  if (in.rows.size() != in.sites.size()) return "sites: one row number per site broken";
+  for (const geo::Site& s : in.sites) {
+    if (!region.Contains(s.lat, s.lon)) return "sites: accepted outside the region";
+    if (s.site_id.empty() || s.operator_id.empty()) return "sites: accepted without an id";
+    if (!(s.height_m >= 1 && s.height_m <= 300) || !(s.band_mhz >= 100 && s.band_mhz <= 6000) ||
+        !(s.eirp_dbm >= 0 && s.eirp_dbm <= 90) ||
+        (s.azimuth_deg && !(*s.azimuth_deg >= 0 && *s.azimuth_deg <= 360)) ||
+        (s.beamwidth_deg && !(*s.beamwidth_deg >= 1 && *s.beamwidth_deg <= 360))) {
+      return "sites: accepted a figure out of range";
+    }
+    for (const std::string* t : {&s.site_id, &s.operator_id}) {
+      if (std::string p = CheckText("a site's text", *t); !p.empty()) return p;
+    }
+  }
+  return "";
+}
+
 // Every feature is rejected, merged into an earlier area, or an area of its own; codes unique.
 std::string CheckAreas(const importers::AreaImport& in) {
   std::size_t merged = 0;
@@ -215,6 +236,9 @@ std::string ReadPlacesAndAreas(const std::string& path) {
   }
   if (auto households = importers::ReadHouseholds(path, place_options); households.ok()) {
     if (std::string p = CheckHouseholds(*households, place_options.region); !p.empty()) return p;
+  }
+  if (auto sites = importers::ReadSites(path, place_options); sites.ok()) {
+    if (std::string p = CheckSites(*sites, place_options.region); !p.empty()) return p;
   }
   importers::AreaReadOptions area_options;
   area_options.level = geo::AreaLevel::kDistrict;
@@ -251,8 +275,9 @@ std::string CheckEncodings(std::string_view bytes) {
              ", which does not decode every sample";
     }
   }
-  for (const bool households : {false, true}) {
-    static_cast<void>(importers::ParseColumnMapping(bytes, households));
+  for (const auto kind : {importers::PlaceKind::kSchools, importers::PlaceKind::kHouseholds,
+                          importers::PlaceKind::kSites}) {
+    static_cast<void>(importers::ParseColumnMapping(bytes, kind));
   }
   static_cast<void>(importers::ParseEncoding(bytes));
   return "";

@@ -11,11 +11,11 @@
 //   since those readers use stdio; every chunk drained. OperatorMap::Load and the header-line
 //   parsers on the same bytes.
 // RunImporterInput: the first byte picks the file extension (ImporterExtension), the rest is the
-//   file, written to /vsimem/fuzz/<hash>/input.<ext>: ReadSchools, ReadHouseholds and ReadAreas
-//   (district level). Then ToUtf8Nfc (every encoding), DetectEncoding and ParseColumnMapping on
-//   the first 2 KiB of the file. Only the GDAL drivers of the formats docs/importing.md names are
-//   registered (CSV, XLSX, ODS, ESRI Shapefile, GPKG, GeoJSON, KML); GDAL and GEOS messages are
-//   silenced.
+//   file, written to /vsimem/fuzz/<hash>/input.<ext>: ReadSchools, ReadHouseholds, ReadSites and
+//   ReadAreas (district level). Then ToUtf8Nfc (every encoding), DetectEncoding and
+//   ParseColumnMapping on the first 2 KiB of the file. Only the GDAL drivers of the formats
+//   docs/importing.md names are registered (CSV, XLSX, ODS, ESRI Shapefile, GPKG, GeoJSON, KML);
+//   GDAL and GEOS messages are silenced.
 //
 // Not thread-safe: one libFuzzer input at a time, process-wide GDAL state.
 #pragma once

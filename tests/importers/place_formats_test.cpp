@@ -106,7 +106,7 @@ TEST(PlaceFormats, XlsxWithVietnameseHeadersAndAMapping) {
       "# schools from the Sở GD&ĐT spreadsheet\n"
       "school_id = Mã trường\nname = Tên trường\nlevel = Cấp học\nstudents = Số học sinh\n"
       "students_nodev = Số HS không có thiết bị\n",
-      false);
+      PlaceKind::kSchools);
   ASSERT_TRUE(mapping.ok()) << mapping.status().message();
   PlaceReadOptions options;
   options.columns = mapping.value();
@@ -129,8 +129,8 @@ TEST(PlaceFormats, XlsxWithVietnameseHeadersAndAMapping) {
   EXPECT_EQ(read->rejected[0].row, 4u);
   EXPECT_EQ(read->rows, (std::vector<std::uint64_t>{2, 3}));
 
-  EXPECT_FALSE(ParseColumnMapping("school = Mã", false).ok());
-  EXPECT_FALSE(ParseColumnMapping("no equals sign", false).ok());
+  EXPECT_FALSE(ParseColumnMapping("school = Mã", PlaceKind::kSchools).ok());
+  EXPECT_FALSE(ParseColumnMapping("no equals sign", PlaceKind::kSchools).ok());
 }
 
 TEST(PlaceFormats, OdsHouseholdsWithVietnameseCategories) {
@@ -233,6 +233,51 @@ TEST(PlaceFormats, PointGeometryFromGeoPackageGeoJsonAndKml) {
     EXPECT_NEAR(read->households[0].lat, 21.33, 1e-9) << driver;
     EXPECT_EQ(read->households[0].district, "Huyện Sơn Động") << driver;
   }
+}
+
+TEST(PlaceFormats, SitesFromAGeoPackageInUtmWithPointGeometry) {
+  const std::string path = Tmp("sites.gpkg");
+  const std::vector<std::pair<double, double>> lonlat = {
+      {106.3012, 21.2987}, {106.85, 21.33}, {106.5, 21.4}};
+  std::vector<Feature> features;
+  features.push_back({{{"site_id", "VT-BG0001-4G"},
+                       {"operator", "viettel"},
+                       {"tech", "LTE"},
+                       {"height_m", "45"},
+                       {"azimuth_deg", "240"},
+                       {"beamwidth_deg", "65"}},
+                      Project(lonlat[0].first, lonlat[0].second, "EPSG:32648")});
+  features.push_back({{{"site_id", "VN-BG0002-3G"}, {"operator", "vnpt"}, {"tech", "UMTS"}},
+                      Project(lonlat[1].first, lonlat[1].second, "EPSG:32648")});
+  features.push_back(
+      {{{"site_id", "VN-BG0003-3G"}, {"operator", "vnpt"}, {"tech", "UMTS"}, {"eirp_dbm", "-3"}},
+       Project(lonlat[2].first, lonlat[2].second, "EPSG:32648")});
+  WriteLayer("GPKG", path,
+             {"site_id", "operator", "tech", "height_m", "azimuth_deg", "beamwidth_deg", "band_mhz",
+              "eirp_dbm"},
+             features, "EPSG:32648");
+  auto read = ReadSites(path);
+  ASSERT_TRUE(read.ok()) << read.status().message();
+  EXPECT_EQ(read->source.format, "GPKG");
+  EXPECT_EQ(read->rows_read, 3u);
+  ASSERT_EQ(read->sites.size(), 2u);
+  ASSERT_EQ(read->rejected.size(), 1u);
+  EXPECT_EQ(read->rejected[0].row, 3u);
+  EXPECT_EQ(read->rejected[0].code, "out_of_range");
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_NEAR(read->sites[i].lon, lonlat[i].first, 1e-7);  // reprojected from UTM 48N
+    EXPECT_NEAR(read->sites[i].lat, lonlat[i].second, 1e-7);
+  }
+  EXPECT_EQ(read->sites[0].site_id, "VT-BG0001-4G");
+  EXPECT_DOUBLE_EQ(read->sites[0].height_m, 45);
+  EXPECT_EQ(read->sites[0].azimuth_deg, std::optional<double>(240));
+  EXPECT_EQ(read->sites[0].beamwidth_deg, std::optional<double>(65));
+  EXPECT_DOUBLE_EQ(read->sites[0].band_mhz, 1800);
+  EXPECT_EQ(read->sites[1].tech, geo::Technology::kUmts);
+  EXPECT_FALSE(read->sites[1].azimuth_deg.has_value());
+  EXPECT_DOUBLE_EQ(read->sites[1].band_mhz, 2100);
+  EXPECT_DOUBLE_EQ(read->sites[1].eirp_dbm, 58);
+  EXPECT_DOUBLE_EQ(read->sites[1].height_m, 30);
 }
 
 TEST(PlaceFormats, KmlPlacemarksWithExtendedData) {

@@ -267,5 +267,142 @@ TEST(HouseholdsCsv, MissingRequiredColumnsAreNamed) {
       << result.status().message();
 }
 
+// ---------------------------------------------------------------- sites
+
+TEST(SitesCsv, EveryRejectionCodeOnceAmongGoodRowsWithTheDefaults) {
+  const std::string path = WriteFile(
+      "sites_codes.csv",
+      "site_id,operator,tech,lat,lon,height_m,azimuth_deg,band_mhz,eirp_dbm,beamwidth_deg\n"
+      // 2: good, every figure given
+      "VT-BG0001-4G,viettel,LTE,21.300000,106.300000,35,120,1800,61.5,65\n"
+      // 3: good, the optional figures empty: defaults by technology, omni; a name of the operator
+      "VN-BG0002-3G,VinaPhone,3G,21.31,106.31,,,,,\n"
+      ",viettel,LTE,21.3,106.3,30,,,,\n"                     // 4: no site id
+      "VT-X5,,LTE,21.3,106.3,30,,,,\n"                       // 5: no operator
+      "VT-BG0001-4G,viettel,LTE,21.3,106.3,30,,,,\n"         // 6: duplicate
+      "VT-X7,viettel,6G,21.3,106.3,30,,,,\n"                 // 7: unknown technology
+      "VT-X8,viettel,LTE,21.3a,106.3,30,,,,\n"               // 8: lat not a number
+      "VT-X9,viettel,LTE,21.3,106.3,tall,,,,\n"              // 9: height not a number
+      "VT-X10,viettel,LTE,21.3,106.3,400,,,,\n"              // 10: height above 300 m
+      "VT-X11,viettel,LTE,21.3,106.3,30,361,,,\n"            // 11: azimuth above 360
+      "VT-X12,viettel,LTE,21.3,106.3,30,90,,,0\n"            // 12: beamwidth below 1
+      "VT-X13,viettel,LTE,21.3,106.3,30,,50,,\n"             // 13: band below 100 MHz
+      "VT-X14,viettel,LTE,21.3,106.3,30,,,95,\n"             // 14: EIRP above 90 dBm
+      "VT-X15,viettel,LTE,106.3,21.3,30,,,,\n"               // 15: lat and lon exchanged
+      "VT-X16,viettel,LTE,10.0,100.0,30,,,,\n"               // 16: outside Vietnam
+      "MF-BG0003-5G,MobiFone,NR,21.32,106.32,300,0,,,360\n"  // 17: good, the range ends
+      "AC-BG0004-2G,Acme,GSM,21.33,106.33,1,360,6000,0,1\n"  // 18: good, the other range ends
+      "VT-X19,viettel,LTE,21.3,106.3\n");                    // 19: too few fields
+
+  auto result = ReadSites(path);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  const SiteImport& got = *result;
+  const std::map<std::uint64_t, std::string> expected = {
+      {4, "missing_value"},      {5, "missing_value"},      {6, "duplicate_id"},
+      {7, "unknown_technology"}, {8, "not_a_number"},       {9, "not_a_number"},
+      {10, "out_of_range"},      {11, "out_of_range"},      {12, "out_of_range"},
+      {13, "out_of_range"},      {14, "out_of_range"},      {15, "coordinates_swapped"},
+      {16, "outside_region"},    {19, "wrong_column_count"}};
+  EXPECT_EQ(Codes(got.rejected), expected);
+  EXPECT_EQ(got.rows_read, 18u);
+  EXPECT_EQ(got.sites.size() + got.rejected.size(), got.rows_read);
+  ASSERT_EQ(got.sites.size(), 4u);
+  EXPECT_EQ(got.rows, (std::vector<std::uint64_t>{2, 3, 17, 18}));
+
+  const geo::Site& full = got.sites[0];
+  EXPECT_EQ(full.site_id, "VT-BG0001-4G");
+  EXPECT_EQ(full.operator_id, "viettel");
+  EXPECT_EQ(full.tech, geo::Technology::kLte);
+  EXPECT_DOUBLE_EQ(full.lat, 21.3);
+  EXPECT_DOUBLE_EQ(full.lon, 106.3);
+  EXPECT_DOUBLE_EQ(full.height_m, 35);
+  EXPECT_EQ(full.azimuth_deg, std::optional<double>(120));
+  EXPECT_EQ(full.beamwidth_deg, std::optional<double>(65));
+  EXPECT_DOUBLE_EQ(full.band_mhz, 1800);
+  EXPECT_DOUBLE_EQ(full.eirp_dbm, 61.5);
+
+  const geo::Site& defaults = got.sites[1];
+  EXPECT_EQ(defaults.operator_id, "vnpt");  // VinaPhone is VNPT's brand
+  EXPECT_EQ(defaults.tech, geo::Technology::kUmts);
+  EXPECT_DOUBLE_EQ(defaults.height_m, 30);
+  EXPECT_FALSE(defaults.azimuth_deg.has_value());  // omni
+  EXPECT_FALSE(defaults.beamwidth_deg.has_value());
+  EXPECT_DOUBLE_EQ(defaults.band_mhz, 2100);
+  EXPECT_DOUBLE_EQ(defaults.eirp_dbm, 58);
+
+  const geo::Site& nr = got.sites[2];
+  EXPECT_EQ(nr.operator_id, "mobifone");
+  EXPECT_EQ(nr.tech, geo::Technology::kNr);
+  EXPECT_EQ(nr.azimuth_deg, std::optional<double>(0));  // north, not omni
+  EXPECT_DOUBLE_EQ(nr.band_mhz, 3500);
+  EXPECT_DOUBLE_EQ(nr.eirp_dbm, 63);
+  // An operator nobody registered is the reader's to pass on (covgapd rejects it).
+  EXPECT_EQ(got.sites[3].operator_id, "acme");
+  EXPECT_EQ(got.sites[3].tech, geo::Technology::kGsm);
+  EXPECT_DOUBLE_EQ(got.sites[3].band_mhz, 6000);
+
+  EXPECT_TRUE(Contains(IssueAt(got.rejected, 4)->reason, "site_id"));
+  EXPECT_TRUE(Contains(IssueAt(got.rejected, 5)->reason, "operator"));
+  EXPECT_TRUE(Contains(IssueAt(got.rejected, 6)->reason, "line 2"));
+  EXPECT_TRUE(Contains(IssueAt(got.rejected, 7)->reason, "'6G'"));
+  EXPECT_TRUE(Contains(IssueAt(got.rejected, 7)->reason, "LTE"));
+  EXPECT_TRUE(Contains(IssueAt(got.rejected, 9)->reason, "height_m"));
+  EXPECT_TRUE(Contains(IssueAt(got.rejected, 10)->reason, "1-300 m"))
+      << IssueAt(got.rejected, 10)->reason;
+  EXPECT_TRUE(Contains(IssueAt(got.rejected, 11)->reason, "azimuth_deg"));
+  EXPECT_TRUE(Contains(IssueAt(got.rejected, 12)->reason, "beamwidth_deg"));
+  EXPECT_TRUE(Contains(IssueAt(got.rejected, 13)->reason, "100-6000 MHz"));
+  EXPECT_TRUE(Contains(IssueAt(got.rejected, 14)->reason, "0-90 dBm"));
+}
+
+TEST(SitesCsv, VietnameseHeadersWithAndWithoutDiacritics) {
+  for (const auto& [file, header] :
+       {std::pair{"tram_dau.csv",
+                  "Mã trạm,Nhà mạng,Công nghệ,Vĩ độ,Kinh độ,Độ cao,Phương vị,Băng tần,EIRP"},
+        std::pair{"tram_khong_dau.csv",
+                  "ma_tram,nha_mang,cong_nghe,vi_do,kinh_do,do_cao,phuong_vi,bang_tan,eirp"}}) {
+    const std::string path =
+        WriteFile(file, std::string(header) + "\nVT-BG0001-4G,Viettel,4G,21.3,106.3,42,270,,\n");
+    auto result = ReadSites(path);
+    ASSERT_TRUE(result.ok()) << file << ": " << result.status().message();
+    ASSERT_EQ(result->sites.size(), 1u) << file;
+    const geo::Site& s = result->sites[0];
+    EXPECT_EQ(s.site_id, "VT-BG0001-4G") << file;
+    EXPECT_EQ(s.operator_id, "viettel") << file;
+    EXPECT_EQ(s.tech, geo::Technology::kLte) << file;
+    EXPECT_DOUBLE_EQ(s.lat, 21.3) << file;
+    EXPECT_DOUBLE_EQ(s.lon, 106.3) << file;
+    EXPECT_DOUBLE_EQ(s.height_m, 42) << file;
+    EXPECT_EQ(s.azimuth_deg, std::optional<double>(270)) << file;
+    EXPECT_DOUBLE_EQ(s.band_mhz, 1800) << file;
+    EXPECT_DOUBLE_EQ(s.eirp_dbm, 60) << file;
+  }
+}
+
+TEST(SitesCsv, AColumnMappingNamesOtherHeaders) {
+  const std::string path = WriteFile("tram_map.csv",
+                                     "Số hiệu trạm,Đơn vị,Loại,Vĩ độ,Kinh độ\n"
+                                     "VT-1,viettel,LTE,21.3,106.3\n");
+  auto unmapped = ReadSites(path);
+  ASSERT_FALSE(unmapped.ok());
+  EXPECT_EQ(unmapped.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Contains(unmapped.status().message(), "site_id, operator, tech"))
+      << unmapped.status().message();
+  auto mapping = ParseColumnMapping("site_id = Số hiệu trạm\noperator = Đơn vị\ntech = Loại\n",
+                                    PlaceKind::kSites);
+  ASSERT_TRUE(mapping.ok()) << mapping.status().message();
+  PlaceReadOptions options;
+  options.columns = *mapping;
+  auto mapped = ReadSites(path, options);
+  ASSERT_TRUE(mapped.ok()) << mapped.status().message();
+  ASSERT_EQ(mapped->sites.size(), 1u);
+  EXPECT_EQ(mapped->sites[0].site_id, "VT-1");
+  // Site fields are not school fields.
+  EXPECT_FALSE(ParseColumnMapping("school_id = Mã", PlaceKind::kSites).ok());
+  auto unknown = ParseColumnMapping("azimuth = Hướng", PlaceKind::kSites);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_TRUE(Contains(unknown.status().message(), "azimuth_deg")) << unknown.status().message();
+}
+
 }  // namespace
 }  // namespace covgap::importers

@@ -282,17 +282,19 @@ const std::set<std::string> kEveryRpc = {
     "GapService.ExportGaps",         "AccessService.CreateToken",
     "AccessService.ListTokens",      "AccessService.RevokeToken",
     "AccessService.ListAudit",       "SchoolService.ListSchools",
-    "ReportService.BuildReport"};
+    "ReportService.BuildReport",     "RegistryService.ListSites"};
 const std::map<std::string, std::set<std::string>> kAllowedByRole = {
     {"authority", kEveryRpc},
+    // Import: an operator uploads its own sites only (the kind is checked on the spec:
+    // tests/server/sites_test.cpp); here the upload has no spec.
     {"operator",
-     {"MeasurementService.Ingest", "MeasurementService.GetStats", "AnalysisService.GetLatestRun",
-      "GapService.ListGaps", "GapService.GetGap", "GapService.ExportGaps",
-      "SchoolService.ListSchools"}},
+     {"MeasurementService.Ingest", "MeasurementService.GetStats", "RegistryService.Import",
+      "AnalysisService.GetLatestRun", "GapService.ListGaps", "GapService.GetGap",
+      "GapService.ExportGaps", "SchoolService.ListSchools", "RegistryService.ListSites"}},
     {"viewer",
      {"MeasurementService.GetStats", "AnalysisService.GetLatestRun", "GapService.ListGaps",
       "GapService.GetGap", "GapService.ExportGaps", "SchoolService.ListSchools",
-      "ReportService.BuildReport"}},
+      "ReportService.BuildReport", "RegistryService.ListSites"}},
 };
 
 TEST_F(AccessControlTest, EveryRpcFollowsTheRoleTableForEveryKindOfCaller) {
@@ -390,6 +392,11 @@ TEST_F(AccessControlTest, EveryRpcFollowsTheRoleTableForEveryKindOfCaller) {
        [&](grpc::ClientContext* ctx) {
          v1::ListSchoolsResponse response;
          return schools_->ListSchools(ctx, {}, &response);
+       }},
+      {"RegistryService.ListSites",
+       [&](grpc::ClientContext* ctx) {
+         v1::ListSitesResponse response;
+         return registry_->ListSites(ctx, {}, &response);
        }},
       {"ReportService.BuildReport",
        [&](grpc::ClientContext* ctx) {

@@ -253,12 +253,67 @@ TEST_F(PostgresStoreTest, MigrationsAreAppliedOnceWhenSeveralOpenAtOnce) {
   EXPECT_EQ(ok.load(), 4);
   auto versions = Sql("SELECT version FROM schema_version");
   ASSERT_EQ(versions.Rows(), 1);
-  EXPECT_EQ(versions.Int(0, 0), 1);
+  EXPECT_EQ(versions.Int(0, 0), 2);
   EXPECT_EQ(Sql("SELECT count(*) FROM operators").Int(0, 0),
             static_cast<std::int64_t>(DefaultOperators().size()));
   // All opened with the same device hash key (one row).
   EXPECT_EQ(Sql("SELECT count(*) FROM meta WHERE key = 'device_hash_key'").Int(0, 0), 1);
   EXPECT_NE(Open(), nullptr);
+}
+
+// A database of schema version 1 (before sites and the prediction's fields) is migrated to 2 at
+// open: its gaps read as binned results (measured, p_good 0, meas_share 1), its school coverage
+// without predicted figures, and sites can be stored.
+TEST_F(PostgresStoreTest, VersionOneDatabaseIsMigratedAndItsRowsReadAsBinnedResults) {
+  {
+    auto store = Open();
+    ASSERT_NE(store, nullptr);
+    geo::Gap gap = MakeGap("gap-a");
+    gap.evidence = geo::Evidence::kMixed;
+    gap.p_good = 0.5;
+    gap.meas_share = 0.5;
+    geo::SchoolCoverage c;
+    c.school_id = "BG-TH-001";
+    c.operator_id = "viettel";
+    c.predicted_dbm = -90;
+    c.sigma_db = 8;
+    c.p_good_indoor = 0.5;
+    ASSERT_TRUE(store->SaveAnalysis(MakeRun(), {gap}, {c}).ok());
+  }
+  {
+    auto conn = PgConn::Connect(conninfo_);
+    ASSERT_TRUE(conn.ok()) << conn.status().message();
+    const Status back = conn->Exec(
+        "DROP TABLE sites; ALTER TABLE gaps DROP COLUMN evidence, DROP COLUMN p_good, DROP COLUMN "
+        "meas_share; ALTER TABLE school_coverage DROP COLUMN predicted_dbm, DROP COLUMN sigma_db, "
+        "DROP COLUMN p_good_indoor; DELETE FROM schema_version; INSERT INTO schema_version VALUES "
+        "(1, 0)");
+    ASSERT_TRUE(back.ok()) << back.message();
+  }
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  auto versions = Sql("SELECT version FROM schema_version ORDER BY version");
+  ASSERT_EQ(versions.Rows(), 2);
+  EXPECT_EQ(versions.Int(1, 0), 2);
+  auto gap = store->GetGap("gap-a");
+  ASSERT_TRUE(gap.ok()) << gap.status().message();
+  EXPECT_EQ(gap->evidence, geo::Evidence::kMeasured);
+  EXPECT_EQ(gap->p_good, 0);
+  EXPECT_EQ(gap->meas_share, 1);
+  auto coverage = store->LatestSchoolCoverage();
+  ASSERT_TRUE(coverage.ok()) << coverage.status().message();
+  ASSERT_EQ(coverage->size(), 1u);
+  EXPECT_FALSE((*coverage)[0].predicted_dbm.has_value());
+  EXPECT_FALSE((*coverage)[0].sigma_db.has_value());
+  EXPECT_FALSE((*coverage)[0].p_good_indoor.has_value());
+  geo::Site site;
+  site.site_id = "VT-1";
+  site.operator_id = "viettel";
+  site.lat = 21.3;
+  site.lon = 106.3;
+  ASSERT_TRUE(store->UpsertSites({site}).ok());
+  // The PostGIS point of each site is kept beside its coordinates.
+  EXPECT_EQ(Sql("SELECT ST_AsText(geom) FROM sites").Text(0, 0), "POINT(106.3 21.3)");
 }
 
 TEST_F(PostgresStoreTest, MeasurementsGoToMonthPartitionsAndScanByTime) {

@@ -313,6 +313,11 @@ auto Fields(const geo::Household& h) {
                   h.commune);
 }
 
+auto Fields(const geo::Site& s) {
+  return std::tie(s.site_id, s.operator_id, s.tech, s.lat, s.lon, s.height_m, s.azimuth_deg,
+                  s.beamwidth_deg, s.band_mhz, s.eirp_dbm);
+}
+
 auto Fields(const AnalysisRun& r) {
   return std::tie(r.run_id, r.started_ms, r.finished_ms, r.params_json, r.summary_json,
                   r.measurements, r.gaps);
@@ -363,6 +368,23 @@ geo::Household MakeHousehold(std::string id, geo::HouseholdCategory category, do
   return h;
 }
 
+geo::Site MakeSite(std::string id, std::string op, geo::Technology tech, double lat, double lon,
+                   double height_m, std::optional<double> azimuth_deg,
+                   std::optional<double> beamwidth_deg, double band_mhz, double eirp_dbm) {
+  geo::Site s;
+  s.site_id = std::move(id);
+  s.operator_id = std::move(op);
+  s.tech = tech;
+  s.lat = lat;
+  s.lon = lon;
+  s.height_m = height_m;
+  s.azimuth_deg = azimuth_deg;
+  s.beamwidth_deg = beamwidth_deg;
+  s.band_mhz = band_mhz;
+  s.eirp_dbm = eirp_dbm;
+  return s;
+}
+
 // A gap with every field set, each to a value derived from `seed` so that no two fields (and no
 // two gaps) share a value by accident.
 geo::Gap MakeGap(std::string id, geo::GapKind kind, std::string op, geo::Technology tech,
@@ -387,6 +409,10 @@ geo::Gap MakeGap(std::string id, geo::GapKind kind, std::string op, geo::Technol
   g.poor_hh = 11 + seed;
   g.npoor_hh = 7 + seed;
   g.hardship_students = 83.0 / 7.0 + seed;
+  // The prediction's fields (geo/gap.h), each seed on its own evidence.
+  g.evidence = static_cast<geo::Evidence>(seed % 3);
+  g.p_good = 0.1 / 3.0 + seed / 512.0;
+  g.meas_share = 1.0 - 1.0 / (seed + 7.0);
   g.score = score;
   g.rank = rank;
   g.analysed_ms = 1717200000000 + seed;
@@ -416,6 +442,9 @@ void ExpectSameGap(const geo::Gap& got, const geo::Gap& want, bool with_wkb = tr
   EXPECT_EQ(got.poor_hh, want.poor_hh);
   EXPECT_EQ(got.npoor_hh, want.npoor_hh);
   EXPECT_EQ(got.hardship_students, want.hardship_students);
+  EXPECT_EQ(got.evidence, want.evidence);
+  EXPECT_EQ(got.p_good, want.p_good);
+  EXPECT_EQ(got.meas_share, want.meas_share);
   EXPECT_EQ(got.score, want.score);
   EXPECT_EQ(got.rank, want.rank);
   EXPECT_EQ(got.status, want.status);
@@ -653,6 +682,65 @@ TEST_P(StoreConformanceTest, HouseholdsUpsertByHouseholdIdWithoutDuplicates) {
   households = store->Households();
   ASSERT_TRUE(households.ok()) << households.status().message();
   EXPECT_EQ(households->size(), 4u);
+}
+
+// Sites upsert by site_id (over all operators) and read back by operator, technology (enum
+// order), site_id; optional figures stay absent, values exact to the last bit.
+TEST_P(StoreConformanceTest, SitesUpsertBySiteIdAndReadBackByOperatorTechnologyAndId) {
+  using geo::Technology;
+  auto store = Open();
+  auto none = store->Sites();
+  ASSERT_TRUE(none.ok()) << none.status().message();
+  EXPECT_TRUE(none->empty());
+
+  const std::vector<geo::Site> first = {
+      MakeSite("VT-BG0002-4G", "viettel", Technology::kLte, 21.30123456789, 106.30123456789, 35,
+               120.5, 65, 1800, 61.25),
+      MakeSite("VN-BG0001-3G", "vnpt", Technology::kUmts, 21.31, 106.31, 30, std::nullopt,
+               std::nullopt, 2100, 58),
+      MakeSite("VT-BG0001-3G", "viettel", Technology::kUmts, 21.32, 106.32, 42.75, 0, std::nullopt,
+               2100, 58),
+      MakeSite("VT-BG0001-4G", "viettel", Technology::kLte, 21.33, 106.33, 1, 360, 360, 6000, 0),
+  };
+  auto counts = store->UpsertSites(first);
+  ASSERT_TRUE(counts.ok()) << counts.status().message();
+  EXPECT_EQ(counts->inserted, 4u);
+  EXPECT_EQ(counts->updated, 0u);
+  auto sites = store->Sites();
+  ASSERT_TRUE(sites.ok()) << sites.status().message();
+  // viettel UMTS, viettel LTE (two, by id), vnpt UMTS.
+  ExpectSameRows(*sites, std::vector{first[2], first[3], first[0], first[1]});
+
+  // A re-import updates what it names (an azimuth removed is removed) and adds the rest; a site
+  // id is unique over operators, so a site imported under another operator moves to it.
+  const std::vector<geo::Site> second = {
+      MakeSite("VT-BG0002-4G", "viettel", Technology::kNr, 21.4, 106.4, 50, std::nullopt,
+               std::nullopt, 3500, 63),
+      MakeSite("VN-BG0001-3G", "mobifone", Technology::kGsm, 21.31, 106.31, 30, 45, 90, 900, 55),
+      MakeSite("AB-0001", "vietnamobile", Technology::kLte, 21.5, 106.5, 300, 359.75, 1, 100, 90),
+  };
+  counts = store->UpsertSites(second);
+  ASSERT_TRUE(counts.ok()) << counts.status().message();
+  EXPECT_EQ(counts->inserted, 1u);
+  EXPECT_EQ(counts->updated, 2u);
+  sites = store->Sites();
+  ASSERT_TRUE(sites.ok()) << sites.status().message();
+  // mobifone, vietnamobile, viettel (UMTS, LTE, NR): by bytes, "vietn" before "viett".
+  ExpectSameRows(*sites, std::vector{second[1], second[2], first[2], first[3], second[0]});
+
+  // The same again changes nothing but counts as updates; the sites survive a reopen.
+  counts = store->UpsertSites(second);
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->inserted, 0u);
+  EXPECT_EQ(counts->updated, 3u);
+  store.reset();
+  auto reopened = Open();
+  sites = reopened->Sites();
+  ASSERT_TRUE(sites.ok()) << sites.status().message();
+  ExpectSameRows(*sites, std::vector{second[1], second[2], first[2], first[3], second[0]});
+  auto empty = reopened->UpsertSites({});
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->inserted + empty->updated, 0u);
 }
 
 TEST_P(StoreConformanceTest, SavedAnalysisIsTheLatestRunWithEveryGapField) {
@@ -1144,20 +1232,27 @@ TEST_P(StoreConformanceTest, OperatorToDoListPutsCommonGapsFirstThenByScore) {
             IdsAndTotal({"gap-d", "gap-a"}, 4));
 }
 
+geo::SchoolCoverage Coverage(std::string school, std::string op, geo::Technology tech,
+                             geo::CellClass indoor_class, std::int64_t samples, double median_dbm,
+                             std::optional<double> nearest_good_m) {
+  geo::SchoolCoverage c;
+  c.school_id = std::move(school);
+  c.operator_id = std::move(op);
+  c.tech = tech;
+  c.indoor_class = indoor_class;
+  c.samples = samples;
+  c.median_dbm = median_dbm;
+  c.nearest_good_m = nearest_good_m;
+  return c;
+}
+
 std::vector<geo::SchoolCoverage> SampleSchoolCoverage(double shift) {
-  std::vector<geo::SchoolCoverage> out(3);
-  out[0] = {"BG-TH-001", "viettel", geo::Technology::kLte,     geo::CellClass::kWeak,
-            12,          -101.5,    std::optional<double>(0.0)};
-  out[1] = {"BG-TH-001",  "vnpt",      geo::Technology::kUmts, geo::CellClass::kUnmeasured, 0,
-            std::nan(""), std::nullopt};
-  out[2] = {"BG-TH-002",
-            "viettel",
-            geo::Technology::kLte,
-            geo::CellClass::kGood,
-            3,
-            -80,
-            std::optional<double>(141.4213562373095 + shift)};
-  return out;
+  return {Coverage("BG-TH-001", "viettel", geo::Technology::kLte, geo::CellClass::kWeak, 12, -101.5,
+                   0.0),
+          Coverage("BG-TH-001", "vnpt", geo::Technology::kUmts, geo::CellClass::kUnmeasured, 0,
+                   std::nan(""), std::nullopt),
+          Coverage("BG-TH-002", "viettel", geo::Technology::kLte, geo::CellClass::kGood, 3, -80,
+                   141.4213562373095 + shift)};
 }
 
 void ExpectSameCoverage(const std::vector<geo::SchoolCoverage>& got,
@@ -1174,6 +1269,9 @@ void ExpectSameCoverage(const std::vector<geo::SchoolCoverage>& got,
       EXPECT_DOUBLE_EQ(got[i].median_dbm, want[i].median_dbm) << i;
     }
     EXPECT_EQ(got[i].nearest_good_m, want[i].nearest_good_m) << i;
+    EXPECT_EQ(got[i].predicted_dbm, want[i].predicted_dbm) << i;
+    EXPECT_EQ(got[i].sigma_db, want[i].sigma_db) << i;
+    EXPECT_EQ(got[i].p_good_indoor, want[i].p_good_indoor) << i;
   }
 }
 
@@ -1206,6 +1304,58 @@ TEST_P(StoreConformanceTest, SchoolCoverageIsStoredWithItsRunAndReadFromTheLates
   auto kept = reopened->LatestSchoolCoverage();
   ASSERT_TRUE(kept.ok());
   ExpectSameCoverage(*kept, SampleSchoolCoverage(2));
+}
+
+// The prediction's result fields (geo/gap.h, geo/school_coverage.h): every evidence, p_good and
+// meas_share of gaps and the predicted figures of school coverage are stored with the run, read
+// back exactly, carried with a gap in the life cycle, and survive a reopen.
+TEST_P(StoreConformanceTest, PredictionFieldsOfGapsAndSchoolCoverageRoundTrip) {
+  auto store = Open();
+  std::vector<geo::Gap> gaps = SampleGaps();
+  gaps[0].evidence = geo::Evidence::kPredicted;
+  gaps[0].p_good = 0.123456789012345;
+  gaps[0].meas_share = 0;
+  gaps[1].evidence = geo::Evidence::kMixed;
+  gaps[1].p_good = 1.0 / 3.0;
+  gaps[1].meas_share = 0.625;
+  gaps[2].evidence = geo::Evidence::kMeasured;
+  gaps[2].p_good = 0;
+  gaps[2].meas_share = 1;
+  std::vector<geo::SchoolCoverage> coverage = SampleSchoolCoverage(0);
+  coverage[1].predicted_dbm = -97.125;
+  coverage[1].sigma_db = 7.5 + 1e-9;
+  coverage[1].p_good_indoor = 0.0625;
+  coverage[2].predicted_dbm = -80;  // only some of them
+  ASSERT_TRUE(store->SaveAnalysis(SampleRun(5), gaps, coverage).ok());
+  for (const geo::Gap& want : gaps) {
+    auto got = store->GetGap(want.gap_id);
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    ExpectSameGap(*got, want);
+  }
+  auto listed = store->ListGaps(Query().Order(GapOrder::kArea));
+  ASSERT_TRUE(listed.ok()) << listed.status().message();
+  for (const geo::Gap& got : listed->first) {
+    const auto want = std::find_if(gaps.begin(), gaps.end(),
+                                   [&](const geo::Gap& g) { return g.gap_id == got.gap_id; });
+    ASSERT_NE(want, gaps.end());
+    ExpectSameGap(got, *want, /*with_wkb=*/false);
+  }
+  auto read = store->LatestSchoolCoverage();
+  ASSERT_TRUE(read.ok()) << read.status().message();
+  ExpectSameCoverage(*read, coverage);
+
+  // gap-b is planned: a run without it carries it over with the fields of its last analysis.
+  const std::vector<geo::Gap> later(gaps.begin() + 2, gaps.end());
+  ASSERT_TRUE(store->SaveAnalysis(SampleRun(3), later).ok());
+  auto carried = store->GetGap("gap-b");
+  ASSERT_TRUE(carried.ok()) << carried.status().message();
+  ExpectSameGap(*carried, gaps[1]);
+
+  store.reset();
+  auto reopened = Open();
+  carried = reopened->GetGap("gap-b");
+  ASSERT_TRUE(carried.ok()) << carried.status().message();
+  ExpectSameGap(*carried, gaps[1]);
 }
 
 TEST_P(StoreConformanceTest, FirstRunIsNoneInANewStore) {
@@ -1315,9 +1465,16 @@ TEST(SqliteStore, SecondOpenOfTheSameDirectoryIsRefused) {
   fs::remove_all(dir);
 }
 
-// A store of schema version 3 (before the life cycle and per-school coverage) opens as version 5:
-// its gaps keep every field, get no cleared date and an empty note, and the life cycle works on
-// them.
+// The tables and columns schema versions 4 to 6 added, dropped again: a version 3 store.
+constexpr const char* kBackToVersion3 =
+    "DROP TABLE sites; DROP TABLE gap_events; DROP TABLE school_coverage; "
+    "ALTER TABLE gaps DROP COLUMN cleared_ms; ALTER TABLE gaps DROP COLUMN status_note; "
+    "ALTER TABLE gaps DROP COLUMN evidence; ALTER TABLE gaps DROP COLUMN p_good; "
+    "ALTER TABLE gaps DROP COLUMN meas_share; PRAGMA user_version = 3;";
+
+// A store of schema version 3 (before the life cycle, per-school coverage and sites) opens as
+// version 6: its gaps keep every field, get no cleared date, an empty note and the binned
+// evidence (measured, p_good 0, meas_share 1), and the life cycle works on them.
 TEST(SqliteStore, SchemaVersion3IsMigratedWithItsGaps) {
   const std::string dir = ::testing::TempDir() + "/covgap_v3_migration";
   fs::remove_all(dir);
@@ -1325,6 +1482,9 @@ TEST(SqliteStore, SchemaVersion3IsMigratedWithItsGaps) {
   for (auto& g : gaps) {
     g.cleared_ms.reset();
     g.status_note.clear();
+    g.evidence = geo::Evidence::kPredicted;  // dropped with its column: back to the defaults
+    g.p_good = 0.5;
+    g.meas_share = 0.25;
   }
   {
     auto store = OpenSqliteStore(dir);
@@ -1335,23 +1495,24 @@ TEST(SqliteStore, SchemaVersion3IsMigratedWithItsGaps) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((dir + "/covgap.sqlite").c_str(), &db), SQLITE_OK);
     char* error = nullptr;
-    const int rc =
-        sqlite3_exec(db,
-                     "DROP TABLE gap_events; DROP TABLE school_coverage; ALTER TABLE gaps DROP "
-                     "COLUMN cleared_ms; "
-                     "ALTER TABLE gaps DROP COLUMN status_note; PRAGMA user_version = 3;",
-                     nullptr, nullptr, &error);
+    const int rc = sqlite3_exec(db, kBackToVersion3, nullptr, nullptr, &error);
     EXPECT_EQ(rc, SQLITE_OK) << (error ? error : "");
     sqlite3_free(error);
     sqlite3_close(db);
   }
   auto store = OpenSqliteStore(dir);
   ASSERT_TRUE(store.ok()) << store.status().message();
-  for (const geo::Gap& want : gaps) {
+  for (geo::Gap want : gaps) {
+    want.evidence = geo::Evidence::kMeasured;
+    want.p_good = 0;
+    want.meas_share = 1;
     auto got = store.value()->GetGap(want.gap_id);
     ASSERT_TRUE(got.ok()) << got.status().message();
     ExpectSameGap(*got, want);
   }
+  auto sites = store.value()->Sites();
+  ASSERT_TRUE(sites.ok()) << sites.status().message();
+  EXPECT_TRUE(sites->empty());
   auto events = store.value()->ListGapEvents(0, 100);
   ASSERT_TRUE(events.ok()) << events.status().message();
   EXPECT_TRUE(events->empty());
@@ -1368,8 +1529,9 @@ TEST(SqliteStore, SchemaVersion3IsMigratedWithItsGaps) {
   fs::remove_all(dir);
 }
 
-// A store of schema version 3 (before per-school coverage) migrates straight to 5 at open.
-TEST(SqliteStore, VersionThreeStoreMigratesToFiveKeepingItsRuns) {
+// A store of schema version 3 (before per-school coverage and sites) migrates straight to 6 at
+// open.
+TEST(SqliteStore, VersionThreeStoreMigratesToSixKeepingItsRuns) {
   const std::string dir = ::testing::TempDir() + "/covgap_migrate_test";
   fs::remove_all(dir);
   {
@@ -1393,10 +1555,8 @@ TEST(SqliteStore, VersionThreeStoreMigratesToFiveKeepingItsRuns) {
     sqlite3_close(db);
     return version;
   };
-  EXPECT_EQ(pragma("PRAGMA user_version"), 5);
-  pragma(
-      "DROP TABLE school_coverage; DROP TABLE gap_events; ALTER TABLE gaps DROP COLUMN cleared_ms; "
-      "ALTER TABLE gaps DROP COLUMN status_note; PRAGMA user_version = 3; SELECT 0");
+  EXPECT_EQ(pragma("PRAGMA user_version"), 6);
+  pragma(std::string(kBackToVersion3) + " SELECT 0");
   EXPECT_EQ(pragma("PRAGMA user_version"), 3);
   {
     auto store = OpenSqliteStore(dir);
@@ -1408,8 +1568,64 @@ TEST(SqliteStore, VersionThreeStoreMigratesToFiveKeepingItsRuns) {
     auto coverage = (*store)->LatestSchoolCoverage();
     ASSERT_TRUE(coverage.ok()) << coverage.status().message();
     EXPECT_EQ(coverage->size(), 3u);
+    ASSERT_TRUE((*store)
+                    ->UpsertSites({MakeSite("VT-1", "viettel", geo::Technology::kLte, 21.3, 106.3,
+                                            30, std::nullopt, std::nullopt, 1800, 60)})
+                    .ok());
   }
-  EXPECT_EQ(pragma("PRAGMA user_version"), 5);
+  EXPECT_EQ(pragma("PRAGMA user_version"), 6);
+  fs::remove_all(dir);
+}
+
+// A store of schema version 5 (before sites and the prediction's fields) opens as version 6: its
+// gaps read as binned results (measured, p_good 0, meas_share 1), its school coverage without
+// predicted figures.
+TEST(SqliteStore, VersionFiveRowsReadAsBinnedResults) {
+  const std::string dir = ::testing::TempDir() + "/covgap_v5_migration";
+  fs::remove_all(dir);
+  auto coverage = SampleSchoolCoverage(0);
+  for (auto& c : coverage) {
+    c.predicted_dbm = -90;
+    c.sigma_db = 8;
+    c.p_good_indoor = 0.5;
+  }
+  {
+    auto store = OpenSqliteStore(dir);
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    ASSERT_TRUE((*store)->SaveAnalysis(SampleRun(5), SampleGaps(), coverage).ok());
+  }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir + "/covgap.sqlite").c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    const int rc = sqlite3_exec(
+        db,
+        "DROP TABLE sites; ALTER TABLE gaps DROP COLUMN evidence; ALTER TABLE gaps DROP COLUMN "
+        "p_good; ALTER TABLE gaps DROP COLUMN meas_share; ALTER TABLE school_coverage DROP COLUMN "
+        "predicted_dbm; ALTER TABLE school_coverage DROP COLUMN sigma_db; ALTER TABLE "
+        "school_coverage DROP COLUMN p_good_indoor; PRAGMA user_version = 5;",
+        nullptr, nullptr, &error);
+    ASSERT_EQ(rc, SQLITE_OK) << (error ? error : "");
+    sqlite3_free(error);
+    sqlite3_close(db);
+  }
+  auto store = OpenSqliteStore(dir);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  for (geo::Gap want : SampleGaps()) {
+    want.evidence = geo::Evidence::kMeasured;
+    want.p_good = 0;
+    want.meas_share = 1;
+    auto got = (*store)->GetGap(want.gap_id);
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    ExpectSameGap(*got, want);
+  }
+  auto read = (*store)->LatestSchoolCoverage();
+  ASSERT_TRUE(read.ok()) << read.status().message();
+  ExpectSameCoverage(*read, SampleSchoolCoverage(0));
+  auto sites = (*store)->Sites();
+  ASSERT_TRUE(sites.ok()) << sites.status().message();
+  EXPECT_TRUE(sites->empty());
+  store->reset();
   fs::remove_all(dir);
 }
 

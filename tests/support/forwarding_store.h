@@ -49,6 +49,10 @@ class ForwardingStore : public store::Store {
     return t_.UpsertHouseholds(households);
   }
   StatusOr<std::vector<geo::Household>> Households() override { return t_.Households(); }
+  StatusOr<store::UpsertCounts> UpsertSites(const std::vector<geo::Site>& sites) override {
+    return t_.UpsertSites(sites);
+  }
+  StatusOr<std::vector<geo::Site>> Sites() override { return t_.Sites(); }
   using store::Store::SaveAnalysis;
   StatusOr<std::int64_t> SaveAnalysis(const store::AnalysisRun& run,
                                       const std::vector<geo::Gap>& gaps,
