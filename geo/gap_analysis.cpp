@@ -202,4 +202,33 @@ StatusOr<AnalysisResult> RunGapAnalysis(const MeasurementSource& source,
   return result;
 }
 
+StatusOr<std::vector<CoverageGrid>> BuildBinnedGrids(const MeasurementSource& source,
+                                                     const AnalysisParams& params,
+                                                     GridStats* stats) {
+  GridBuilder builder(params);
+  if (Status s = source([&](const MeasurementBlock& b) { builder.Add(b); }); !s.ok()) return s;
+  return builder.Build(stats);
+}
+
+StatusOr<CoverageResult> BuildCoverage(const MeasurementSource& source,
+                                       const AnalysisInputs& inputs, const AnalysisParams& params) {
+  if (params.method == AnalysisMethod::kBinned) {
+    return InvalidArgument("coverage predictions need --method predicted or hybrid");
+  }
+  CoverageResult out;
+  auto grids = BuildBinnedGrids(source, params, &out.grid_stats);
+  if (!grids.ok()) return grids.status();
+  out.grids = std::move(grids.value());
+  auto predicted = prediction::PredictGrids(out.grids, inputs.sites, inputs.areas, params);
+  if (!predicted.ok()) return predicted.status();
+  for (std::size_t g = 0; g < out.grids.size(); ++g) {
+    if (!predicted->predictions[g]) continue;
+    out.grids[g] =
+        prediction::ComposeGrid(out.grids[g], *predicted->predictions[g], params.method, params);
+  }
+  out.predictions = std::move(predicted->predictions);
+  out.models = std::move(predicted->models);
+  return out;
+}
+
 }  // namespace covgap::geo

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,5 +63,21 @@ StatusOr<AnalysisResult> RunGapAnalysis(const MeasurementSource& source,
                                         const AnalysisInputs& inputs, const AnalysisParams& params,
                                         const RankingWeights& weights = {},
                                         const ProgressCallback& progress = {});
+
+// The binned grids of every (operator, technology) group (steps 1–5), e.g. for validation.
+StatusOr<std::vector<CoverageGrid>> BuildBinnedGrids(const MeasurementSource& source,
+                                                     const AnalysisParams& params,
+                                                     GridStats* stats = nullptr);
+
+// The grids a predicted or hybrid analysis finds gaps in, with their predictions, without the
+// gaps (coverage rasters, campaigns): grids[i] is composed where predictions[i] is set.
+struct CoverageResult {
+  std::vector<CoverageGrid> grids;
+  std::vector<std::optional<prediction::GroupPrediction>> predictions;
+  std::vector<prediction::ModelSummary> models;
+  GridStats grid_stats;
+};
+StatusOr<CoverageResult> BuildCoverage(const MeasurementSource& source,
+                                       const AnalysisInputs& inputs, const AnalysisParams& params);
 
 }  // namespace covgap::geo

@@ -116,6 +116,12 @@ std::string_view ToString(Rpc rpc) {
       return "BuildReport";
     case Rpc::kListSites:
       return "ListSites";
+    case Rpc::kValidatePrediction:
+      return "Validate";
+    case Rpc::kPlanCampaign:
+      return "PlanCampaign";
+    case Rpc::kExportCoverageRaster:
+      return "ExportCoverageRaster";
   }
   return "?";
 }
@@ -158,6 +164,11 @@ bool Allowed(Role role, Rpc rpc) {
       return true;  // operators see only their own and common gaps
     case Rpc::kBuildReport:
       return role == Role::kViewer;  // counts only, never a household; not for one operator
+    case Rpc::kValidatePrediction:
+    case Rpc::kExportCoverageRaster:
+      return true;  // operators: their own operator's groups only (PredictionService checks)
+    case Rpc::kPlanCampaign:
+      return role == Role::kOperator;  // its own drive tests; the authority plans any operator's
   }
   return false;
 }

@@ -56,13 +56,18 @@ enum class Rpc {
   kListSchools,
   kBuildReport,
   kListSites,
+  // Coverage prediction (PredictionService).
+  kValidatePrediction,
+  kPlanCampaign,
+  kExportCoverageRaster,
 };
 inline constexpr Rpc kAllRpcs[] = {
     Rpc::kIngest,      Rpc::kGetStats,     Rpc::kImport,      Rpc::kImportSites,   Rpc::kImportRows,
     Rpc::kRunAnalysis, Rpc::kGetLatestRun, Rpc::kListGaps,    Rpc::kGetGap,        Rpc::kExportGaps,
     Rpc::kCreateToken, Rpc::kListTokens,   Rpc::kRevokeToken, Rpc::kListAudit,     Rpc::kPlanGap,
     Rpc::kClearGap,    Rpc::kReopenGap,    Rpc::kVerifyGaps,  Rpc::kGetGapHistory, Rpc::kWatchGaps,
-    Rpc::kListSchools, Rpc::kBuildReport,  Rpc::kListSites};
+    Rpc::kListSchools, Rpc::kBuildReport,  Rpc::kListSites,   Rpc::kValidatePrediction,
+    Rpc::kPlanCampaign, Rpc::kExportCoverageRaster};
 std::string_view ToString(Rpc rpc);
 
 // The role x RPC table.

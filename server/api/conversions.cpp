@@ -276,11 +276,15 @@ store::GapQuery FromProto(const v1::GapFilter& f) {
 }
 
 StatusOr<geo::AnalysisParams> FromProto(const v1::RunAnalysisRequest& in, std::int64_t now_ms) {
-  if (!in.method().empty() && in.method() != "binned") {
-    return InvalidArgument("unknown analysis method '" + in.method() +
-                           "' (available: binned, the reference method)");
-  }
   geo::AnalysisParams p;
+  if (!in.method().empty()) {
+    const auto method = geo::ParseAnalysisMethod(in.method());
+    if (!method) {
+      return InvalidArgument("unknown analysis method '" + in.method() +
+                             "' (available: binned, the reference method; predicted; hybrid)");
+    }
+    p.method = *method;
+  }
   if (in.has_cell_size_m()) p.cell_size_m = in.cell_size_m();
   if (in.has_min_samples()) p.min_samples = in.min_samples();
   if (in.has_min_area_m2()) p.min_area_m2 = in.min_area_m2();
