@@ -104,8 +104,10 @@ struct FieldSpec {
   int shp_precision = 0;
 };
 
-// The gap attributes of docs/domain.md, in order. Names are at most 10 characters.
-const std::array<FieldSpec, 23> kFields = {{
+// The gap attributes of docs/domain.md, in order, then the prediction's evidence fields
+// (docs/prediction.md), appended so that earlier columns keep their positions. Names are at most
+// 10 characters.
+const std::array<FieldSpec, 26> kFields = {{
     {"gap_id", OFTString, [](const Gap& g) { return Text(g.gap_id); }},
     {"operator", OFTString, [](const Gap& g) { return Text(g.operator_id); }},
     {"tech", OFTString, [](const Gap& g) -> FieldValue { return ToString(g.tech); }},
@@ -130,6 +132,9 @@ const std::array<FieldSpec, 23> kFields = {{
     {"target_dt", OFTDate,
      [](const Gap& g) { return g.target_ms ? Date(*g.target_ms) : FieldValue{}; }},
     {"analysed", OFTDate, [](const Gap& g) { return Date(g.analysed_ms); }},
+    {"evidence", OFTString, [](const Gap& g) -> FieldValue { return ToString(g.evidence); }},
+    {"p_good", OFTReal, [](const Gap& g) { return Number(g.p_good); }, 24, 15},
+    {"meas_share", OFTReal, [](const Gap& g) { return Number(g.meas_share); }, 24, 15},
 }};
 
 // ---------------------------------------------------------------------------------------------

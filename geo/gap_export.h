@@ -2,8 +2,9 @@
 //
 // WriteGapExport writes one layer (ExportOptions::layer_name) holding every gap, whatever its kind,
 // operator or technology; `kind`, `operator` and `tech` are columns to filter on. The fields are
-// the gap attributes of docs/domain.md, in that order, with names of at most 10 characters so that
-// every format carries the same names; docs/exports.md has the table. Geometries are the gaps'
+// the gap attributes of docs/domain.md, in that order, ending with the evidence of the prediction
+// (`evidence`, `p_good`, `meas_share`; docs/prediction.md), with names of at most 10 characters so
+// that every format carries the same names; docs/exports.md has the table. Geometries are the gaps'
 // (Multi)Polygons, promoted to MultiPolygon and reprojected from each gap's `crs` to `target_crs`
 // in longitude/easting-first order; they are not simplified, so valid input stays valid. Dates are
 // the UTC calendar dates of the millisecond timestamps.

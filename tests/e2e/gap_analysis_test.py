@@ -17,6 +17,7 @@ boundaries, schools, households and sites, runs `covgap analyse`, and checks:
   intact, for shp (zip), gpkg, geojson, csv and kml, and in EPSG:32648 and EPSG:9214.
 """
 import argparse
+import csv
 import json
 import os
 import shutil
@@ -340,7 +341,7 @@ def main():
         fields = ["gap_id", "operator", "tech", "kind", "severity", "area_m2", "n_cells",
                   "n_samples", "median_dbm", "min_dbm", "province", "district", "commune",
                   "schools", "stud_nodev", "poor_hh", "npoor_hh", "score", "rank", "status",
-                  "plan", "target_dt", "analysed"]
+                  "plan", "target_dt", "analysed", "evidence", "p_good", "meas_share"]
         for fmt, name, crs, ds in (
                 ("shp", "gaps.zip", "EPSG:4326", "/vsizip/{p}/gaps.shp"),
                 ("shp", "gaps32648.zip", "EPSG:32648", "/vsizip/{p}/gaps.shp"),
@@ -362,6 +363,21 @@ def main():
             if fmt in ("shp", "gpkg"):
                 dump = run(["ogrinfo", "-ro", "-al", "-q", ds.format(p=path)])
                 check("Huyện Sơn Động" in dump, f"{fmt}: Vietnamese district names intact")
+            if fmt == "geojson":
+                with open(path, encoding="utf-8") as f:
+                    props = [feat["properties"] for feat in json.load(f)["features"]]
+                check(props and all(q["evidence"] == "measured" and q["p_good"] == 0 and
+                                    q["meas_share"] == 1 for q in props),
+                      "geojson: every binned gap is measured, p_good 0, meas_share 1")
+            if fmt == "csv":
+                with open(path, encoding="utf-8-sig", newline="") as f:
+                    rows = list(csv.DictReader(f))
+                header = list(rows[0].keys()) if rows else []
+                check(header == ["WKT"] + fields,
+                      f"csv: WKT then the gap attributes in order, evidence last ({header})")
+                check(all(r["evidence"] == "measured" and float(r["p_good"]) == 0 and
+                          float(r["meas_share"]) == 1 for r in rows),
+                      "csv: every binned gap is measured, p_good 0, meas_share 1")
         # Partitioned analysis: a second run in tiles of 50 x 50 cells gives the same gaps.
         keys = ("gap_id", "kind", "operator", "tech", "n_cells", "n_samples", "area_m2",
                 "severity", "median_dbm", "min_dbm", "score", "rank", "district", "commune",

@@ -111,6 +111,7 @@ std::vector<TestGap> MakeGaps() {
   a.plan = "Lắp trạm BTS mới tại thôn Khe Sâu";
   a.target_ms = Ms("2022-03-31T23:30:00Z");  // 1 April in Hà Nội, 31 March in UTC
   a.analysed_ms = Ms("2021-12-01T08:00:00Z");
+  // Evidence left at the defaults: a binned gap is measured, p_good 0, meas_share 1.
   a.crs = "EPSG:32648";
   a.wkb = ToIsoWkb(FromWkt("POLYGON ((600000 2360000,600000 2360100,600200 2360100,"
                            "600200 2360000,600000 2360000))")
@@ -139,6 +140,9 @@ std::vector<TestGap> MakeGaps() {
   b.rank = 2;
   b.status = "open";
   b.analysed_ms = Ms("2021-12-01T08:00:00Z");
+  b.evidence = Evidence::kMixed;  // a hybrid gap: 6 of its 10 cells measured
+  b.p_good = 0.125;
+  b.meas_share = 0.6;
   b.crs = "EPSG:32648";
   b.wkb = ToIsoWkb(FromWkt("MULTIPOLYGON (((601000 2361000,601500 2361000,601500 2361100,"
                            "601300 2361100,601300 2361300,601000 2361300,601000 2361000),"
@@ -172,6 +176,9 @@ std::vector<TestGap> MakeGaps() {
   c.plan = kLongPlan;
   c.target_ms = Ms("2022-06-30T12:00:00Z");
   c.analysed_ms = Ms("2021-12-02T00:00:00Z");
+  c.evidence = Evidence::kPredicted;  // no cell measured: the prediction's gap
+  c.p_good = 0.3125;
+  c.meas_share = 0;
   c.crs = "EPSG:4326";
   OgrGeometryPtr cell = FromWkt(
       "POLYGON ((600500 2360500,600600 2360500,600600 2360600,600500 2360600,600500 2360500))");
@@ -230,6 +237,10 @@ const std::vector<ExpectedField>& ExpectedFields() {
       {"plan", OFTString, [](const TestGap& t) { return Text(t.gap.plan); }},
       {"target_dt", OFTDate, [](const TestGap& t) -> Value { return Date{t.target_date}; }},
       {"analysed", OFTDate, [](const TestGap& t) -> Value { return Date{t.analysed_date}; }},
+      {"evidence", OFTString,
+       [](const TestGap& t) { return Text(std::string(ToString(t.gap.evidence))); }},
+      {"p_good", OFTReal, [](const TestGap& t) -> Value { return t.gap.p_good; }},
+      {"meas_share", OFTReal, [](const TestGap& t) -> Value { return t.gap.meas_share; }},
   };
   return fields;
 }
@@ -492,6 +503,55 @@ Status Export(const std::vector<Gap>& gaps, ExportFormat format, const std::stri
   options.format = format;
   options.target_crs = crs;
   return WriteGapExport(gaps, options, path);
+}
+
+// The evidence columns, spelled out: a binned gap is measured with p_good 0 and meas_share 1, and a
+// predicted (or mixed) gap keeps its evidence text and figures, in every format.
+TEST(GapExport, EvidenceColumnsInEveryFormat) {
+  const std::vector<Gap> gaps = JustGaps(MakeGaps());
+  ASSERT_EQ(gaps[0].evidence, Evidence::kMeasured);
+  struct Want {
+    std::string evidence;
+    double p_good;
+    double meas_share;
+  };
+  const std::map<std::string, Want> want = {{gaps[0].gap_id, {"measured", 0, 1}},
+                                            {gaps[1].gap_id, {"mixed", 0.125, 0.6}},
+                                            {gaps[2].gap_id, {"predicted", 0.3125, 0}}};
+  const std::string dir = FreshDir("evidence");
+  for (ExportFormat format : {ExportFormat::kShapefile, ExportFormat::kGeoPackage,
+                              ExportFormat::kGeoJson, ExportFormat::kCsv, ExportFormat::kKml}) {
+    SCOPED_TRACE(std::string(ToString(format)));
+    const std::string path = dir + "/gaps" + std::string(DefaultExtension(format));
+    ASSERT_TRUE(Export(gaps, format, "EPSG:4326", path).ok());
+    DatasetPtr dataset = OpenExport(format, path);
+    ASSERT_NE(dataset, nullptr);
+    OGRLayerH layer = GDALDatasetGetLayer(dataset.get(), 0);
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+    const int id = OGR_FD_GetFieldIndex(defn, "gap_id");
+    const int analysed = OGR_FD_GetFieldIndex(defn, "analysed");
+    const int evidence = OGR_FD_GetFieldIndex(defn, "evidence");
+    const int p_good = OGR_FD_GetFieldIndex(defn, "p_good");
+    const int meas_share = OGR_FD_GetFieldIndex(defn, "meas_share");
+    ASSERT_GE(analysed, 0);
+    EXPECT_EQ(evidence, analysed + 1) << "appended after the older columns";
+    EXPECT_EQ(p_good, evidence + 1);
+    EXPECT_EQ(meas_share, p_good + 1);
+    ASSERT_GE(meas_share, 0);
+    int seen = 0;
+    for (FeaturePtr f(OGR_L_GetNextFeature(layer)); f; f.reset(OGR_L_GetNextFeature(layer))) {
+      const std::string gap_id = OGR_F_GetFieldAsString(f.get(), id);
+      ASSERT_TRUE(want.count(gap_id)) << gap_id;
+      const Want& w = want.at(gap_id);
+      EXPECT_EQ(OGR_F_GetFieldAsString(f.get(), evidence), w.evidence) << gap_id;
+      EXPECT_TRUE(OGR_F_IsFieldSetAndNotNull(f.get(), p_good)) << gap_id << ": 0 is not null";
+      EXPECT_TRUE(OGR_F_IsFieldSetAndNotNull(f.get(), meas_share)) << gap_id;
+      EXPECT_DOUBLE_EQ(OGR_F_GetFieldAsDouble(f.get(), p_good), w.p_good) << gap_id;
+      EXPECT_DOUBLE_EQ(OGR_F_GetFieldAsDouble(f.get(), meas_share), w.meas_share) << gap_id;
+      ++seen;
+    }
+    EXPECT_EQ(seen, 3);
+  }
 }
 
 TEST(GapExport, ShapefileZipHoldsExactlyFiveMembersAndUtf8Cpg) {

@@ -844,6 +844,13 @@ TEST_F(GapServicesTest, ExportGpkgHoldsEveryGapWithItsDistrict) {
     ASSERT_GE(id_field, 0);
     ASSERT_GE(district_field, 0);
     ASSERT_GE(schools_field, 0);
+    // The evidence columns come through the store: a binned run's gaps are all measured.
+    const int evidence_field = OGR_FD_GetFieldIndex(defn, "evidence");
+    const int p_good_field = OGR_FD_GetFieldIndex(defn, "p_good");
+    const int meas_share_field = OGR_FD_GetFieldIndex(defn, "meas_share");
+    ASSERT_GE(evidence_field, 0);
+    ASSERT_GE(p_good_field, 0);
+    ASSERT_GE(meas_share_field, 0);
     std::set<std::string> ids;
     bool saw_a = false;
     OGR_L_ResetReading(layer);
@@ -851,6 +858,9 @@ TEST_F(GapServicesTest, ExportGpkgHoldsEveryGapWithItsDistrict) {
       const std::string id = OGR_F_GetFieldAsString(f.get(), id_field);
       ids.insert(id);
       EXPECT_STREQ(OGR_F_GetFieldAsString(f.get(), district_field), "Huyện Sơn Động") << id;
+      EXPECT_STREQ(OGR_F_GetFieldAsString(f.get(), evidence_field), "measured") << id;
+      EXPECT_EQ(OGR_F_GetFieldAsDouble(f.get(), p_good_field), 0.0) << id;
+      EXPECT_EQ(OGR_F_GetFieldAsDouble(f.get(), meas_share_field), 1.0) << id;
       if (id != kGapA) continue;
       saw_a = true;
       EXPECT_EQ(OGR_F_GetFieldAsInteger64(f.get(), schools_field), 1);
