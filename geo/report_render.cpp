@@ -99,6 +99,8 @@ std::vector<std::string> ReadinessCells(const std::string& key, const ReadinessR
           Num(r.schools),
           Num(r.schools_white_zone),
           Num(r.schools_no_data),
+          Num(r.schools_covered),
+          Num(r.schools_uncertain),
           Num(r.students),
           Num(r.students_nodev),
           Num(r.students_white_zone),
@@ -106,8 +108,9 @@ std::vector<std::string> ReadinessCells(const std::string& key, const ReadinessR
 }
 
 const std::vector<std::string> kReadinessColumns = {
-    "schools",        "schools_white_zone",  "schools_no_data",          "students",
-    "students_nodev", "students_white_zone", "students_nodev_white_zone"};
+    "schools",         "schools_white_zone",  "schools_no_data",
+    "schools_covered", "schools_uncertain",   "students",
+    "students_nodev",  "students_white_zone", "students_nodev_white_zone"};
 
 std::string CsvField(std::string_view s) {
   std::string v(s);
@@ -156,6 +159,8 @@ void JsonReadiness(JsonWriter& w, const ReadinessRow& r) {
   w.Key("district").String(r.district);
   w.Key("schools").Number(r.schools).Key("schools_white_zone").Number(r.schools_white_zone);
   w.Key("schools_no_data").Number(r.schools_no_data);
+  w.Key("schools_covered").Number(r.schools_covered);
+  w.Key("schools_uncertain").Number(r.schools_uncertain);
   w.Key("students").Number(r.students).Key("students_nodev").Number(r.students_nodev);
   w.Key("students_white_zone").Number(r.students_white_zone);
   w.Key("students_nodev_white_zone").Number(r.students_nodev_white_zone);
@@ -761,6 +766,8 @@ StatusOr<std::string> RenderHtml(const ProgressReport& r, const ProgressInputs& 
   h += "<tr><th class=\"k\">" + Label({"Huyện", "District"}) + "</th>";
   for (Bilingual b :
        {Bilingual{"Trường", "Schools"}, Bilingual{"Trường vùng trắng sóng", "White-zone schools"},
+        Bilingual{"Trường có sóng", "Covered schools"},
+        Bilingual{"Trường chưa chắc có sóng", "Uncertain schools"},
         Bilingual{"Học sinh", "Students"},
         Bilingual{"HS không có thiết bị", "Students without a device"},
         Bilingual{"HS ở trường vùng trắng sóng", "Students at white-zone schools"},
@@ -771,8 +778,9 @@ StatusOr<std::string> RenderHtml(const ProgressReport& r, const ProgressInputs& 
   auto readiness_row = [&](const ReadinessRow& x, const std::string& key, bool total) {
     h += total ? "<tr class=\"total\">" : "<tr>";
     h += "<td class=\"k\">" + HtmlEscape(key) + "</td>";
-    for (std::int64_t v : {x.schools, x.schools_white_zone, x.students, x.students_nodev,
-                           x.students_white_zone, x.students_nodev_white_zone}) {
+    for (std::int64_t v :
+         {x.schools, x.schools_white_zone, x.schools_covered, x.schools_uncertain, x.students,
+          x.students_nodev, x.students_white_zone, x.students_nodev_white_zone}) {
       h += "<td>" + Num(v) + "</td>";
     }
     h += "</tr>";
@@ -783,11 +791,16 @@ StatusOr<std::string> RenderHtml(const ProgressReport& r, const ProgressInputs& 
   h += "<p class=\"note\">" +
        HtmlEscape(
            "Trường vùng trắng sóng: đã đo, không nhà mạng nào có sóng tốt trong nhà tại trường. "
-           "Trường chưa đủ số liệu đo (cần đo kiểm, không tính là vùng trắng sóng): ") +
+           "Trường có sóng: đo được sóng tốt trong nhà, hoặc xác suất dự báo có sóng tốt trong "
+           "nhà từ 0,8 trở lên. Trường chưa chắc có sóng: xác suất dự báo trong khoảng 0,2–0,8, "
+           "cần đo kiểm. Trường chưa đủ số liệu đo (cần đo kiểm, không tính là vùng trắng "
+           "sóng): ") +
        Num(r.readiness_total.schools_no_data) +
        ".<br><span class=\"en\">White-zone school: measured, and no operator is good indoors at "
-       "the school. Schools without enough measurements (a drive test is needed; not counted as "
-       "white zone): " +
+       "the school. Covered school: measured good indoors, or a predicted probability of good "
+       "indoor signal of at least 0.8. Uncertain school: a predicted probability in (0.2, 0.8); a "
+       "drive test is needed. Schools without enough measurements (a drive test is "
+       "needed; not counted as white zone): " +
        Num(r.readiness_total.schools_no_data) + ".</span></p>";
 
   h += "<div class=\"map\"><h2>" + Label({"Bản đồ", "Map"}) + "</h2>" + svg;

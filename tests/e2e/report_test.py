@@ -114,6 +114,8 @@ def main():
         outputs["table"] = table
         check("days left 10" in table and "By district" in table and "Huyện Lục Ngạn" in table,
               "table on stdout: days left 10, the district table")
+        check("schools_no_data  schools_covered  schools_uncertain" in table,
+              "table: covered and uncertain schools next to the no-data schools")
 
         doc_text = cli(address, "report", "--as-of", "2021-12-10", "--format", "json").stdout
         outputs["json"] = doc_text
@@ -126,6 +128,16 @@ def main():
         check(doc["readiness_total"]["students_nodev"] == 17049,
               "JSON: 17,049 students without a device, as the directive counts")
         check(doc["readiness_total"]["schools"] == 529, "JSON: 529 schools")
+        ready = doc["readiness_total"]
+        check(ready["schools_uncertain"] == 0 and ready["schools_covered"] > 0 and
+              ready["schools_covered"] + ready["schools_white_zone"] + ready["schools_no_data"] ==
+              ready["schools"],
+              f"JSON: binned runs predict nothing, so no school is uncertain and the "
+              f"{ready['schools_covered']} covered, {ready['schools_white_zone']} white-zone and "
+              f"{ready['schools_no_data']} no-data schools make up the 529")
+        check(all(sum(d[k] for d in doc["readiness"]) == ready[k]
+                  for k in ("schools_covered", "schools_uncertain")),
+              "JSON: covered and uncertain schools of the districts add up to the total")
         total = doc["total"]
         check((total["gaps"]["planned"], total["gaps"]["cleared"]) == (2, 1) and
               total["gaps"]["open"] == total["gaps"]["total"] - 3,
@@ -153,6 +165,17 @@ def main():
         rows = list(csv.reader(io.StringIO(sections[0])))
         check(["summary", "days_left", "21"] in rows,
               "CSV: --deadline 2021-12-31 on the command line overrides covgapd's (21 days)")
+        readiness_rows = list(csv.reader(io.StringIO(sections[3])))
+        readiness_columns = ["section", "district", "schools", "schools_white_zone",
+                             "schools_no_data", "schools_covered", "schools_uncertain",
+                             "students", "students_nodev", "students_white_zone",
+                             "students_nodev_white_zone"]
+        check(readiness_rows[0] == readiness_columns,
+              f"CSV: the readiness header ({readiness_rows[0]})")
+        csv_total = dict(zip(readiness_columns, readiness_rows[-1]))
+        check(csv_total["section"] == "readiness_total" and
+              all(int(csv_total[k]) == ready[k] for k in readiness_columns[2:]),
+              "CSV: the readiness total, covered and uncertain schools included, equals JSON's")
 
         html_path = os.path.join(work, "report.html")
         p = cli(address, "report", "--as-of", "2021-12-10", "--format", "html", "-o", html_path)
@@ -164,6 +187,8 @@ def main():
               f"HTML written to -o ({len(html)} bytes): bilingual, with the map")
         check(not any(s in html for s in ("<script", "src=", "href=", "@import", "url(")),
               "HTML: self-contained")
+        check("Covered schools" in html and "Uncertain schools" in html,
+              "HTML: the readiness table has covered and uncertain schools")
 
         viewer = json.loads(cli(address, "token", "create", "--role", "viewer", "--label",
                                 "e2e viewer", "--json").stdout)["token"]

@@ -7,6 +7,8 @@
 #include <ogr_api.h>
 
 #include <algorithm>
+#include <iterator>
+#include <sstream>
 
 #include "geo/gdal_handles.h"
 #include "geo/point_projector.h"
@@ -229,6 +231,8 @@ TEST_F(ProgressReportTest, Readiness) {
   EXPECT_EQ(a.schools, 3);
   EXPECT_EQ(a.schools_white_zone, 2);
   EXPECT_EQ(a.schools_no_data, 0);
+  EXPECT_EQ(a.schools_covered, 1);    // S1, measured good
+  EXPECT_EQ(a.schools_uncertain, 0);  // a binned run predicts nothing
   EXPECT_EQ(a.students, 550);
   EXPECT_EQ(a.students_nodev, 34);
   EXPECT_EQ(a.students_white_zone, 250);
@@ -239,16 +243,69 @@ TEST_F(ProgressReportTest, Readiness) {
   EXPECT_EQ(b.schools, 1);
   EXPECT_EQ(b.schools_white_zone, 0);
   EXPECT_EQ(b.schools_no_data, 1);
+  EXPECT_EQ(b.schools_covered, 0);
+  EXPECT_EQ(b.schools_uncertain, 0);
   EXPECT_EQ(b.students, 100);
   EXPECT_EQ(b.students_white_zone, 0);
   EXPECT_EQ(b.students_nodev_white_zone, 0);
   EXPECT_EQ(r->readiness_total.schools, 4);
   EXPECT_EQ(r->readiness_total.schools_white_zone, 2);
   EXPECT_EQ(r->readiness_total.schools_no_data, 1);
+  EXPECT_EQ(r->readiness_total.schools_covered, 1);
+  EXPECT_EQ(r->readiness_total.schools_uncertain, 0);
   EXPECT_EQ(r->readiness_total.students, 650);
   EXPECT_EQ(r->readiness_total.students_nodev, 39);
   EXPECT_EQ(r->readiness_total.students_white_zone, 250);
   EXPECT_EQ(r->readiness_total.students_nodev_white_zone, 14);
+}
+
+// A predicted record where the cell is not measured (hybrid run): P(good indoors) >= 0.8 is
+// covered, inside (0.2, 0.8) uncertain, 0.2 and below a white zone; a measured good record covers
+// whatever the prediction of another operator says.
+SchoolCoverage Predicted(const std::string& school, const std::string& op, double p_good_indoor) {
+  SchoolCoverage r = Record(school, op, p_good_indoor >= 0.8 ? CellClass::kGood : CellClass::kWeak);
+  r.predicted_dbm = -100;
+  r.sigma_db = 8;
+  r.p_good_indoor = p_good_indoor;
+  return r;
+}
+
+// The fixture's schools after a hybrid run: A holds S1 and S2 covered and S4 in a white zone, B
+// holds S3 uncertain.
+std::vector<SchoolCoverage> HybridCoverage() {
+  return {
+      Record("S1", "viettel", CellClass::kGood), Predicted("S1", "vnpt", 0.1),     // covered
+      Record("S2", "viettel", CellClass::kDead), Predicted("S2", "vnpt", 0.8),     // covered (0.8)
+      Predicted("S3", "viettel", 0.5),           Predicted("S3", "vnpt", 0.21),    // uncertain
+      Record("S4", "vnpt", CellClass::kWeak),    Predicted("S4", "viettel", 0.2),  // white zone
+  };
+}
+
+TEST_F(ProgressReportTest, ReadinessCountsPredictedSchoolsCoveredOrUncertain) {
+  in.school_coverage = HybridCoverage();
+  auto r = BuildProgressReport(in);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->readiness.size(), 2u);
+  const ReadinessRow& a = r->readiness[0];
+  EXPECT_EQ(a.district, "Huyện A");
+  EXPECT_EQ(a.schools_covered, 2);
+  EXPECT_EQ(a.schools_uncertain, 0);
+  EXPECT_EQ(a.schools_white_zone, 1);
+  EXPECT_EQ(a.schools_no_data, 0);
+  EXPECT_EQ(a.students_white_zone, 50);  // S4 only
+  const ReadinessRow& b = r->readiness[1];
+  EXPECT_EQ(b.district, "Huyện B");
+  EXPECT_EQ(b.schools_covered, 0);
+  EXPECT_EQ(b.schools_uncertain, 1);
+  EXPECT_EQ(b.schools_white_zone, 0);
+  EXPECT_EQ(b.schools_no_data, 0);  // predicted: no longer unknown
+  const ReadinessRow& t = r->readiness_total;
+  EXPECT_EQ(t.schools_covered, 2);
+  EXPECT_EQ(t.schools_uncertain, 1);
+  EXPECT_EQ(t.schools_white_zone, 1);
+  EXPECT_EQ(t.schools_no_data, 0);
+  EXPECT_EQ(t.schools_covered + t.schools_uncertain + t.schools_white_zone + t.schools_no_data,
+            t.schools);
 }
 
 TEST_F(ProgressReportTest, DaysLeftCountsCalendarDays) {
@@ -285,7 +342,72 @@ TEST_F(ProgressReportTest, TableJsonAndCsv) {
   EXPECT_EQ(headers, 4u);
   EXPECT_NE(csv.find("district,Huyện A,0,2,1,0,3,22,22,1,1,0\r\n"), std::string::npos) << csv;
   EXPECT_NE(csv.find("operator,vnpt,1,2,1,0,4,10,17,0,1,1\r\n"), std::string::npos) << csv;
-  EXPECT_NE(csv.find("readiness_total,,4,2,1,650,39,250,14\r\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("readiness_total,,4,2,1,1,0,650,39,250,14\r\n"), std::string::npos) << csv;
+}
+
+// Covered and uncertain schools sit next to the white-zone and no-data schools in every format.
+TEST_F(ProgressReportTest, EveryFormatShowsCoveredAndUncertainSchools) {
+  in.school_coverage = HybridCoverage();
+  auto r = BuildProgressReport(in);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+
+  const std::string table = RenderTable(*r);
+  const std::size_t readiness = table.find("Student readiness");
+  ASSERT_NE(readiness, std::string::npos) << table;
+  const std::string readiness_table = table.substr(readiness);
+  EXPECT_NE(readiness_table.find("schools  schools_white_zone  schools_no_data  schools_covered  "
+                                 "schools_uncertain  students"),
+            std::string::npos)
+      << readiness_table;
+  // The TOTAL row: the figures in the header's order, right-aligned under it (same length).
+  const std::size_t header_end = readiness_table.find('\n', readiness_table.find("District"));
+  const std::string header_line = readiness_table.substr(
+      readiness_table.find("District"), header_end - readiness_table.find("District"));
+  const std::size_t total = readiness_table.find("TOTAL");
+  ASSERT_NE(total, std::string::npos) << readiness_table;
+  const std::string total_line =
+      readiness_table.substr(total, readiness_table.find('\n', total) - total);
+  std::istringstream cells(total_line);
+  std::vector<std::string> got{std::istream_iterator<std::string>(cells), {}};
+  EXPECT_EQ(got,
+            (std::vector<std::string>{"TOTAL", "4", "1", "0", "2", "1", "650", "39", "50", "4"}));
+  EXPECT_EQ(total_line.size(), header_line.size()) << readiness_table;
+
+  const std::string json = RenderJson(*r);
+  EXPECT_NE(json.find("\"district\":\"Huyện B\",\"schools\":1,\"schools_white_zone\":0,"
+                      "\"schools_no_data\":0,\"schools_covered\":0,\"schools_uncertain\":1,"
+                      "\"students\":100"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find("\"readiness_total\":{\"district\":\"\",\"schools\":4,"
+                      "\"schools_white_zone\":1,\"schools_no_data\":0,\"schools_covered\":2,"
+                      "\"schools_uncertain\":1,"),
+            std::string::npos)
+      << json;
+
+  const std::string csv = RenderCsv(*r);
+  EXPECT_NE(csv.find("section,district,schools,schools_white_zone,schools_no_data,"
+                     "schools_covered,schools_uncertain,students,students_nodev,"
+                     "students_white_zone,students_nodev_white_zone\r\n"),
+            std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find("readiness,Huyện A,3,1,0,2,0,550,34,50,4\r\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("readiness,Huyện B,1,0,0,0,1,100,5,0,0\r\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("readiness_total,,4,1,0,2,1,650,39,50,4\r\n"), std::string::npos) << csv;
+
+  auto html = RenderHtml(*r, in);
+  ASSERT_TRUE(html.ok()) << html.status().message();
+  EXPECT_NE(html->find("Trường vùng trắng sóng / <span class=\"en\">White-zone schools</span></th>"
+                       "<th>Trường có sóng / <span class=\"en\">Covered schools</span></th>"
+                       "<th>Trường chưa chắc có sóng / <span class=\"en\">Uncertain schools"
+                       "</span></th>"),
+            std::string::npos)
+      << *html;
+  EXPECT_NE(html->find("<tr class=\"total\"><td class=\"k\">Toàn tỉnh / Province</td>"
+                       "<td>4</td><td>1</td><td>2</td><td>1</td><td>650</td>"),
+            std::string::npos)
+      << *html;
+  EXPECT_NE(html->find("(0.2, 0.8)"), std::string::npos) << "the note says the band";
 }
 
 TEST_F(ProgressReportTest, HtmlIsSelfContainedEscapedAndMapped) {

@@ -97,7 +97,8 @@ int main(int argc, char** argv) {
     in.latest_gaps.push_back(common);
     common.status = "open";
     in.baseline_gaps.push_back(common);
-    // Schools: one in the common gap, others around; every third in a white zone.
+    // Schools: one in the common gap, others around; every third in a white zone, the last one
+    // predicted and uncertain, the others covered.
     for (int s = 0; s < 6; ++s) {
       School school;
       school.school_id = "s" + std::to_string(d) + "-" + std::to_string(s);
@@ -116,6 +117,12 @@ int main(int argc, char** argv) {
       c.school_id = school.school_id;
       c.operator_id = "viettel";
       c.indoor_class = s % 3 == 0 ? CellClass::kWeak : CellClass::kGood;
+      if (s == 5) {  // not measured: predicted, P(good indoors) in the uncertain band
+        c.indoor_class = CellClass::kWeak;
+        c.predicted_dbm = -97;
+        c.sigma_db = 8;
+        c.p_good_indoor = 0.5;
+      }
       in.school_coverage.push_back(c);
     }
     Household h;

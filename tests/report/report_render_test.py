@@ -8,6 +8,7 @@ legend and gaps appears in its pixels. The PNG is decoded here with zlib (no ima
 """
 import argparse
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -76,6 +77,21 @@ def decode_png(data):
     return width, height, bpp, rows
 
 
+def check_readiness(text):
+    """The readiness table's total row: of every district's six schools (report_fixture) two are
+    in white zones, three covered and one uncertain, in the columns after the school count."""
+    for label in ("White-zone schools", "Covered schools", "Uncertain schools"):
+        assert f'<span class="en">{label}</span></th>' in text, f"no readiness column {label}"
+    row = text.split('<tr class="total"><td class="k">Toàn tỉnh / Province</td>')[-1]
+    cells = [int(c) for c in re.findall(r"<td>(\d+)</td>", row.split("</tr>")[0])]
+    schools, white, covered, uncertain = cells[:4]
+    assert schools > 0 and schools % 6 == 0, f"{schools} schools"
+    assert (white, covered, uncertain) == (schools // 3, schools // 2, schools // 6), \
+        f"readiness total {cells}: white zone, covered, uncertain of {schools} schools"
+    print(f"readiness: {schools} schools, {white} white zone, {covered} covered, "
+          f"{uncertain} uncertain")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--fixture", required=True)
@@ -93,6 +109,7 @@ def main():
         text = open(html, encoding="utf-8").read()
         for forbidden in ("<script", "src=", "href=", "@import", "url("):
             assert forbidden not in text, f"the report must be self-contained: found {forbidden}"
+        check_readiness(text)
         subprocess.run([args.render, html, png, f"{WIDTH}x{HEIGHT}"], check=True)
         width, height, bpp, rows = decode_png(open(png, "rb").read())
     assert (width, height) == (WIDTH, HEIGHT), f"PNG is {width}x{height}"

@@ -201,6 +201,12 @@ TEST_F(ReportServiceTest, FiguresCompareTheFirstRunWithTheLatestAfterPruning) {
   EXPECT_NE(json.find("\"overdue_plans\":1"), std::string::npos) << json;
   // Readiness: the school is in a white zone (coverage source), 31 without a device.
   EXPECT_NE(json.find("\"schools_white_zone\":1"), std::string::npos) << json;
+  // A binned run: measured, not covered, and nothing predicted so nothing uncertain.
+  EXPECT_NE(json.find("\"readiness_total\":{\"district\":\"\",\"schools\":1,"
+                      "\"schools_white_zone\":1,\"schools_no_data\":0,\"schools_covered\":0,"
+                      "\"schools_uncertain\":0,"),
+            std::string::npos)
+      << json;
   EXPECT_NE(json.find("\"students_nodev_white_zone\":31"), std::string::npos) << json;
 }
 
