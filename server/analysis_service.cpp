@@ -5,68 +5,11 @@
 #include "geo/json_writer.h"
 #include "geo/log.h"
 #include "geo/time_format.h"
+#include "server/analysis_inputs.h"
 #include "server/api/conversions.h"
 #include "server/status_mapping.h"
 
 namespace covgap::server {
-namespace {
-
-std::string ParamsJson(const geo::AnalysisParams& p, const geo::RankingWeights& w) {
-  geo::JsonWriter j;
-  j.BeginObject();
-  j.Key("method").String("binned");
-  j.Key("cell_size_m").Number(p.cell_size_m);
-  j.Key("min_samples").Number(std::int64_t{p.min_samples});
-  j.Key("thresholds").BeginObject();
-  for (geo::Technology t : geo::kAllTechnologies) {
-    const geo::Thresholds th = p.ThresholdsFor(t);
-    j.Key(geo::ToString(t)).BeginObject();
-    j.Key("good_dbm").Number(std::int64_t{th.good_dbm});
-    j.Key("dead_dbm").Number(std::int64_t{th.dead_dbm});
-    j.EndObject();
-  }
-  j.EndObject();
-  j.Key("min_area_m2").Number(p.min_area_m2);
-  j.Key("analysis_crs").String(p.analysis_crs);
-  j.Key("window_days").Number(std::int64_t{p.window_days});
-  j.Key("as_of").String(geo::FormatIso8601(p.as_of_ms));
-  j.Key("indoor_margin_db").Number(std::int64_t{p.indoor_margin_db});
-  j.Key("nearest_good_limit_m").Number(geo::kNearestGoodLimitM);
-  j.Key("tile_cells").Number(std::int64_t{p.tile_cells});
-  j.Key("ranking_weights").BeginObject();
-  for (const auto& [key, field] : geo::RankingWeightKeys()) j.Key(key).Number(w.*field);
-  j.EndObject();
-  j.EndObject();
-  return j.str();
-}
-
-std::string SummaryJson(const geo::AnalysisResult& r) {
-  geo::JsonWriter j;
-  j.BeginObject();
-  j.Key("measurements_read").Number(r.grid_stats.measurements_read);
-  j.Key("measurements_in_window").Number(r.grid_stats.in_window);
-  j.Key("grids").BeginArray();
-  for (const auto& g : r.grids) {
-    j.BeginObject();
-    j.Key("operator").String(g.operator_id.empty() ? "(common)" : g.operator_id);
-    j.Key("tech").String(geo::ToString(g.tech));
-    j.Key("samples").Number(g.samples);
-    j.Key("good").Number(g.good);
-    j.Key("weak").Number(g.weak);
-    j.Key("dead").Number(g.dead);
-    j.Key("unmeasured").Number(g.unmeasured);
-    j.Key("gaps").Number(g.gaps);
-    j.EndObject();
-  }
-  j.EndArray();
-  j.Key("stages").BeginObject();
-  for (const auto& s : r.stages) j.Key(s.stage).Number(s.seconds);
-  j.EndObject();
-  j.EndObject();
-  return j.str();
-}
-
-}  // namespace
 
 grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
                                           const v1::RunAnalysisRequest* request,
@@ -102,27 +45,11 @@ grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
     if (!waited.ok()) return ToGrpcStatus(waited.status());
     held = std::move(waited.value());
   }
-  auto areas = store_.Areas();
-  auto schools = store_.Schools();
-  auto households = store_.Households();
-  for (const Status* s : {&areas.status(), &schools.status(), &households.status()}) {
-    if (!s->ok()) return ToGrpcStatus(*s);
-  }
-  geo::AnalysisInputs inputs{std::move(areas.value()), std::move(schools.value()),
-                             std::move(households.value()), {}};
+  auto inputs = LoadAnalysisInputs(store_);
+  if (!inputs.ok()) return ToGrpcStatus(inputs.status());
+  if (request->method().empty()) params->method = DefaultMethod(inputs.value(), params.value());
   LogInfo("analysis started by " + context->peer() + ": " + ParamsJson(params.value(), weights));
-
-  store::ScanFilter filter;
-  if (params->window_days > 0) {
-    filter.from_time_ms = params->as_of_ms - std::int64_t{params->window_days} * 86'400'000;
-  }
-  filter.to_time_ms = params->as_of_ms;
-  geo::MeasurementSource source = [&](const auto& visit) {
-    return store_.Scan(filter, [&](const store::MeasurementChunk& c) {
-      visit(geo::MeasurementBlock{c.operator_id, c.tech, c.columns.lat_e7, c.columns.lon_e7,
-                                  c.columns.time_ms, c.columns.signal_dbm});
-    });
-  };
+  const geo::MeasurementSource source = StoredMeasurements(store_, params.value());
   auto progress = [&](std::string_view stage, double fraction) {
     v1::AnalysisProgress p;
     p.set_stage(std::string(stage));
@@ -130,7 +57,7 @@ grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
     writer->Write(p);
     return !context->IsCancelled();  // a passed deadline or a cancel stops the run
   };
-  auto result = geo::RunGapAnalysis(source, inputs, params.value(), weights, progress);
+  auto result = geo::RunGapAnalysis(source, inputs.value(), params.value(), weights, progress);
   if (!result.ok()) return ToGrpcStatus(result.status());
 
   // Stable identity: gaps that overlap the previous run's keep their ids (and so their status).
@@ -161,6 +88,8 @@ grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
   info->set_gaps(result->gaps.size());
   info->set_params_json(run.params_json);
   info->set_summary_json(run.summary_json);
+  info->set_method(std::string(geo::ToString(params->method)));
+  for (const auto& m : result->models) api::ToProto(m, *info->add_models());
   for (const auto& g : result->grids) {
     auto* out = info->add_grids();
     out->set_operator_id(g.operator_id);

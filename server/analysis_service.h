@@ -1,8 +1,8 @@
-// AnalysisService: runs the reference binned analysis on a snapshot of the stored measurements
-// (one read transaction), streams its progress and stores the run and its gaps atomically. One
-// analysis runs at a time; `max_waiting` more may wait for it, any further request gets
-// RESOURCE_EXHAUSTED. A call whose deadline passes or that is cancelled stops the analysis at
-// its next stage and stores nothing.
+// AnalysisService: runs an analysis (binned, predicted or hybrid: docs/prediction.md) on a
+// snapshot of the stored measurements and sites (one read transaction), streams its progress and
+// stores the run and its gaps atomically. One analysis runs at a time; `max_waiting` more may wait
+// for it, any further request gets RESOURCE_EXHAUSTED. A call whose deadline passes or that is
+// cancelled stops the analysis at its next stage and stores nothing.
 #pragma once
 
 #include <atomic>

@@ -1,0 +1,34 @@
+// What an analysis reads from the store, shared by the analysis and the prediction services:
+// the registry layers (areas, schools, households, sites), the stored measurements of the
+// evidence window as a MeasurementSource, and the method a request gets when it names none.
+// No gRPC here: the services parse the request, call these and convert the answers.
+#pragma once
+
+#include <string>
+
+#include "geo/gap_analysis.h"
+#include "geo/gap_attribution.h"
+#include "server/store/store.h"
+
+namespace covgap::server {
+
+// Areas, schools, households and sites as stored.
+StatusOr<geo::AnalysisInputs> LoadAnalysisInputs(store::Store& store);
+
+// The stored measurements inside params' evidence window (window_days before as_of, up to as_of).
+// `store` must outlive the source.
+geo::MeasurementSource StoredMeasurements(store::Store& store, const geo::AnalysisParams& params);
+
+// The method of a request that names none (docs/prediction.md "Methods"): hybrid when sites and
+// administrative areas are imported and the analysis is one piece (not tiled); otherwise binned,
+// the reference method.
+geo::AnalysisMethod DefaultMethod(const geo::AnalysisInputs& inputs,
+                                  const geo::AnalysisParams& params);
+
+// The run's parameters as stored with it (AnalysisRun::params_json).
+std::string ParamsJson(const geo::AnalysisParams& params, const geo::RankingWeights& weights);
+
+// The run's summary as stored with it: grids, stage times and the calibrated models.
+std::string SummaryJson(const geo::AnalysisResult& result);
+
+}  // namespace covgap::server
