@@ -38,11 +38,12 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
   s->analysis_service_ = std::make_unique<AnalysisService>(
       *s->store_, *s->access_, *s->audit_, options.max_waiting_analyses, options.ranking_weights,
       s->gap_lifecycle_.get(), options.analysis_threads);
-  s->gap_service_ = std::make_unique<GapService>(
-      *s->store_,
-      options.scratch_dir.empty() ? std::filesystem::temp_directory_path().string()
-                                  : options.scratch_dir,
-      *s->access_);
+  const std::string scratch_dir = options.scratch_dir.empty()
+                                      ? std::filesystem::temp_directory_path().string()
+                                      : options.scratch_dir;
+  s->gap_service_ = std::make_unique<GapService>(*s->store_, scratch_dir, *s->access_);
+  s->prediction_service_ = std::make_unique<PredictionService>(*s->store_, scratch_dir, *s->access_,
+                                                               options.analysis_threads);
   s->access_service_ = std::make_unique<AccessService>(*s->store_, *s->access_, *s->audit_);
   s->school_service_ = std::make_unique<SchoolService>(*s->store_, *s->access_);
   // The report's white zones: the latest run's per-school coverage, unless a test gives its own.
@@ -80,6 +81,7 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
   builder.RegisterService(s->lifecycle_service_.get());
   builder.RegisterService(s->school_service_.get());
   builder.RegisterService(s->report_service_.get());
+  builder.RegisterService(s->prediction_service_.get());
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || (!options.listen_address.empty() && s->port_ == 0)) {
     return Unavailable("cannot listen on " + options.listen_address +
@@ -118,6 +120,7 @@ void CovgapServer::Shutdown(std::chrono::milliseconds grace) {
   gap_notifier_.reset();
   school_service_.reset();
   report_service_.reset();
+  prediction_service_.reset();
   store_.reset();
 }
 

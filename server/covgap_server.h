@@ -21,6 +21,7 @@
 #include "server/gap_service.h"
 #include "server/lifecycle_service.h"
 #include "server/measurement_service.h"
+#include "server/prediction_service.h"
 #include "server/registry_service.h"
 #include "server/report_service.h"
 #include "server/school_service.h"
@@ -91,6 +92,7 @@ class CovgapServer {
   std::unique_ptr<LifecycleService> lifecycle_service_;
   std::unique_ptr<SchoolService> school_service_;
   std::unique_ptr<ReportService> report_service_;
+  std::unique_ptr<PredictionService> prediction_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;

@@ -10,6 +10,7 @@
 
 #include "geo/gap_export.h"
 #include "server/api/conversions.h"
+#include "server/file_stream.h"
 #include "server/status_mapping.h"
 
 namespace covgap::server {
@@ -17,7 +18,6 @@ namespace {
 
 constexpr std::uint32_t kDefaultPageSize = 50;
 constexpr std::uint32_t kMaxPageSize = 10000;
-constexpr std::size_t kChunkBytes = 1 << 20;
 
 }  // namespace
 
@@ -95,30 +95,12 @@ grpc::Status GapService::ExportGaps(grpc::ServerContext* context,
   geo::ExportOptions options;
   options.format = *format;
   if (!request->crs().empty()) options.target_crs = request->crs();
-  static std::atomic<std::uint64_t> counter{0};
-  const std::string path = scratch_dir_ + "/export-" + std::to_string(::getpid()) + "-" +
-                           std::to_string(++counter) + std::string(geo::DefaultExtension(*format));
-  struct Cleanup {
-    std::string path;
-    ~Cleanup() { std::remove(path.c_str()); }
-  } cleanup{path};
-  if (Status s = geo::WriteGapExport(gaps->first, options, path); !s.ok()) return ToGrpcStatus(s);
-
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {grpc::StatusCode::INTERNAL, "cannot read back the export file"};
-  std::string buffer(kChunkBytes, '\0');
-  bool first = true;
-  while (in && !context->IsCancelled()) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    const auto n = static_cast<std::size_t>(in.gcount());
-    if (n == 0 && !first) break;
-    v1::FileChunk chunk;
-    if (first) chunk.set_file_name("covgap-gaps" + std::string(geo::DefaultExtension(*format)));
-    chunk.set_data(buffer.data(), n);
-    first = false;
-    if (!writer->Write(chunk)) break;
+  const ScratchFile file(scratch_dir_, "export", std::string(geo::DefaultExtension(*format)));
+  if (Status s = geo::WriteGapExport(gaps->first, options, file.path()); !s.ok()) {
+    return ToGrpcStatus(s);
   }
-  return grpc::Status::OK;
+  return StreamFile(file.path(), "covgap-gaps" + std::string(geo::DefaultExtension(*format)),
+                    *context, *writer);
 }
 
 }  // namespace covgap::server

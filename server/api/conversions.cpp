@@ -344,4 +344,97 @@ void ToProto(const store::GapEvent& e, v1::GapEvent& out) {
   out.set_district(e.district);
 }
 
+void ToProto(const geo::prediction::ModelSummary& m, v1::PredictionModel& out) {
+  out.set_operator_id(m.operator_id);
+  out.set_tech(ToProto(m.tech));
+  out.set_sites(m.sites);
+  out.set_fit_points(m.fit_points);
+  out.set_calibrated(m.calibrated);
+  out.set_intercept_db(m.intercept_db);
+  out.set_slope_db(m.slope_db);
+  out.set_sites_with_offset(m.sites_with_offset);
+  out.set_residual_sd_db(m.residual_sd_db);
+  out.set_variogram_nugget(m.variogram.nugget);
+  out.set_variogram_sill(m.variogram.partial_sill);
+  out.set_variogram_range_m(m.variogram.range_m);
+}
+
+void ToProto(const geo::prediction::ValidationMetrics& m, v1::ValidationMetrics& out) {
+  out.set_cells(m.cells);
+  out.set_rmse_db(m.rmse_db);
+  out.set_bias_db(m.bias_db);
+  out.set_within_1sigma(m.within_1sigma);
+  out.set_within_2sigma(m.within_2sigma);
+  out.set_dead_measured(m.dead_measured);
+  out.set_dead_predicted(m.dead_predicted);
+  out.set_dead_hit(m.dead_hit);
+  out.set_notgood_measured(m.notgood_measured);
+  out.set_notgood_predicted(m.notgood_predicted);
+  out.set_notgood_hit(m.notgood_hit);
+}
+
+void ToProto(const geo::prediction::GroupValidation& g, v1::GroupValidation& out) {
+  out.set_operator_id(g.operator_id);
+  out.set_tech(ToProto(g.tech));
+  out.set_sites(g.sites);
+  out.set_held_out_cells(g.held_out_cells);
+  ToProto(g.model, *out.mutable_model());
+  ToProto(g.baseline, *out.mutable_baseline());
+}
+
+void ToProto(const geo::prediction::Waypoint& w, v1::Waypoint& out) {
+  out.set_order(static_cast<std::uint32_t>(w.order));
+  out.set_kind(w.kind);
+  out.set_id(w.id);
+  out.set_name(w.name);
+  out.set_tech(ToProto(w.tech));
+  out.set_lon(w.lon);
+  out.set_lat(w.lat);
+  out.set_district(w.district);
+  out.set_commune(w.commune);
+  out.set_p_good(w.p_good);
+  out.set_sigma_db(w.sigma_db);
+  out.set_predicted_dbm(w.predicted_dbm);
+  out.set_students_nodev(w.students_nodev);
+  out.set_households(w.households);
+  out.set_weight(w.weight);
+  out.set_leg_km(w.leg_km);
+  out.set_route_km(w.route_km);
+}
+
+void ToProto(const geo::prediction::CampaignPlan& plan, v1::CampaignResponse& out) {
+  out.set_operator_id(plan.operator_id);
+  for (const auto& w : plan.waypoints) ToProto(w, *out.add_waypoints());
+  out.set_candidates(plan.candidates);
+  out.set_route_km(plan.route_km);
+}
+
+StatusOr<geo::prediction::ValidationOptions> FromProto(const v1::ValidateRequest& in) {
+  geo::prediction::ValidationOptions o;
+  if (in.folds() != 0) o.folds = in.folds();
+  if (in.block_km() != 0) o.block_km = in.block_km();
+  if (o.folds < 2 || o.folds > 20) {
+    return InvalidArgument("--folds " + std::to_string(o.folds) + " is not between 2 and 20");
+  }
+  if (!(o.block_km > 0) || o.block_km > 100) {
+    return InvalidArgument("--block-km must be over 0 and at most 100 km");
+  }
+  return o;
+}
+
+StatusOr<geo::prediction::CampaignOptions> FromProto(const v1::CampaignRequest& in) {
+  geo::prediction::CampaignOptions o;
+  if (in.budget_km() != 0) o.budget_km = in.budget_km();
+  if (in.max_waypoints() != 0) o.max_waypoints = in.max_waypoints();
+  if (in.min_spacing_m() != 0) o.min_spacing_m = in.min_spacing_m();
+  if (!(o.budget_km > 0) || o.budget_km > 10000) {
+    return InvalidArgument("--budget-km must be over 0 and at most 10000 km");
+  }
+  if (o.max_waypoints > 2000) return InvalidArgument("--max-waypoints is at most 2000");
+  if (!(o.min_spacing_m >= 0) || o.min_spacing_m > 50000) {
+    return InvalidArgument("--min-spacing must be between 0 and 50000 m");
+  }
+  return o;
+}
+
 }  // namespace covgap::api

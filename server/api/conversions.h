@@ -6,10 +6,13 @@
 #include "covgap/v1/gaps.pb.h"
 #include "covgap/v1/lifecycle.pb.h"
 #include "covgap/v1/measurement.pb.h"
+#include "covgap/v1/prediction.pb.h"
 #include "covgap/v1/schools.pb.h"
 #include "geo/gap.h"
 #include "geo/measurement.h"
 #include "geo/measurement_rules.h"
+#include "geo/prediction/campaign.h"
+#include "geo/prediction/validation.h"
 #include "geo/school_coverage.h"
 #include "geo/site.h"
 #include "server/store/store.h"
@@ -55,5 +58,16 @@ void ToProto(const geo::SchoolCoverage& c, v1::SchoolCoverage& out);
 
 // Gap life cycle.
 void ToProto(const store::GapEvent& e, v1::GapEvent& out);
+
+// Coverage prediction (docs/prediction.md).
+void ToProto(const geo::prediction::ModelSummary& m, v1::PredictionModel& out);
+void ToProto(const geo::prediction::ValidationMetrics& m, v1::ValidationMetrics& out);
+void ToProto(const geo::prediction::GroupValidation& g, v1::GroupValidation& out);
+void ToProto(const geo::prediction::Waypoint& w, v1::Waypoint& out);
+void ToProto(const geo::prediction::CampaignPlan& plan, v1::CampaignResponse& out);
+// Folds (default 5, 2 … 20) and block size (default 2 km, over 0 and at most 100 km).
+StatusOr<geo::prediction::ValidationOptions> FromProto(const v1::ValidateRequest& in);
+// Budget (default 150 km), waypoints (default 150, at most 2000), spacing (default 500 m).
+StatusOr<geo::prediction::CampaignOptions> FromProto(const v1::CampaignRequest& in);
 
 }  // namespace covgap::api

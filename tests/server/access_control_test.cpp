@@ -32,6 +32,7 @@
 #include "covgap/v1/access.grpc.pb.h"
 #include "covgap/v1/gaps.grpc.pb.h"
 #include "covgap/v1/measurement.grpc.pb.h"
+#include "covgap/v1/prediction.grpc.pb.h"
 #include "covgap/v1/report.grpc.pb.h"
 #include "covgap/v1/schools.grpc.pb.h"
 #include "geo/gdal_handles.h"
@@ -169,6 +170,7 @@ class AccessControlTest : public ::testing::Test {
     schools_ = v1::SchoolService::NewStub(channel);
     reports_ = v1::ReportService::NewStub(channel);
     access_ = v1::AccessService::NewStub(channel);
+    prediction_ = v1::PredictionService::NewStub(channel);
   }
 
   // A new token made by the bootstrap authority; fails the test when refused.
@@ -264,6 +266,7 @@ class AccessControlTest : public ::testing::Test {
   std::unique_ptr<v1::GapService::Stub> gaps_;
   std::unique_ptr<v1::SchoolService::Stub> schools_;
   std::unique_ptr<v1::ReportService::Stub> reports_;
+  std::unique_ptr<v1::PredictionService::Stub> prediction_;
   std::unique_ptr<v1::AccessService::Stub> access_;
   v1::CreateTokenResponse viewer_;
   v1::CreateTokenResponse viettel_;
@@ -273,16 +276,27 @@ class AccessControlTest : public ::testing::Test {
 // ---- 1. the role x RPC table ----
 
 // What docs/security.md says each role may call, written out (not computed with Allowed()).
-const std::set<std::string> kEveryRpc = {
-    "MeasurementService.Ingest",     "MeasurementService.GetStats",
-    "RegistryService.Import",        "RegistryService.ImportAreas",
-    "RegistryService.ImportSchools", "RegistryService.ImportHouseholds",
-    "AnalysisService.RunAnalysis",   "AnalysisService.GetLatestRun",
-    "GapService.ListGaps",           "GapService.GetGap",
-    "GapService.ExportGaps",         "AccessService.CreateToken",
-    "AccessService.ListTokens",      "AccessService.RevokeToken",
-    "AccessService.ListAudit",       "SchoolService.ListSchools",
-    "ReportService.BuildReport",     "RegistryService.ListSites"};
+const std::set<std::string> kEveryRpc = {"MeasurementService.Ingest",
+                                         "MeasurementService.GetStats",
+                                         "RegistryService.Import",
+                                         "RegistryService.ImportAreas",
+                                         "RegistryService.ImportSchools",
+                                         "RegistryService.ImportHouseholds",
+                                         "AnalysisService.RunAnalysis",
+                                         "AnalysisService.GetLatestRun",
+                                         "GapService.ListGaps",
+                                         "GapService.GetGap",
+                                         "GapService.ExportGaps",
+                                         "AccessService.CreateToken",
+                                         "AccessService.ListTokens",
+                                         "AccessService.RevokeToken",
+                                         "AccessService.ListAudit",
+                                         "SchoolService.ListSchools",
+                                         "ReportService.BuildReport",
+                                         "RegistryService.ListSites",
+                                         "PredictionService.Validate",
+                                         "PredictionService.PlanCampaign",
+                                         "PredictionService.ExportCoverageRaster"};
 const std::map<std::string, std::set<std::string>> kAllowedByRole = {
     {"authority", kEveryRpc},
     // Import: an operator uploads its own sites only (the kind is checked on the spec:
@@ -290,11 +304,14 @@ const std::map<std::string, std::set<std::string>> kAllowedByRole = {
     {"operator",
      {"MeasurementService.Ingest", "MeasurementService.GetStats", "RegistryService.Import",
       "AnalysisService.GetLatestRun", "GapService.ListGaps", "GapService.GetGap",
-      "GapService.ExportGaps", "SchoolService.ListSchools", "RegistryService.ListSites"}},
+      "GapService.ExportGaps", "SchoolService.ListSchools", "RegistryService.ListSites",
+      "PredictionService.Validate", "PredictionService.PlanCampaign",
+      "PredictionService.ExportCoverageRaster"}},
     {"viewer",
      {"MeasurementService.GetStats", "AnalysisService.GetLatestRun", "GapService.ListGaps",
       "GapService.GetGap", "GapService.ExportGaps", "SchoolService.ListSchools",
-      "ReportService.BuildReport", "RegistryService.ListSites"}},
+      "ReportService.BuildReport", "RegistryService.ListSites", "PredictionService.Validate",
+      "PredictionService.ExportCoverageRaster"}},
 };
 
 TEST_F(AccessControlTest, EveryRpcFollowsTheRoleTableForEveryKindOfCaller) {
@@ -398,6 +415,24 @@ TEST_F(AccessControlTest, EveryRpcFollowsTheRoleTableForEveryKindOfCaller) {
          v1::ListSitesResponse response;
          return registry_->ListSites(ctx, {}, &response);
        }},
+      {"PredictionService.Validate",
+       [&](grpc::ClientContext* ctx) {
+         v1::ValidateResponse response;
+         return prediction_->Validate(ctx, {}, &response);
+       }},
+      {"PredictionService.PlanCampaign",
+       [&](grpc::ClientContext* ctx) {
+         v1::CampaignResponse response;
+         return prediction_->PlanCampaign(ctx, {}, &response);
+       }},
+      {"PredictionService.ExportCoverageRaster",
+       [&](grpc::ClientContext* ctx) {
+         auto reader = prediction_->ExportCoverageRaster(ctx, {});
+         v1::FileChunk chunk;
+         while (reader->Read(&chunk)) {
+         }
+         return reader->Finish();
+       }},
       {"ReportService.BuildReport",
        [&](grpc::ClientContext* ctx) {
          auto reader = reports_->BuildReport(ctx, {});
@@ -413,7 +448,7 @@ TEST_F(AccessControlTest, EveryRpcFollowsTheRoleTableForEveryKindOfCaller) {
   for (const char* service :
        {"covgap.v1.MeasurementService", "covgap.v1.RegistryService", "covgap.v1.AnalysisService",
         "covgap.v1.GapService", "covgap.v1.AccessService", "covgap.v1.SchoolService",
-        "covgap.v1.ReportService"}) {
+        "covgap.v1.ReportService", "covgap.v1.PredictionService"}) {
     const auto* descriptor =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
     ASSERT_NE(descriptor, nullptr) << service;
