@@ -163,4 +163,22 @@ std::string Thousands(std::uint64_t n) {
   return out;
 }
 
+std::string Column(std::string_view text, std::size_t width) {
+  std::vector<std::size_t> starts;  // byte offset of each code point
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) starts.push_back(i);
+  }
+  std::string out;
+  std::size_t shown = starts.size();
+  if (starts.size() > width) {
+    shown = width == 0 ? 0 : width - 1;
+    out.assign(text.substr(0, shown < starts.size() ? starts[shown] : text.size()));
+    if (width > 0) out += "…";
+    return out;
+  }
+  out.assign(text);
+  out.append(width - shown, ' ');
+  return out;
+}
+
 }  // namespace covgap::cli

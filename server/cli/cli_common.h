@@ -67,4 +67,8 @@ int ExitCodeFor(const grpc::Status& status);
 // 1234567 -> "1,234,567".
 std::string Thousands(std::uint64_t n);
 
+// `text` as a table column of `width` characters (UTF-8 code points, precomposed Vietnamese is
+// one column each): cut at a character boundary with "…" when longer, padded with spaces.
+std::string Column(std::string_view text, std::size_t width);
+
 }  // namespace covgap::cli

@@ -2,6 +2,12 @@
 // process exit code (cli_common.h).
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
+#include <cstdint>
+#include <string>
+
+#include "covgap/v1/gaps.pb.h"
 #include "server/cli/cli_common.h"
 
 namespace covgap::cli {
@@ -23,6 +29,13 @@ int RunWatch(const GlobalOptions& options, const Args& args);
 int RunSchools(const GlobalOptions& options, const Args& args);
 int RunReport(const GlobalOptions& options, const Args& args);
 int RunSites(const GlobalOptions& options, const Args& args);
+// Coverage prediction (prediction_commands.cpp): validate, campaign, export --format tif.
+int RunValidate(const GlobalOptions& options, const Args& args);
+int RunCampaign(const GlobalOptions& options, const Args& args);
+int RunRasterExport(const GlobalOptions& options, const Args& args, const std::string& output);
+// Receives a FileChunk stream into `output` (through output.part); prints what went wrong.
+int ReceiveFile(grpc::ClientReader<v1::FileChunk>& reader, const std::string& output,
+                const char* command, const GlobalOptions& options, std::uint64_t& bytes);
 
 extern const char* const kIngestHelp;
 extern const char* const kStatsHelp;
@@ -38,5 +51,7 @@ extern const char* const kWatchHelp;
 extern const char* const kSchoolsHelp;
 extern const char* const kReportHelp;
 extern const char* const kSitesHelp;
+extern const char* const kValidateHelp;
+extern const char* const kCampaignHelp;
 
 }  // namespace covgap::cli

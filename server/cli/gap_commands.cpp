@@ -7,6 +7,7 @@
 #include "geo/measurement.h"
 #include "geo/time_format.h"
 #include "server/api/conversions.h"
+#include "server/cli/analysis_options.h"
 #include "server/cli/commands.h"
 
 namespace covgap::cli {
@@ -52,10 +53,20 @@ Writes the gaps of the latest analysis to a GIS file (docs/exports.md): one laye
 kind/operator/tech columns and the attributes of docs/domain.md "Gap attributes".
 
 Options:
-  --format shp|gpkg|geojson|csv|kml   shp is a .zip with .shp .shx .dbf .prj .cpg
+  --format shp|gpkg|geojson|csv|kml|tif   shp is a .zip with .shp .shx .dbf .prj .cpg; tif is
+                         a coverage raster (below)
   -o, --output PATH      the file to write
   --crs CRS              output CRS (default EPSG:4326; e.g. EPSG:32648, EPSG:9214 VN-2000)
   the filters of `covgap gaps` (--operator, --tech, --district, --kind, --status, --min-score)
+
+Coverage rasters (--format tif, docs/prediction.md "Rasters"): one operator and technology's
+predicted coverage, computed now from the stored measurements and sites, as a Cloud-Optimised
+GeoTIFF (tiled, DEFLATE, overviews, nodata -9999 / 0) at the analysis cell size:
+  --layer L              rsrp (dBm), sigma (dB), p_good (0…1, the default) or class
+                         (1 dead, 2 weak, 3 good)
+  --operator OP --tech T required (an operator's token: its own operator)
+  --crs CRS              the raster's CRS (default EPSG:32648)
+  the analysis options of `covgap analyse` (--method, --cell-size, --threshold, --window-days…)
 )";
 
 namespace {
@@ -272,6 +283,16 @@ int RunExport(const GlobalOptions& options, const Args& args) {
   std::vector<std::string> known = kFilterFlags;
   known.insert(known.end(), {"format", "o", "output", "crs", "json"});
   const std::string output = args.Get("o", args.Get("output"));
+  if ((args.Get("format") == "tif" || args.Get("format") == "tiff") && !output.empty()) {
+    if (std::string bad = args.Unknown(
+            AnalysisOptionNames({"format", "o", "output", "json", "layer", "operator", "tech"}));
+        !bad.empty()) {
+      std::fprintf(stderr, "covgap export: %s is not an option of --format tif\n\n%s", bad.c_str(),
+                   kExportHelp);
+      return kExitUsage;
+    }
+    return RunRasterExport(options, args, output);
+  }
   if (std::string bad = args.Unknown(known);
       !bad.empty() || !args.positional().empty() || output.empty() || !args.Has("format")) {
     std::fprintf(stderr, "covgap export: %s\n\n%s",
@@ -292,28 +313,8 @@ int RunExport(const GlobalOptions& options, const Args& args) {
   grpc::ClientContext context;
   Authorize(context, options);
   auto reader = stub->ExportGaps(&context, request);
-  const std::string tmp = output + ".part";
-  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-  if (!out) {
-    std::fprintf(stderr, "covgap export: cannot write %s\n", tmp.c_str());
-    return kExitError;
-  }
-  v1::FileChunk chunk;
   std::uint64_t bytes = 0;
-  while (reader->Read(&chunk)) {
-    out.write(chunk.data().data(), static_cast<std::streamsize>(chunk.data().size()));
-    bytes += chunk.data().size();
-  }
-  out.close();
-  const grpc::Status status = reader->Finish();
-  if (!status.ok() || !out) {
-    std::remove(tmp.c_str());
-    std::fprintf(stderr, "covgap export: %s\n",
-                 status.ok() ? ("cannot write " + output).c_str()
-                             : DescribeRpcError(status, options).c_str());
-    return status.ok() ? kExitError : ExitCodeFor(status);
-  }
-  std::rename(tmp.c_str(), output.c_str());
+  if (int rc = ReceiveFile(*reader, output, "export", options, bytes); rc != kExitOk) return rc;
   if (options.json || args.Has("json")) {
     JsonWriter j;
     j.BeginObject().Key("path").String(output).Key("bytes").Number(bytes).EndObject();

@@ -21,10 +21,13 @@ Commands:
   stats            measurement counts per operator and technology
   import KIND FILE import areas (boundaries), schools, households or operators' sites
   sites            the operators' sites (base stations)
-  analyse          run the gap analysis (reference binned method)
+  analyse          run the gap analysis (binned, predicted or hybrid)
   gaps             list the ranked gaps of the latest analysis
   gap GAP_ID       one gap in full
-  export           write the gaps to a Shapefile, GeoPackage, GeoJSON, CSV or KML file
+  export           write the gaps to a Shapefile, GeoPackage, GeoJSON, CSV or KML file, or a
+                   coverage raster (Cloud-Optimised GeoTIFF)
+  validate         block cross-validation of the coverage prediction (RMSE, bias, ±σ)
+  campaign         where to measure next: a drive-test plan for one operator
   token create|list|revoke   access tokens (authority)
   audit            who did what and when (authority)
   gap plan|clear|reopen|history GAP_ID   the gap life cycle (covgap help gap)
@@ -75,6 +78,8 @@ const std::vector<Command>& Commands() {
        {"json", "csv", "uncovered"}},
       {"report", covgap::cli::RunReport, &covgap::cli::kReportHelp, {"json"}},
       {"sites", covgap::cli::RunSites, &covgap::cli::kSitesHelp, {"json", "csv"}},
+      {"validate", covgap::cli::RunValidate, &covgap::cli::kValidateHelp, {"json"}},
+      {"campaign", covgap::cli::RunCampaign, &covgap::cli::kCampaignHelp, {"json"}},
   };
   return kCommands;
 }
