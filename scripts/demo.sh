@@ -80,8 +80,17 @@ step "importing the operators' sites (base stations), and the last of them"
 "$covgap" --server "$server" import sites "$scenario/sites.csv"
 "$covgap" --server "$server" sites | tail -n 3
 
-step "gap analysis (reference binned method, 100 m cells, as of the scenario date 2021-12-01)"
+step "gap analysis (hybrid: measured cells as measured, the calibrated prediction elsewhere; 100 m cells, as of 2021-12-01)"
 "$covgap" --server "$server" analyse --as-of 2021-12-01T00:00:00Z
+
+step "how good is the prediction? 5-fold block cross-validation (2 km blocks), Viettel"
+"$covgap" --server "$server" validate --operator viettel --as-of 2021-12-01T00:00:00Z
+
+step "where Viettel should measure next (LTE, 60 km budget): the most uncertain schools and cells"
+"$covgap" --server "$server" campaign --operator viettel --tech LTE --budget-km 60 \
+  --as-of 2021-12-01T00:00:00Z | head -n 12
+"$covgap" --server "$server" campaign --operator viettel --tech LTE --budget-km 60 \
+  --as-of 2021-12-01T00:00:00Z --format geojson -o "$out/campaign-viettel-lte.geojson"
 
 step "top 10 gaps to clear first"
 "$covgap" --server "$server" gaps --limit 10
@@ -122,9 +131,12 @@ for f in shp:zip gpkg:gpkg geojson:geojson csv:csv kml:kml; do
   "$covgap" --server "$server" export --format "${f%%:*}" -o "$out/gaps.${f#*:}"
 done
 "$covgap" --server "$server" export --format gpkg --crs EPSG:9214 -o "$out/gaps-vn2000.gpkg"
+"$covgap" --server "$server" export --format tif --layer p_good --operator viettel --tech LTE \
+  --as-of 2021-12-01T00:00:00Z -o "$out/viettel-lte-p_good.tif"
 
 echo
 echo "rejected rows with their reasons: $out/rejects.csv"
 echo "scenario files (sites, schools, households): $scenario/"
 echo "progress report: $out/report.html (print it: A4), $out/report.csv, $out/report.png"
 echo "gap layers: $out/gaps.zip (Shapefile), $out/gaps.gpkg, $out/gaps.geojson, $out/gaps.csv, $out/gaps.kml, $out/gaps-vn2000.gpkg"
+echo "coverage raster (P(good), Viettel LTE): $out/viettel-lte-p_good.tif; drive-test plan: $out/campaign-viettel-lte.geojson"
