@@ -5,7 +5,7 @@ Generates a small Bắc Giang scenario with scripts/gen_demo.py, ingests it, imp
 boundaries, schools, households and sites, runs `covgap analyse`, and checks:
 - every generated site is imported, `covgap sites` lists them by operator, technology and id,
   and its --csv output imports again as it is (all updates);
-- per operator/technology cell classes and gap counts equal the generator's independent Python
+- with --method binned, per operator/technology cell classes and gap counts equal the generator's independent Python
   implementation of the binned method (scenario.json "reference_binned": pyproj + numpy);
 - every operator gap lies in a district of Bắc Giang; students without a device inside gaps add
   up to no more than the directive's totals; ranks run 1..n per operator and technology;
@@ -14,7 +14,8 @@ boundaries, schools, households and sites, runs `covgap analyse`, and checks:
 - `covgap schools`: per school and operator/technology the indoor class, samples and nearest
   good cell equal an independent brute-force computation (pyproj + numpy), white zones agree;
 - exports open with ogrinfo with the expected feature count, fields and CRS, Vietnamese names
-  intact, for shp (zip), gpkg, geojson, csv and kml, and in EPSG:32648 and EPSG:9214.
+  intact, for shp (zip), gpkg, geojson, csv and kml, and in EPSG:32648 and EPSG:9214;
+- without --method the run is hybrid (sites and districts are imported), on the same samples.
 """
 import argparse
 import csv
@@ -219,7 +220,9 @@ def main():
               reimport["rejected"] == 0, "covgap sites --csv imports again as it is")
 
         as_of = meta.get("as_of", "2021-12-01T00:00:00Z")
-        result = json.loads(cli(address, "analyse", "--as-of", as_of, "--json"))
+        result = json.loads(cli(address, "analyse", "--as-of", as_of, "--method", "binned",
+                                "--json"))
+        check(result["method"] == "binned", "--method binned runs the reference method")
         reference = meta["reference_binned"]["by_operator_tech"]
         for grid in result["grids"]:
             if grid["kind"] != "operator":
@@ -395,7 +398,7 @@ def main():
 
         one_piece, one_shapes = snapshot()
         tiled = json.loads(cli(address, "analyse", "--as-of", as_of, "--tile-cells", "50",
-                               "--json"))
+                               "--method", "binned", "--json"))
         check(tiled["gaps"] == result["gaps"] and tiled["grids"] == result["grids"],
               f"--tile-cells 50: {tiled['gaps']} gaps, grids equal to the one-piece run")
         tiled_gaps, tiled_shapes = snapshot()
@@ -404,6 +407,14 @@ def main():
               "(ids, cells, areas, figures, ranks)")
         check(tiled_shapes == one_shapes and len(tiled_shapes) == len(one_shapes) > 0,
               "--tile-cells 50: every gap polygon equals the one-piece run's")
+        default = json.loads(cli(address, "analyse", "--as-of", as_of, "--json"))
+        check(default["method"] == "hybrid",
+              "with sites and districts imported, an analysis without --method is hybrid")
+        check(sorted((g["operator"], g["tech"], g["samples"]) for g in default["grids"]
+                     if g["kind"] == "operator") ==
+              sorted((g["operator"], g["tech"], g["samples"]) for g in result["grids"]
+                     if g["kind"] == "operator"),
+              "the hybrid run uses the same measurements as the binned one")
         proc.send_signal(signal.SIGTERM)
         check(proc.wait(timeout=60) == 0, "covgapd stops cleanly")
         proc = None
