@@ -122,6 +122,10 @@ std::string_view ToString(Rpc rpc) {
       return "PlanCampaign";
     case Rpc::kExportCoverageRaster:
       return "ExportCoverageRaster";
+    case Rpc::kWhoAmI:
+      return "WhoAmI";
+    case Rpc::kGetRegistryStats:
+      return "GetRegistryStats";
   }
   return "?";
 }
@@ -169,6 +173,10 @@ bool Allowed(Role role, Rpc rpc) {
       return true;  // operators: their own operator's groups only (PredictionService checks)
     case Rpc::kPlanCampaign:
       return role == Role::kOperator;  // its own drive tests; the authority plans any operator's
+    case Rpc::kWhoAmI:
+      return true;
+    case Rpc::kGetRegistryStats:
+      return true;  // counts; households only to the authority, sites only an operator's own
   }
   return false;
 }

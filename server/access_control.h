@@ -60,14 +60,24 @@ enum class Rpc {
   kValidatePrediction,
   kPlanCampaign,
   kExportCoverageRaster,
+  // Set-up checks (covgap doctor).
+  kWhoAmI,
+  kGetRegistryStats,
 };
-inline constexpr Rpc kAllRpcs[] = {
-    Rpc::kIngest,      Rpc::kGetStats,     Rpc::kImport,      Rpc::kImportSites,   Rpc::kImportRows,
-    Rpc::kRunAnalysis, Rpc::kGetLatestRun, Rpc::kListGaps,    Rpc::kGetGap,        Rpc::kExportGaps,
-    Rpc::kCreateToken, Rpc::kListTokens,   Rpc::kRevokeToken, Rpc::kListAudit,     Rpc::kPlanGap,
-    Rpc::kClearGap,    Rpc::kReopenGap,    Rpc::kVerifyGaps,  Rpc::kGetGapHistory, Rpc::kWatchGaps,
-    Rpc::kListSchools, Rpc::kBuildReport,  Rpc::kListSites,   Rpc::kValidatePrediction,
-    Rpc::kPlanCampaign, Rpc::kExportCoverageRaster};
+inline constexpr Rpc kAllRpcs[] = {Rpc::kIngest,        Rpc::kGetStats,
+                                   Rpc::kImport,        Rpc::kImportSites,
+                                   Rpc::kImportRows,    Rpc::kRunAnalysis,
+                                   Rpc::kGetLatestRun,  Rpc::kListGaps,
+                                   Rpc::kGetGap,        Rpc::kExportGaps,
+                                   Rpc::kCreateToken,   Rpc::kListTokens,
+                                   Rpc::kRevokeToken,   Rpc::kListAudit,
+                                   Rpc::kPlanGap,       Rpc::kClearGap,
+                                   Rpc::kReopenGap,     Rpc::kVerifyGaps,
+                                   Rpc::kGetGapHistory, Rpc::kWatchGaps,
+                                   Rpc::kListSchools,   Rpc::kBuildReport,
+                                   Rpc::kListSites,     Rpc::kValidatePrediction,
+                                   Rpc::kPlanCampaign,  Rpc::kExportCoverageRaster,
+                                   Rpc::kWhoAmI,        Rpc::kGetRegistryStats};
 std::string_view ToString(Rpc rpc);
 
 // The role x RPC table.

@@ -2,6 +2,7 @@
 
 #include "geo/json_writer.h"
 #include "geo/time_format.h"
+#include "server/api/conversions.h"
 #include "server/status_mapping.h"
 
 namespace covgap::server {
@@ -92,6 +93,25 @@ grpc::Status AccessService::ListAudit(grpc::ServerContext* context,
     out->set_target(e.target);
     out->set_details_json(e.details);
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status AccessService::WhoAmI(grpc::ServerContext* context, const v1::WhoAmIRequest*,
+                                   v1::WhoAmIResponse* response) {
+  auto caller = access_.Check(*context, Rpc::kWhoAmI);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  std::optional<store::TokenRecord> token;
+  if (!caller->token_id.empty()) {
+    auto found = store_.FindToken(caller->token_id);
+    if (!found.ok()) return ToGrpcStatus(found.status());
+    token = std::move(found.value());
+  }
+  std::vector<std::string> allowed;
+  for (Rpc rpc : kAllRpcs) {
+    if (Allowed(caller->role, rpc)) allowed.emplace_back(ToString(rpc));
+  }
+  api::ToProto(ToString(caller->role), caller->operator_id, caller->token_id,
+               token ? &*token : nullptr, allowed, *response);
   return grpc::Status::OK;
 }
 

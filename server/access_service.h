@@ -1,4 +1,5 @@
-// AccessService: tokens (create, list, revoke) and the audit trail; authority only.
+// AccessService: tokens (create, list, revoke) and the audit trail, authority only; WhoAmI for
+// every role.
 #pragma once
 
 #include "covgap/v1/access.grpc.pb.h"
@@ -20,6 +21,9 @@ class AccessService final : public v1::AccessService::Service {
                            v1::RevokeTokenResponse* response) override;
   grpc::Status ListAudit(grpc::ServerContext* context, const v1::ListAuditRequest* request,
                          v1::ListAuditResponse* response) override;
+  // Any role: who the caller's token says it is, and what it may call.
+  grpc::Status WhoAmI(grpc::ServerContext* context, const v1::WhoAmIRequest* request,
+                      v1::WhoAmIResponse* response) override;
 
  private:
   store::Store& store_;

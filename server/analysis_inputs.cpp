@@ -1,5 +1,7 @@
 #include "server/analysis_inputs.h"
 
+#include <cpl_json.h>
+
 #include "geo/json_writer.h"
 #include "geo/time_format.h"
 
@@ -20,6 +22,32 @@ StatusOr<geo::AnalysisInputs> LoadAnalysisInputs(store::Store& store) {
   inputs.households = std::move(households.value());
   inputs.sites = std::move(sites.value());
   return inputs;
+}
+
+StatusOr<store::RegistryCounts> CountRegistry(store::Store& store) {
+  auto inputs = LoadAnalysisInputs(store);
+  if (!inputs.ok()) return inputs.status();
+  auto operators = store.Operators();
+  if (!operators.ok()) return operators.status();
+  store::RegistryCounts out;
+  for (const geo::AdminArea& a : inputs->areas) {
+    switch (a.level) {
+      case geo::AreaLevel::kProvince:
+        ++out.provinces;
+        break;
+      case geo::AreaLevel::kDistrict:
+        ++out.districts;
+        break;
+      case geo::AreaLevel::kCommune:
+        ++out.communes;
+        break;
+    }
+  }
+  out.schools = inputs->schools.size();
+  out.households = inputs->households.size();
+  for (const geo::Site& s : inputs->sites) ++out.sites[{s.operator_id, s.tech}];
+  out.operators = std::move(operators.value());
+  return out;
 }
 
 geo::MeasurementSource StoredMeasurements(store::Store& store, const geo::AnalysisParams& params) {
@@ -71,6 +99,16 @@ std::string ParamsJson(const geo::AnalysisParams& p, const geo::RankingWeights& 
   j.EndObject();
   j.EndObject();
   return j.str();
+}
+
+RunParams ReadRunParams(const std::string& params_json) {
+  RunParams out;
+  CPLJSONDocument doc;
+  if (params_json.empty() || !doc.LoadMemory(params_json)) return out;
+  const std::string method = doc.GetRoot().GetString("method", "");
+  if (!method.empty()) out.method = method;
+  if (auto as_of = geo::ParseIso8601(doc.GetRoot().GetString("as_of", ""))) out.as_of_ms = *as_of;
+  return out;
 }
 
 std::string SummaryJson(const geo::AnalysisResult& r) {

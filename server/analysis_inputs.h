@@ -15,6 +15,10 @@ namespace covgap::server {
 // Areas, schools, households and sites as stored.
 StatusOr<geo::AnalysisInputs> LoadAnalysisInputs(store::Store& store);
 
+// What the registry holds, counted (covgap doctor). Everything, whoever asks: the caller filters
+// what a role may see.
+StatusOr<store::RegistryCounts> CountRegistry(store::Store& store);
+
 // The stored measurements inside params' evidence window (window_days before as_of, up to as_of).
 // `store` must outlive the source.
 geo::MeasurementSource StoredMeasurements(store::Store& store, const geo::AnalysisParams& params);
@@ -27,6 +31,14 @@ geo::AnalysisMethod DefaultMethod(const geo::AnalysisInputs& inputs,
 
 // The run's parameters as stored with it (AnalysisRun::params_json).
 std::string ParamsJson(const geo::AnalysisParams& params, const geo::RankingWeights& weights);
+
+// What a run's params_json records, read back: the method ("binned" for runs stored before
+// methods existed) and the as-of time (0 when absent).
+struct RunParams {
+  std::string method = "binned";
+  std::int64_t as_of_ms = 0;
+};
+RunParams ReadRunParams(const std::string& params_json);
 
 // The run's summary as stored with it: grids, stage times and the calibrated models.
 std::string SummaryJson(const geo::AnalysisResult& result);

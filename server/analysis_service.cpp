@@ -89,6 +89,7 @@ grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
   info->set_params_json(run.params_json);
   info->set_summary_json(run.summary_json);
   info->set_method(std::string(geo::ToString(params->method)));
+  info->set_as_of_unix_ms(params->as_of_ms);
   for (const auto& m : result->models) api::ToProto(m, *info->add_models());
   for (const auto& g : result->grids) {
     auto* out = info->add_grids();
@@ -150,6 +151,9 @@ grpc::Status AnalysisService::GetLatestRun(grpc::ServerContext* context,
   response->set_gaps(run.value()->gaps);
   response->set_params_json(run.value()->params_json);
   response->set_summary_json(run.value()->summary_json);
+  const RunParams params = ReadRunParams(run.value()->params_json);
+  response->set_method(params.method);
+  response->set_as_of_unix_ms(params.as_of_ms);
   return grpc::Status::OK;
 }
 

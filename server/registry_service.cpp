@@ -10,6 +10,7 @@
 #include "geo/log.h"
 #include "importers/area_reader.h"
 #include "importers/place_reader.h"
+#include "server/analysis_inputs.h"
 #include "server/api/conversions.h"
 #include "server/status_mapping.h"
 
@@ -424,6 +425,21 @@ grpc::Status RegistryService::ListSites(grpc::ServerContext* context,
     if (tech && site.tech != *tech) continue;
     api::ToProto(site, *response->add_sites());
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status RegistryService::GetRegistryStats(grpc::ServerContext* context,
+                                               const v1::GetRegistryStatsRequest*,
+                                               v1::RegistryStats* response) {
+  auto caller = access_.Check(*context, Rpc::kGetRegistryStats);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  auto counts = CountRegistry(store_);
+  if (!counts.ok()) return ToGrpcStatus(counts.status());
+  if (caller->role == Role::kOperator) {
+    std::erase_if(counts->sites,
+                  [&](const auto& entry) { return entry.first.first != caller->operator_id; });
+  }
+  api::ToProto(counts.value(), caller->role == Role::kAuthority, *response);
   return grpc::Status::OK;
 }
 

@@ -44,6 +44,11 @@ class RegistryService final : public v1::RegistryService::Service {
                                 v1::ImportSummary* response) override;
   grpc::Status ListSites(grpc::ServerContext* context, const v1::ListSitesRequest* request,
                          v1::ListSitesResponse* response) override;
+  // Counts of what is imported (covgap doctor): households for the authority only, an
+  // operator's own sites only.
+  grpc::Status GetRegistryStats(grpc::ServerContext* context,
+                                const v1::GetRegistryStatsRequest* request,
+                                v1::RegistryStats* response) override;
 
  private:
   store::Store& store_;

@@ -113,6 +113,34 @@ void ToProto(const store::StoreStats& stats, v1::Stats& out) {
   out.set_batches(stats.batches);
 }
 
+void ToProto(std::string_view role, const std::string& operator_id, const std::string& token_id,
+             const store::TokenRecord* token, const std::vector<std::string>& allowed_rpcs,
+             v1::WhoAmIResponse& out) {
+  out.set_role(std::string(role));
+  out.set_operator_id(operator_id);
+  if (!token_id.empty()) out.set_token_id("tok_" + token_id);
+  if (token != nullptr) {
+    out.set_label(token->label);
+    out.set_created_unix_ms(token->created_ms);
+  }
+  for (const auto& rpc : allowed_rpcs) out.add_allowed_rpcs(rpc);
+}
+
+void ToProto(const store::RegistryCounts& counts, bool with_households, v1::RegistryStats& out) {
+  out.set_provinces(counts.provinces);
+  out.set_districts(counts.districts);
+  out.set_communes(counts.communes);
+  out.set_schools(counts.schools);
+  if (with_households) out.set_households(counts.households);
+  for (const auto& [group, n] : counts.sites) {
+    auto* row = out.add_sites();
+    row->set_operator_id(group.first);
+    row->set_tech(ToProto(group.second));
+    row->set_count(n);
+  }
+  for (const auto& op : counts.operators) out.add_operators(op);
+}
+
 void ToProto(const geo::AdminArea& a, v1::Area& out) {
   out.set_level(static_cast<v1::AreaLevel>(a.level));
   out.set_code(a.code);

@@ -2,7 +2,11 @@
 #pragma once
 
 #include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
+#include "covgap/v1/access.pb.h"
 #include "covgap/v1/gaps.pb.h"
 #include "covgap/v1/lifecycle.pb.h"
 #include "covgap/v1/measurement.pb.h"
@@ -30,6 +34,12 @@ void ToProto(const geo::Measurement& m, v1::Measurement& out);
 std::optional<geo::Rejection> FromProto(const v1::Measurement& in, geo::Measurement& out);
 
 void ToProto(const store::StoreStats& stats, v1::Stats& out);
+// The caller as WhoAmI answers it; `token` null when covgapd runs without access control.
+void ToProto(std::string_view role, const std::string& operator_id, const std::string& token_id,
+             const store::TokenRecord* token, const std::vector<std::string>& allowed_rpcs,
+             v1::WhoAmIResponse& out);
+// Households are left unset unless `with_households` (the authority).
+void ToProto(const store::RegistryCounts& counts, bool with_households, v1::RegistryStats& out);
 
 // Registry rows. FromProto fills `out` or says why the row cannot be stored (unknown level or
 // category, coordinates outside the region or swapped, negative counts, empty id).

@@ -32,6 +32,8 @@ int RunSites(const GlobalOptions& options, const Args& args);
 // Coverage prediction (prediction_commands.cpp): validate, campaign, export --format tif.
 int RunValidate(const GlobalOptions& options, const Args& args);
 int RunCampaign(const GlobalOptions& options, const Args& args);
+// Set-up checks (doctor_command.cpp).
+int RunDoctor(const GlobalOptions& options, const Args& args);
 int RunRasterExport(const GlobalOptions& options, const Args& args, const std::string& output);
 // Receives a FileChunk stream into `output` (through output.part); prints what went wrong.
 int ReceiveFile(grpc::ClientReader<v1::FileChunk>& reader, const std::string& output,
@@ -53,5 +55,6 @@ extern const char* const kReportHelp;
 extern const char* const kSitesHelp;
 extern const char* const kValidateHelp;
 extern const char* const kCampaignHelp;
+extern const char* const kDoctorHelp;
 
 }  // namespace covgap::cli

@@ -35,6 +35,7 @@ Commands:
   watch            print gap life-cycle events as they happen
   schools          per-school coverage of the latest analysis, white zones
   report           progress report against the deadline (table, JSON, CSV, printable HTML)
+  doctor           check the set-up: server, token, store, imported layers, latest run
   help COMMAND     help on one command
 
 Global options:
@@ -80,6 +81,7 @@ const std::vector<Command>& Commands() {
       {"sites", covgap::cli::RunSites, &covgap::cli::kSitesHelp, {"json", "csv"}},
       {"validate", covgap::cli::RunValidate, &covgap::cli::kValidateHelp, {"json"}},
       {"campaign", covgap::cli::RunCampaign, &covgap::cli::kCampaignHelp, {"json"}},
+      {"doctor", covgap::cli::RunDoctor, &covgap::cli::kDoctorHelp, {"json"}},
   };
   return kCommands;
 }

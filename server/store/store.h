@@ -12,10 +12,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "geo/gap.h"
@@ -46,6 +48,15 @@ struct StoreStats {
   std::vector<MeasurementCount> counts;  // ordered by operator, then technology
   std::uint64_t total = 0;
   std::uint64_t batches = 0;
+};
+
+// The registry counted: areas by level, schools, households, sites per operator and technology
+// (ordered), the registered operators.
+struct RegistryCounts {
+  std::uint64_t provinces = 0, districts = 0, communes = 0;
+  std::uint64_t schools = 0, households = 0;
+  std::map<std::pair<std::string, geo::Technology>, std::uint64_t> sites;
+  std::vector<std::string> operators;
 };
 
 // Columns of stored measurements of one operator and technology, as the analysis reads them.

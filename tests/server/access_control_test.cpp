@@ -296,7 +296,9 @@ const std::set<std::string> kEveryRpc = {"MeasurementService.Ingest",
                                          "RegistryService.ListSites",
                                          "PredictionService.Validate",
                                          "PredictionService.PlanCampaign",
-                                         "PredictionService.ExportCoverageRaster"};
+                                         "PredictionService.ExportCoverageRaster",
+                                         "AccessService.WhoAmI",
+                                         "RegistryService.GetRegistryStats"};
 const std::map<std::string, std::set<std::string>> kAllowedByRole = {
     {"authority", kEveryRpc},
     // Import: an operator uploads its own sites only (the kind is checked on the spec:
@@ -306,12 +308,14 @@ const std::map<std::string, std::set<std::string>> kAllowedByRole = {
       "AnalysisService.GetLatestRun", "GapService.ListGaps", "GapService.GetGap",
       "GapService.ExportGaps", "SchoolService.ListSchools", "RegistryService.ListSites",
       "PredictionService.Validate", "PredictionService.PlanCampaign",
-      "PredictionService.ExportCoverageRaster"}},
+      "PredictionService.ExportCoverageRaster", "AccessService.WhoAmI",
+      "RegistryService.GetRegistryStats"}},
     {"viewer",
      {"MeasurementService.GetStats", "AnalysisService.GetLatestRun", "GapService.ListGaps",
       "GapService.GetGap", "GapService.ExportGaps", "SchoolService.ListSchools",
       "ReportService.BuildReport", "RegistryService.ListSites", "PredictionService.Validate",
-      "PredictionService.ExportCoverageRaster"}},
+      "PredictionService.ExportCoverageRaster", "AccessService.WhoAmI",
+      "RegistryService.GetRegistryStats"}},
 };
 
 TEST_F(AccessControlTest, EveryRpcFollowsTheRoleTableForEveryKindOfCaller) {
@@ -404,6 +408,16 @@ TEST_F(AccessControlTest, EveryRpcFollowsTheRoleTableForEveryKindOfCaller) {
        [&](grpc::ClientContext* ctx) {
          v1::ListAuditResponse response;
          return access_->ListAudit(ctx, {}, &response);
+       }},
+      {"AccessService.WhoAmI",
+       [&](grpc::ClientContext* ctx) {
+         v1::WhoAmIResponse response;
+         return access_->WhoAmI(ctx, {}, &response);
+       }},
+      {"RegistryService.GetRegistryStats",
+       [&](grpc::ClientContext* ctx) {
+         v1::RegistryStats response;
+         return registry_->GetRegistryStats(ctx, {}, &response);
        }},
       {"SchoolService.ListSchools",
        [&](grpc::ClientContext* ctx) {

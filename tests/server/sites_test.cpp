@@ -2,7 +2,7 @@
 // kind sites (an operator imports only its own operator's rows, every site names a registered
 // operator, viewers import nothing, operators no other kind) and ListSites per role; and the
 // prediction's result fields (evidence, p_good, meas_share on gaps; predicted figures on school
-// coverage) on GetGap, ListGaps and ListSchools.
+// coverage) on GetGap, ListGaps and ListSchools; WhoAmI and GetRegistryStats per role.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -334,6 +334,84 @@ TEST_F(SitesTest, GapsAndSchoolCoverageCarryThePredictionFields) {
   EXPECT_DOUBLE_EQ(p.predicted_dbm(), -93.5);
   EXPECT_DOUBLE_EQ(p.sigma_db(), 7.25);
   EXPECT_DOUBLE_EQ(p.p_good_indoor(), 0.125);
+}
+
+// covgap doctor's two questions: who am I (any role), and what is imported (counts; households
+// only to the authority, an operator's own sites only).
+TEST_F(SitesTest, WhoAmIAndRegistryStatsAnswerEachRoleWhatItMaySee) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  v1::WhoAmIResponse me;
+  auto ctx = Context(viettel_);
+  ASSERT_TRUE(access_->WhoAmI(ctx.get(), {}, &me).ok());
+  EXPECT_EQ(me.role(), "operator");
+  EXPECT_EQ(me.operator_id(), "viettel");
+  EXPECT_TRUE(viettel_.starts_with("cgp_" + me.token_id().substr(4) + "_")) << me.token_id();
+  EXPECT_GT(me.created_unix_ms(), 0);
+  auto allowed = [&](const std::string& rpc) {
+    for (const auto& r : me.allowed_rpcs())
+      if (r == rpc) return true;
+    return false;
+  };
+  EXPECT_TRUE(allowed("Ingest"));
+  EXPECT_FALSE(allowed("RunAnalysis"));
+  me.Clear();
+  ctx = Context(kBootstrap);
+  ASSERT_TRUE(access_->WhoAmI(ctx.get(), {}, &me).ok());
+  EXPECT_EQ(me.role(), "authority");
+  EXPECT_TRUE(me.operator_id().empty());
+  ctx = Context("cgp_nobody00_0123456789abcdef0123456789abcdef01234567");
+  EXPECT_EQ(access_->WhoAmI(ctx.get(), {}, &me).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+
+  // Empty registry: zero everywhere, the registered operators listed.
+  v1::RegistryStats stats;
+  ctx = Context(kBootstrap);
+  ASSERT_TRUE(registry_->GetRegistryStats(ctx.get(), {}, &stats).ok());
+  EXPECT_EQ(stats.districts() + stats.schools() + stats.sites_size(), 0u);
+  ASSERT_TRUE(stats.has_households());
+  EXPECT_EQ(stats.households(), 0u);
+  EXPECT_GE(stats.operators_size(), 3);
+
+  v1::ImportReport report;
+  ASSERT_TRUE(Import(kBootstrap, "sites",
+                     std::string(kHeader) + "VT-1,viettel,LTE,21.30,106.30,,,,\n"
+                                            "VT-2,viettel,LTE,21.31,106.30,,,,\n"
+                                            "VN-1,vnpt,UMTS,21.32,106.30,,,,\n",
+                     &report)
+                  .ok());
+  EXPECT_EQ(report.inserted(), 3u);
+  ASSERT_TRUE(Import(kBootstrap, "schools",
+                     "school_id,name,level,lat,lon,students_nodev\nS1,A,primary,21.3,106.3,1\n"
+                     "S2,B,primary,21.4,106.3,2\n",
+                     &report)
+                  .ok());
+  ASSERT_TRUE(Import(kBootstrap, "households",
+                     "household_id,lat,lon,category,students_nodev\nH1,21.3,106.3,poor,1\n",
+                     &report)
+                  .ok());
+
+  stats.Clear();
+  ctx = Context(kBootstrap);
+  ASSERT_TRUE(registry_->GetRegistryStats(ctx.get(), {}, &stats).ok());
+  EXPECT_EQ(stats.schools(), 2u);
+  EXPECT_EQ(stats.households(), 1u);
+  ASSERT_EQ(stats.sites_size(), 2);
+  EXPECT_EQ(stats.sites(0).operator_id(), "viettel");
+  EXPECT_EQ(stats.sites(0).count(), 2u);
+  EXPECT_EQ(stats.sites(1).operator_id(), "vnpt");
+
+  stats.Clear();
+  ctx = Context(viettel_);
+  ASSERT_TRUE(registry_->GetRegistryStats(ctx.get(), {}, &stats).ok());
+  EXPECT_EQ(stats.schools(), 2u);
+  EXPECT_FALSE(stats.has_households()) << "households are counted for the authority only";
+  ASSERT_EQ(stats.sites_size(), 1) << "an operator sees its own sites only";
+  EXPECT_EQ(stats.sites(0).operator_id(), "viettel");
+
+  stats.Clear();
+  ctx = Context(viewer_);
+  ASSERT_TRUE(registry_->GetRegistryStats(ctx.get(), {}, &stats).ok());
+  EXPECT_FALSE(stats.has_households());
+  EXPECT_EQ(stats.sites_size(), 2);
 }
 
 }  // namespace
