@@ -57,12 +57,27 @@ std::string Describe(const std::string& op, std::optional<geo::Technology> tech)
   return text;
 }
 
+Status Busy() {
+  return ResourceExhausted("a validation, campaign or raster is running; try again when it ends");
+}
+
 Status NoSites(const std::string& op, std::optional<geo::Technology> tech) {
   return FailedPrecondition("no sites of " + Describe(op, tech) +
                             " are imported: run `covgap import sites FILE` first");
 }
 
 }  // namespace
+
+StatusOr<PredictionJobs::Prepared> PredictionJobs::PredictCoverage(
+    const geo::AnalysisParams& params, const std::string& op, std::optional<geo::Technology> tech) {
+  auto inputs = LoadAnalysisInputs(store_);
+  if (!inputs.ok()) return inputs.status();
+  inputs->sites = SelectSites(inputs->sites, op, tech);
+  if (inputs->sites.empty()) return NoSites(op, tech);
+  auto coverage = geo::BuildCoverage(StoredMeasurements(store_, params), inputs.value(), params);
+  if (!coverage.ok()) return coverage.status();
+  return Prepared{std::move(inputs.value()), std::move(coverage.value())};
+}
 
 StatusOr<ValidationReport> PredictionJobs::Validate(
     const std::string& caller_operator, geo::AnalysisParams params, bool method_given,
@@ -73,9 +88,7 @@ StatusOr<ValidationReport> PredictionJobs::Validate(
   auto op = ResolveOperator(caller_operator, operator_id, /*required=*/false);
   if (!op.ok()) return op.status();
   std::unique_lock lock(busy_, std::try_to_lock);
-  if (!lock.owns_lock()) {
-    return ResourceExhausted("a validation, campaign or raster is running; try again when it ends");
-  }
+  if (!lock.owns_lock()) return Busy();
   params.threads = threads_;
   auto sites = store_.Sites();
   if (!sites.ok()) return sites.status();
@@ -120,28 +133,23 @@ StatusOr<geo::prediction::CampaignPlan> PredictionJobs::Campaign(
   auto op = ResolveOperator(caller_operator, operator_id, /*required=*/true);
   if (!op.ok()) return op.status();
   std::unique_lock lock(busy_, std::try_to_lock);
-  if (!lock.owns_lock()) {
-    return ResourceExhausted("a validation, campaign or raster is running; try again when it ends");
-  }
+  if (!lock.owns_lock()) return Busy();
   params.threads = threads_;
-  auto inputs = LoadAnalysisInputs(store_);
-  if (!inputs.ok()) return inputs.status();
-  inputs->sites = SelectSites(inputs->sites, op.value(), tech);
-  if (inputs->sites.empty()) return NoSites(op.value(), tech);
-  auto coverage = geo::BuildCoverage(StoredMeasurements(store_, params), inputs.value(), params);
-  if (!coverage.ok()) return coverage.status();
+  auto prepared = PredictCoverage(params, op.value(), tech);
+  if (!prepared.ok()) return prepared.status();
+  const auto& [inputs, coverage] = prepared.value();
   std::vector<const geo::CoverageGrid*> grids;
   std::vector<const geo::prediction::GroupPrediction*> predictions;
-  for (std::size_t i = 0; i < coverage->grids.size(); ++i) {
-    const geo::CoverageGrid& g = coverage->grids[i];
+  for (std::size_t i = 0; i < coverage.grids.size(); ++i) {
+    const geo::CoverageGrid& g = coverage.grids[i];
     if (g.operator_id != op.value() || (tech && g.tech != *tech)) continue;
-    if (!coverage->predictions[i]) continue;
+    if (!coverage.predictions[i]) continue;
     grids.push_back(&g);
-    predictions.push_back(&*coverage->predictions[i]);
+    predictions.push_back(&*coverage.predictions[i]);
   }
   if (grids.empty()) return NoSites(op.value(), tech);
-  return geo::prediction::PlanCampaign(op.value(), grids, predictions, inputs->schools,
-                                       inputs->households, inputs->areas, params, options);
+  return geo::prediction::PlanCampaign(op.value(), grids, predictions, inputs.schools,
+                                       inputs.households, inputs.areas, params, options);
 }
 
 StatusOr<RasterFile> PredictionJobs::Raster(const std::string& caller_operator,
@@ -155,26 +163,21 @@ StatusOr<RasterFile> PredictionJobs::Raster(const std::string& caller_operator,
   if (!op.ok()) return op.status();
   if (!tech) return InvalidArgument("name the technology (--tech LTE, UMTS, NR or GSM)");
   std::unique_lock lock(busy_, std::try_to_lock);
-  if (!lock.owns_lock()) {
-    return ResourceExhausted("a validation, campaign or raster is running; try again when it ends");
-  }
+  if (!lock.owns_lock()) return Busy();
   params.threads = threads_;
-  auto inputs = LoadAnalysisInputs(store_);
-  if (!inputs.ok()) return inputs.status();
-  inputs->sites = SelectSites(inputs->sites, op.value(), tech);
-  if (inputs->sites.empty()) return NoSites(op.value(), tech);
-  auto coverage = geo::BuildCoverage(StoredMeasurements(store_, params), inputs.value(), params);
-  if (!coverage.ok()) return coverage.status();
-  for (std::size_t i = 0; i < coverage->grids.size(); ++i) {
-    const geo::CoverageGrid& g = coverage->grids[i];
-    if (g.operator_id != op.value() || g.tech != *tech || !coverage->predictions[i]) continue;
+  auto prepared = PredictCoverage(params, op.value(), tech);
+  if (!prepared.ok()) return prepared.status();
+  const auto& [inputs, coverage] = prepared.value();
+  for (std::size_t i = 0; i < coverage.grids.size(); ++i) {
+    const geo::CoverageGrid& g = coverage.grids[i];
+    if (g.operator_id != op.value() || g.tech != *tech || !coverage.predictions[i]) continue;
     static std::atomic<std::uint64_t> counter{0};
     RasterFile file;
     file.path = scratch_dir_ + "/raster-" + std::to_string(::getpid()) + "-" +
                 std::to_string(++counter) + ".tif";
     file.file_name = "covgap-" + op.value() + "-" + std::string(geo::ToString(*tech)) + "-" +
                      std::string(geo::prediction::ToString(layer)) + ".tif";
-    if (Status s = geo::prediction::WriteCoverageRaster(g, *coverage->predictions[i], layer, params,
+    if (Status s = geo::prediction::WriteCoverageRaster(g, *coverage.predictions[i], layer, params,
                                                         target_crs, file.path);
         !s.ok()) {
       std::remove(file.path.c_str());

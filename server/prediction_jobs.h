@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "geo/gap.h"
+#include "geo/gap_analysis.h"
 #include "geo/prediction/campaign.h"
 #include "geo/prediction/coverage_raster.h"
 #include "geo/prediction/validation.h"
@@ -60,6 +61,15 @@ class PredictionJobs {
                               geo::prediction::RasterLayer layer, const std::string& target_crs);
 
  private:
+  // The stored inputs with only the sites of `op` (any when empty) and `tech`, and the coverage
+  // predicted from them; FailedPrecondition when no such site is imported.
+  struct Prepared {
+    geo::AnalysisInputs inputs;
+    geo::CoverageResult coverage;
+  };
+  StatusOr<Prepared> PredictCoverage(const geo::AnalysisParams& params, const std::string& op,
+                                     std::optional<geo::Technology> tech);
+
   store::Store& store_;
   std::string scratch_dir_;
   unsigned threads_ = 0;
