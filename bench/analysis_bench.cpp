@@ -114,36 +114,6 @@ std::size_t FillFromCsv(store::Store& store, const std::string& path) {
   return n;
 }
 
-// TEMPORARY until the sites importer lands: site_id,operator,tech,lat,lon,height_m,azimuth_deg,
-// band_mhz,eirp_dbm in this order, no quoting.
-std::vector<geo::Site> ReadSitesCsv(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  std::vector<geo::Site> out;
-  while (std::getline(in, line)) {
-    std::vector<std::string> f;
-    std::size_t a = 0;
-    for (std::size_t b; (b = line.find(',', a)) != std::string::npos; a = b + 1) {
-      f.push_back(line.substr(a, b - a));
-    }
-    f.push_back(line.substr(a));
-    if (f.size() < 9) continue;
-    geo::Site site;
-    site.site_id = f[0];
-    site.operator_id = f[1];
-    site.tech = *geo::ParseTechnology(f[2]);
-    site.lat = std::stod(f[3]);
-    site.lon = std::stod(f[4]);
-    site.height_m = std::stod(f[5]);
-    if (!f[6].empty()) site.azimuth_deg = std::stod(f[6]);
-    site.band_mhz = std::stod(f[7]);
-    site.eirp_dbm = std::stod(f[8]);
-    out.push_back(site);
-  }
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -166,7 +136,12 @@ int main(int argc, char** argv) {
     } else if (arg == "--store" && i + 1 < argc) {
       store_dir = argv[++i];
     } else if (arg == "--sites" && i + 1 < argc) {
-      inputs.sites = ReadSitesCsv(argv[++i]);
+      auto sites = importers::ReadSites(argv[++i]);
+      if (!sites.ok()) {
+        std::fprintf(stderr, "%s\n", sites.status().message().c_str());
+        return 1;
+      }
+      inputs.sites = std::move(sites->sites);
     } else if (arg == "--method" && i + 1 < argc) {
       const auto m = geo::ParseAnalysisMethod(argv[++i]);
       if (!m) {
