@@ -26,8 +26,8 @@ done
 step() { printf '\n== %s\n' "$*"; }
 
 step "dependencies and build"
-scripts/deps.sh
-build_dir=$(scripts/build.sh | tail -n 1)
+scripts/deps.sh --demo
+build_dir=$(scripts/build.sh --demo | tail -n 1)
 covgapd="$build_dir/server/covgapd/covgapd"
 covgap="$build_dir/server/cli/covgap"
 

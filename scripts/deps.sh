@@ -1,19 +1,32 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages covgap needs to build, test and run, skipping those present.
-# Usage: scripts/deps.sh            (as root, or with sudo available)
+# Installs the Debian 12 packages covgap needs, skipping those present.
+# Usage: scripts/deps.sh [--demo]   (as root, or with sudo available)
+#   (default)  everything to build, test and run (tests, benchmarks, PostgreSQL, PostGIS)
+#   --demo     only what scripts/demo.sh needs: the build tools and libraries of covgapd and the
+#              CLI, the demo generator's Python packages and Chromium for the report's PNG
 set -euo pipefail
 
-PACKAGES=(
-  build-essential cmake ninja-build pkg-config git
-  libgdal-dev gdal-bin libgeos-dev libproj-dev libeigen3-dev libnanoflann-dev
+DEMO_PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  libgdal-dev libgeos-dev libproj-dev libeigen3-dev libnanoflann-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libsqlite3-dev libssl-dev libicu-dev
-  postgresql-15 postgresql-15-postgis-3 libpq-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-numpy python3-shapely python3-pyproj python3-grpcio
-  openssl sqlite3
+  libsqlite3-dev libssl-dev libicu-dev libpq-dev
+  python3 python3-numpy python3-shapely python3-pyproj
   chromium
 )
+TEST_PACKAGES=(
+  git gdal-bin openssl sqlite3
+  postgresql-15 postgresql-15-postgis-3
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3-grpcio
+)
+
+case "${1:-}" in
+  --demo) PACKAGES=("${DEMO_PACKAGES[@]}") ;;
+  "") PACKAGES=("${DEMO_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
+  -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+  *) echo "deps.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${PACKAGES[@]}"; do
