@@ -103,9 +103,15 @@ struct Gap {
   double p_good = 0;
   double meas_share = 1;
   double score = 0;
-  std::int64_t rank = 0;                   // 1 = clear first, per operator and technology
-  std::string status = "open";             // ToString(GapStatus)
-  std::string plan;                        // the operator's action text
+  // docs/gaps.md "Ranking": `rank` is the position in the province's list (1 = clear first), in
+  // which a common gap and the operator gaps wholly inside it are one row sharing one rank;
+  // `grp_rank` is the position within (kind, operator, technology).
+  std::int64_t rank = 0;
+  std::int64_t grp_rank = 0;
+  std::string common_id;        // an operator gap wholly inside a common gap: that common gap's id
+  std::string contains;         // a common gap: the operators of the gaps inside it, "vnpt,viettel"
+  std::string status = "open";  // ToString(GapStatus)
+  std::string plan;             // the operator's action text
   std::optional<std::int64_t> target_ms;   // the plan's target date
   std::optional<std::int64_t> cleared_ms;  // when the operator marked it cleared
   std::string status_note;  // why the status is what it is (e.g. the verification's figures)

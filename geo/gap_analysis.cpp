@@ -180,6 +180,7 @@ StatusOr<AnalysisResult> RunGapAnalysis(const MeasurementSource& source,
   }
 
   if (!report("attributing areas, schools and households", 0.8)) return cancelled;
+  GroupContainedGaps(found);
   if (Status s = JoinPlaces(found, inputs.schools, inputs.households, params, weights); !s.ok()) {
     return s;
   }

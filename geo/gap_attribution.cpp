@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <string_view>
 #include <unordered_map>
 
@@ -343,13 +344,79 @@ void ScoreAndRank(std::vector<Gap>& gaps, const RankingWeights& weights,
     if (a->area_m2 != b->area_m2) return a->area_m2 > b->area_m2;
     return a->gap_id < b->gap_id;
   });
-  std::int64_t rank = 0;
+  std::int64_t grp_rank = 0;
   for (std::size_t i = 0; i < order.size(); ++i) {
     const bool same_group = i > 0 && order[i]->kind == order[i - 1]->kind &&
                             order[i]->operator_id == order[i - 1]->operator_id &&
                             order[i]->tech == order[i - 1]->tech;
-    rank = same_group ? rank + 1 : 1;
-    order[i]->rank = rank;
+    grp_rank = same_group ? grp_rank + 1 : 1;
+    order[i]->grp_rank = grp_rank;
+  }
+  // The province's list: one row per gap that is not inside a common gap.
+  // A row is as urgent as its most urgent gap: a common gap ranks by the highest score of itself
+  // and the operator gaps inside it.
+  std::unordered_map<std::string_view, double> row_score;
+  for (const Gap& g : gaps) {
+    if (g.kind == GapKind::kCommon) row_score.try_emplace(g.gap_id, g.score);
+  }
+  for (const Gap& g : gaps) {
+    if (g.common_id.empty()) continue;
+    if (auto it = row_score.find(g.common_id); it != row_score.end()) {
+      it->second = std::max(it->second, g.score);
+    }
+  }
+  auto score_of = [&](const Gap* g) {
+    auto it = row_score.find(g->gap_id);
+    return g->kind == GapKind::kCommon && it != row_score.end() ? it->second : g->score;
+  };
+  std::erase_if(order, [](const Gap* g) { return !g->common_id.empty(); });
+  std::sort(order.begin(), order.end(), [&](const Gap* a, const Gap* b) {
+    const double sa = score_of(a), sb = score_of(b);
+    if (sa != sb) return sa > sb;
+    if (a->area_m2 != b->area_m2) return a->area_m2 > b->area_m2;
+    return a->gap_id < b->gap_id;
+  });
+  std::unordered_map<std::string_view, std::int64_t> row_rank;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    order[i]->rank = static_cast<std::int64_t>(i) + 1;
+    if (order[i]->kind == GapKind::kCommon) row_rank.emplace(order[i]->gap_id, order[i]->rank);
+  }
+  for (Gap& g : gaps) {
+    if (g.common_id.empty()) continue;
+    auto it = row_rank.find(g.common_id);
+    g.rank = it != row_rank.end() ? it->second : 0;
+  }
+}
+
+void GroupContainedGaps(std::vector<FoundGap>& gaps) {
+  // The common gap of each (technology, cell).
+  std::map<Technology, std::unordered_map<std::uint64_t, std::size_t>> common_of;
+  for (std::size_t i = 0; i < gaps.size(); ++i) {
+    const Gap& g = gaps[i].gap;
+    if (g.kind != GapKind::kCommon) continue;
+    for (std::uint64_t cell : gaps[i].cells) {
+      common_of[g.tech].emplace(cell, i);
+    }
+  }
+  std::map<std::size_t, std::set<std::string>> inside;  // common gap -> operators inside
+  for (FoundGap& fg : gaps) {
+    if (fg.gap.kind != GapKind::kOperator || fg.cells.empty()) continue;
+    auto tech = common_of.find(fg.gap.tech);
+    if (tech == common_of.end()) continue;
+    const auto& index = tech->second;
+    auto first = index.find(fg.cells.front());
+    if (first == index.end()) continue;
+    const bool all_inside = std::all_of(fg.cells.begin(), fg.cells.end(), [&](std::uint64_t c) {
+      auto it = index.find(c);
+      return it != index.end() && it->second == first->second;
+    });
+    if (!all_inside) continue;
+    fg.gap.common_id = gaps[first->second].gap.gap_id;
+    inside[first->second].insert(fg.gap.operator_id);
+  }
+  for (const auto& [i, operators] : inside) {
+    std::string& list = gaps[i].gap.contains;
+    for (const std::string& op : operators) list += (list.empty() ? "" : ",") + op;
   }
 }
 

@@ -81,11 +81,19 @@ Status JoinPlaces(std::vector<FoundGap>& gaps, const std::vector<School>& school
                   const std::vector<Household>& households, const AnalysisParams& params,
                   const RankingWeights& weights);
 
+// Sets common_id on every operator gap whose cells all lie in one common gap of its technology,
+// and on that common gap `contains` = those gaps' operators (sorted, comma-separated): the same
+// place, listed once (docs/gaps.md "Ranking").
+void GroupContainedGaps(std::vector<FoundGap>& gaps);
+
 // score = hardship-weighted students + school points (level + size)
 //         + dead_share * share of dead cells + depth_per_db * dB of the median below the good
 //           threshold of the gap's technology (params) + per_km2 * area in km²,
 //           times meas_share + (1 − meas_share) * predicted_evidence;
-// rank 1.. per (kind, operator, technology) by score, then area, then id.
+// grp_rank 1.. per (kind, operator, technology) by score, then area, then id; rank 1.. over the
+// rows of the province's list (every gap without a common_id; a common gap scoring the highest
+// score of itself and the gaps inside it; then area, then id), a gap with a common_id sharing its
+// common gap's rank.
 void ScoreAndRank(std::vector<Gap>& gaps, const RankingWeights& weights,
                   const AnalysisParams& params = {});
 

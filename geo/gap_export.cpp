@@ -107,7 +107,7 @@ struct FieldSpec {
 // The gap attributes of docs/domain.md, in order, then the prediction's evidence fields
 // (docs/prediction.md), appended so that earlier columns keep their positions. Names are at most
 // 10 characters.
-const std::array<FieldSpec, 26> kFields = {{
+const std::array<FieldSpec, 29> kFields = {{
     {"gap_id", OFTString, [](const Gap& g) { return Text(g.gap_id); }},
     {"operator", OFTString, [](const Gap& g) { return Text(g.operator_id); }},
     {"tech", OFTString, [](const Gap& g) -> FieldValue { return ToString(g.tech); }},
@@ -135,6 +135,9 @@ const std::array<FieldSpec, 26> kFields = {{
     {"evidence", OFTString, [](const Gap& g) -> FieldValue { return ToString(g.evidence); }},
     {"p_good", OFTReal, [](const Gap& g) { return Number(g.p_good); }, 24, 15},
     {"meas_share", OFTReal, [](const Gap& g) { return Number(g.meas_share); }, 24, 15},
+    {"grp_rank", OFTInteger64, [](const Gap& g) { return Count(g.grp_rank); }},
+    {"common_id", OFTString, [](const Gap& g) { return Text(g.common_id); }},
+    {"contains", OFTString, [](const Gap& g) { return Text(g.contains); }},
 }};
 
 // ---------------------------------------------------------------------------------------------

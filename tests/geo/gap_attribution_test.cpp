@@ -122,11 +122,64 @@ TEST(ScoreAndRank, HardshipThenSchoolsThenSeverityAndAreaPerGroup) {
   make(gaps[4], "m-one", "mobifone", 0, 0, 0.0, 10'000);
   ScoreAndRank(gaps, RankingWeights{});
   EXPECT_DOUBLE_EQ(gaps[2].score, 12.01);
-  EXPECT_EQ(gaps[2].rank, 1);  // hardship-weighted students first
-  EXPECT_EQ(gaps[0].rank, 2);  // all-dead gap
-  EXPECT_EQ(gaps[1].rank, 3);  // a school
-  EXPECT_EQ(gaps[3].rank, 4);  // large but empty
-  EXPECT_EQ(gaps[4].rank, 1);  // ranks are per operator
+  EXPECT_EQ(gaps[2].grp_rank, 1);  // hardship-weighted students first
+  EXPECT_EQ(gaps[0].grp_rank, 2);  // all-dead gap
+  EXPECT_EQ(gaps[1].grp_rank, 3);  // a school
+  EXPECT_EQ(gaps[3].grp_rank, 4);  // large but empty
+  EXPECT_EQ(gaps[4].grp_rank, 1);  // group ranks are per operator
+  // The province's rank runs over every group: 1..5, no repeats.
+  EXPECT_EQ(gaps[2].rank, 1);
+  EXPECT_EQ(gaps[0].rank, 2);
+  EXPECT_EQ(gaps[1].rank, 3);
+  EXPECT_EQ(gaps[3].rank, 4);
+  EXPECT_EQ(gaps[4].rank, 5);  // 0.01: last in the province although first of mobifone
+}
+
+// A common gap and the operator gaps wholly inside it are one place: one row of the province's
+// list, one rank; an operator gap reaching outside the common gap is a row of its own.
+TEST(ScoreAndRank, OperatorGapsInsideACommonGapShareItsRow) {
+  auto gap = [](std::vector<CellIndex> cells, std::string id, GapKind kind, std::string op,
+                Technology tech, double hardship) {
+    FoundGap f = GapOf(std::move(cells), id);
+    f.gap.kind = kind;
+    f.gap.operator_id = std::move(op);
+    f.gap.tech = tech;
+    f.gap.hardship_students = hardship;
+    return f;
+  };
+  std::vector<FoundGap> found = {
+      gap({{0, 0}, {1, 0}, {2, 0}}, "common-UMTS-0_0", GapKind::kCommon, "", Technology::kUmts, 20),
+      gap({{0, 0}, {1, 0}, {2, 0}}, "vnpt-UMTS-0_0", GapKind::kOperator, "vnpt", Technology::kUmts,
+          20),
+      // Viettel's part is its most urgent gap (a deeper signal, say): the row takes its score.
+      gap({{1, 0}, {2, 0}}, "viettel-UMTS-1_0", GapKind::kOperator, "viettel", Technology::kUmts,
+          35),
+      // Reaches one cell beyond the common gap: its own row.
+      gap({{2, 0}, {3, 0}}, "mobifone-UMTS-2_0", GapKind::kOperator, "mobifone", Technology::kUmts,
+          30),
+      // The same cells in another technology: not inside a UMTS common gap.
+      gap({{0, 0}, {1, 0}}, "vnpt-LTE-0_0", GapKind::kOperator, "vnpt", Technology::kLte, 5),
+  };
+  GroupContainedGaps(found);
+  EXPECT_EQ(found[0].gap.contains, "viettel,vnpt");
+  EXPECT_EQ(found[1].gap.common_id, "common-UMTS-0_0");
+  EXPECT_EQ(found[2].gap.common_id, "common-UMTS-0_0");
+  EXPECT_EQ(found[3].gap.common_id, "");
+  EXPECT_EQ(found[4].gap.common_id, "");
+
+  std::vector<Gap> gaps;
+  for (auto& f : found) gaps.push_back(f.gap);
+  ScoreAndRank(gaps, RankingWeights{});
+  EXPECT_EQ(gaps[0].rank, 1);  // the common place (20), its row scored by viettel's 35 ...
+  EXPECT_EQ(gaps[1].rank, 1);  // ... with vnpt's gap inside it
+  EXPECT_EQ(gaps[2].rank, 1);  // ... and viettel's
+  EXPECT_EQ(gaps[3].rank, 2);  // mobifone's own place, 30: after the row scoring 35
+  EXPECT_EQ(gaps[4].rank, 3);  // the next row is 3: no rank is skipped or repeated between rows
+  // Group ranks are unchanged by the grouping.
+  EXPECT_EQ(gaps[0].grp_rank, 1);
+  EXPECT_EQ(gaps[1].grp_rank, 1);
+  EXPECT_EQ(gaps[2].grp_rank, 1);
+  EXPECT_EQ(gaps[4].grp_rank, 1);
 }
 
 // Two gaps equal in everything but what `vary` sets; true when `a` ranks above `b`.
@@ -144,7 +197,7 @@ bool RanksAbove(const std::function<void(Gap&)>& a, const std::function<void(Gap
   b(gaps[0]);
   a(gaps[1]);
   ScoreAndRank(gaps, w);
-  return gaps[1].rank == 1 && gaps[0].rank == 2;
+  return gaps[1].rank == 1 && gaps[0].rank == 2 && gaps[1].grp_rank == 1 && gaps[0].grp_rank == 2;
 }
 
 RankingWeights DefaultWeights() { return {}; }

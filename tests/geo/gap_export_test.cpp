@@ -107,6 +107,7 @@ std::vector<TestGap> MakeGaps() {
   a.npoor_hh = 6;
   a.score = 3.14159265358979;
   a.rank = 1;
+  a.grp_rank = 1;
   a.status = "planned";
   a.plan = "Lắp trạm BTS mới tại thôn Khe Sâu";
   a.target_ms = Ms("2022-03-31T23:30:00Z");  // 1 April in Hà Nội, 31 March in UTC
@@ -137,7 +138,9 @@ std::vector<TestGap> MakeGaps() {
   b.students_nodev = 12;
   b.poor_hh = 2;
   b.score = 0.875;
-  b.rank = 2;
+  b.rank = 3;
+  b.grp_rank = 1;
+  b.contains = "viettel,vnpt";  // the operators whose gaps lie wholly inside it
   b.status = "open";
   b.analysed_ms = Ms("2021-12-01T08:00:00Z");
   b.evidence = Evidence::kMixed;  // a hybrid gap: 6 of its 10 cells measured
@@ -171,7 +174,9 @@ std::vector<TestGap> MakeGaps() {
   c.students_nodev = 80;
   c.npoor_hh = 9;
   c.score = 12.75;
-  c.rank = 1;
+  c.rank = 2;
+  c.grp_rank = 1;
+  c.common_id = "common-NR-600500-2360500";  // wholly inside a common gap
   c.status = "planned";
   c.plan = kLongPlan;
   c.target_ms = Ms("2022-06-30T12:00:00Z");
@@ -241,6 +246,9 @@ const std::vector<ExpectedField>& ExpectedFields() {
        [](const TestGap& t) { return Text(std::string(ToString(t.gap.evidence))); }},
       {"p_good", OFTReal, [](const TestGap& t) -> Value { return t.gap.p_good; }},
       {"meas_share", OFTReal, [](const TestGap& t) -> Value { return t.gap.meas_share; }},
+      {"grp_rank", OFTInteger64, [](const TestGap& t) -> Value { return t.gap.grp_rank; }},
+      {"common_id", OFTString, [](const TestGap& t) { return Text(t.gap.common_id); }},
+      {"contains", OFTString, [](const TestGap& t) { return Text(t.gap.contains); }},
   };
   return fields;
 }

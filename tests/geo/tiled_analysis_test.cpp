@@ -158,6 +158,9 @@ void ExpectSame(const AnalysisResult& one, const AnalysisResult& tiled, const st
     EXPECT_EQ(a.school_points, b.school_points);
     EXPECT_EQ(a.score, b.score);
     EXPECT_EQ(a.rank, b.rank);
+    EXPECT_EQ(a.grp_rank, b.grp_rank);
+    EXPECT_EQ(a.common_id, b.common_id);
+    EXPECT_EQ(a.contains, b.contains);
     EXPECT_EQ(a.status, b.status);
     EXPECT_EQ(a.crs, b.crs);
     EXPECT_EQ(a.wkb, b.wkb) << "polygons differ";
