@@ -278,6 +278,9 @@ void ToProto(const geo::Gap& g, bool with_geometry, v1::Gap& out) {
   out.set_npoor_hh(g.npoor_hh);
   out.set_score(g.score);
   out.set_rank(g.rank);
+  out.set_grp_rank(g.grp_rank);
+  out.set_common_id(g.common_id);
+  out.set_contains(g.contains);
   out.set_status(g.status);
   out.set_plan(g.plan);
   if (g.target_ms) out.set_target_unix_ms(*g.target_ms);
@@ -300,6 +303,7 @@ store::GapQuery FromProto(const v1::GapFilter& f) {
   q.status = f.status();
   if (f.has_min_score()) q.min_score = f.min_score();
   q.include_common = f.include_common();
+  q.grouped = f.grouped();
   return q;
 }
 

@@ -30,7 +30,7 @@ bool IsPostgresUri(std::string_view spec) {
 
 namespace {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 // Advisory lock keys: (kLockClass, one of the ids below), per database.
 constexpr int kLockClass = 0x636776;  // "cgv"
@@ -243,11 +243,25 @@ ALTER TABLE school_coverage ADD COLUMN predicted_dbm double precision,
   ADD COLUMN p_good_indoor double precision;
 )sql";
 
+// Version 3: the province's rank (docs/gaps.md "Ranking"). The old per-group rank becomes
+// grp_rank; rank is renumbered over each run by score, area and id. Earlier runs knew no common
+// gap containment, so each of their gaps is a row of its own.
+constexpr const char* kSchemaV3 = R"sql(
+ALTER TABLE gaps ADD COLUMN grp_rank bigint NOT NULL DEFAULT 0,
+  ADD COLUMN common_id text COLLATE "C" NOT NULL DEFAULT '',
+  ADD COLUMN contains text NOT NULL DEFAULT '';
+UPDATE gaps SET grp_rank = gaps.rank, rank = p.r
+FROM (SELECT run_id, gap_id,
+             row_number() OVER (PARTITION BY run_id ORDER BY score DESC, area_m2 DESC, gap_id) AS r
+      FROM gaps) AS p
+WHERE p.run_id = gaps.run_id AND p.gap_id = gaps.gap_id;
+)sql";
+
 constexpr const char* kGapColumns =
     "gap_id, kind, operator_id, tech, severity, area_m2, n_cells, n_dead_cells, n_samples, "
     "median_dbm, min_dbm, province, district, commune, schools, students_nodev, poor_hh, "
     "npoor_hh, hardship_students, score, rank, status, plan, target_ms, analysed_ms, crs, "
-    "cleared_ms, status_note, evidence, p_good, meas_share";
+    "cleared_ms, status_note, evidence, p_good, meas_share, grp_rank, common_id, contains";
 
 constexpr const char* kGapEventColumns =
     "event_id, time_ms, gap_id, type, from_status, to_status, actor, note, operator_id, tech, "
@@ -294,7 +308,10 @@ geo::Gap ReadGap(const PgResult& r, int i, bool with_wkb) {
   g.evidence = geo::ParseEvidence(r.Text(i, 28)).value_or(geo::Evidence::kMeasured);
   g.p_good = r.Real(i, 29);
   g.meas_share = r.Real(i, 30);
-  if (with_wkb) g.wkb = r.Bytes(i, 31);
+  g.grp_rank = r.Int(i, 31);
+  g.common_id = r.Text(i, 32);
+  g.contains = r.Text(i, 33);
+  if (with_wkb) g.wkb = r.Bytes(i, 34);
   return g;
 }
 
@@ -1012,7 +1029,7 @@ class PostgresStore final : public Store {
         "INSERT INTO gaps(run_id, " + std::string(kGapColumns) +
         ", wkb, geom) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
         "$16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, "
-        "$33, covgap_geom($33, $34))";
+        "$33, $34, $35, $36, covgap_geom($36, $37))";
     for (const geo::Gap& g : gaps) {
       PgParams p;
       p.Add(run_id).Add(g.gap_id).Add(static_cast<int>(g.kind)).Add(g.operator_id);
@@ -1022,7 +1039,7 @@ class PostgresStore final : public Store {
       p.Add(g.npoor_hh).Add(g.hardship_students).Add(g.score).Add(g.rank).Add(g.status);
       p.Add(g.plan).Add(g.target_ms).Add(g.analysed_ms).Add(g.crs).Add(g.cleared_ms);
       p.Add(g.status_note).Add(geo::ToString(g.evidence)).Add(g.p_good).Add(g.meas_share);
-      p.AddBytes(g.wkb).Add(SridOf(g.crs));
+      p.Add(g.grp_rank).Add(g.common_id).Add(g.contains).AddBytes(g.wkb).Add(SridOf(g.crs));
       if (auto r = c.Query(insert_gap, p); !r.ok()) return r.status();
     }
     if (previous > 0) {
@@ -1127,8 +1144,15 @@ class PostgresStore final : public Store {
         " AND ($2::integer < 0 OR tech = $2::integer) AND ($3::integer < 0 OR kind = $3::integer)"
         " AND ($4::text = '' OR district IN ($4::text, 'Huyện ' || $4::text, 'Quận ' || $4::text,"
         " 'Thị xã ' || $4::text, 'Thành phố ' || $4::text))"
-        " AND ($5::text = '' OR status = $5::text) AND score >= $6::double precision";
-    const char* order = query.order == GapOrder::kRank   ? " ORDER BY kind, operator_id, tech, rank"
+        " AND ($5::text = '' OR status = $5::text) AND score >= $6::double precision"
+        // $9: grouped: leave out an operator gap whose common gap matches the filter too
+        " AND NOT ($9::boolean AND kind = 0 AND common_id <> '' AND ($1::text = '' OR $8::boolean)"
+        " AND ($3::integer < 0 OR $3::integer = 1) AND EXISTS (SELECT 1 FROM gaps c"
+        " WHERE c.run_id = gaps.run_id AND c.gap_id = gaps.common_id AND ($4::text = ''"
+        " OR c.district IN ($4::text, 'Huyện ' || $4::text, 'Quận ' || $4::text,"
+        " 'Thị xã ' || $4::text, 'Thành phố ' || $4::text))"
+        " AND ($5::text = '' OR c.status = $5::text) AND c.score >= $6::double precision))";
+    const char* order = query.order == GapOrder::kRank   ? " ORDER BY rank, kind DESC, gap_id"
                         : query.order == GapOrder::kArea ? " ORDER BY area_m2 DESC, gap_id"
                         : query.order == GapOrder::kTodo ? " ORDER BY kind DESC, score DESC, gap_id"
                                                          : " ORDER BY score DESC, gap_id";
@@ -1140,14 +1164,15 @@ class PostgresStore final : public Store {
         .Add(query.status)
         .Add(std::max(query.min_score, -1e300))
         .Add(query.run_id)
-        .Add(query.include_common);
+        .Add(query.include_common)
+        .Add(query.grouped);
     auto count = c.Query("SELECT count(*)" + where, p);
     if (!count.ok()) return count.status();
     const auto total = static_cast<std::uint64_t>(count->Int(0, 0));
     p.Add(static_cast<std::int64_t>(std::min<std::uint64_t>(query.limit, INT64_MAX)))
         .Add(static_cast<std::int64_t>(std::min<std::uint64_t>(query.offset, INT64_MAX)));
     auto r = c.Query("SELECT " + std::string(kGapColumns) + (query.with_geometry ? ", wkb" : "") +
-                         where + order + " LIMIT $9 OFFSET $10",
+                         where + order + " LIMIT $10 OFFSET $11",
                      p);
     if (!r.ok()) return r.status();
     std::vector<geo::Gap> gaps;
@@ -1580,6 +1605,9 @@ Status Migrate(PgConn& conn, const std::string& conninfo) {
   }
   if (version < 2) {
     if (Status s = conn.Exec(kSchemaV2); !s.ok()) return s;
+  }
+  if (version < 3) {
+    if (Status s = conn.Exec(kSchemaV3); !s.ok()) return s;
   }
   auto done = conn.Query("INSERT INTO schema_version VALUES($1, $2)",
                          PgParams().Add(kSchemaVersion).Add(geo::NowUnixMs()));

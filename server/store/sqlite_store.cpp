@@ -25,7 +25,7 @@
 namespace covgap::store {
 namespace {
 
-constexpr int kSchemaVersion = 6;
+constexpr int kSchemaVersion = 7;
 
 constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
@@ -234,6 +234,20 @@ ALTER TABLE school_coverage ADD COLUMN sigma_db REAL;
 ALTER TABLE school_coverage ADD COLUMN p_good_indoor REAL;
 )sql";
 
+// Version 7: the province's rank (docs/gaps.md "Ranking"). The old per-group rank becomes
+// grp_rank; rank is renumbered over each run by score, area and id. Earlier runs knew no common
+// gap containment, so each of their gaps is a row of its own.
+constexpr const char* kSchemaV7 = R"sql(
+ALTER TABLE gaps ADD COLUMN grp_rank INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE gaps ADD COLUMN common_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE gaps ADD COLUMN contains TEXT NOT NULL DEFAULT '';
+UPDATE gaps SET grp_rank = rank, rank = p.r
+FROM (SELECT run_id, gap_id,
+             row_number() OVER (PARTITION BY run_id ORDER BY score DESC, area_m2 DESC, gap_id) AS r
+      FROM gaps) AS p
+WHERE p.run_id = gaps.run_id AND p.gap_id = gaps.gap_id;
+)sql";
+
 // Gaps of this many most recent runs are kept (older runs keep their summary row).
 constexpr int kRunsWithGaps = 5;
 
@@ -241,7 +255,7 @@ constexpr const char* kGapColumns =
     "gap_id, kind, operator_id, tech, severity, area_m2, n_cells, n_dead_cells, n_samples, "
     "median_dbm, min_dbm, province, district, commune, schools, students_nodev, poor_hh, "
     "npoor_hh, hardship_students, score, rank, status, plan, target_ms, analysed_ms, crs, "
-    "cleared_ms, status_note, evidence, p_good, meas_share";
+    "cleared_ms, status_note, evidence, p_good, meas_share, grp_rank, common_id, contains";
 
 // Reads the columns of kGapColumns (and wkb after them when present) from a row.
 geo::Gap ReadGap(const Statement& q, bool with_wkb) {
@@ -277,8 +291,11 @@ geo::Gap ReadGap(const Statement& q, bool with_wkb) {
   g.evidence = geo::ParseEvidence(q.Text(28)).value_or(geo::Evidence::kMeasured);
   g.p_good = q.Real(29);
   g.meas_share = q.Real(30);
+  g.grp_rank = q.Int(31);
+  g.common_id = q.Text(32);
+  g.contains = q.Text(33);
   if (with_wkb) {
-    const auto blob = q.Blob(31);
+    const auto blob = q.Blob(34);
     g.wkb.assign(reinterpret_cast<const char*>(blob.data()), blob.size());
   }
   return g;
@@ -670,7 +687,7 @@ class SqliteStore final : public Store {
         writer_.get(), "INSERT INTO gaps(run_id, " + std::string(kGapColumns) +
                            ", wkb) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
                            "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, "
-                           "?27, ?28, ?29, ?30, ?31, ?32, ?33)");
+                           "?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36)");
     if (!ins_gap.ok()) return ins_gap.status();
     for (const geo::Gap& g : gaps) {
       Statement& q = ins_gap.value();
@@ -693,7 +710,8 @@ class SqliteStore final : public Store {
         q.BindNull(28);
       }
       q.Bind(29, g.status_note).Bind(30, std::string(geo::ToString(g.evidence)));
-      q.Bind(31, g.p_good).Bind(32, g.meas_share).BindBlob(33, g.wkb);
+      q.Bind(31, g.p_good).Bind(32, g.meas_share).Bind(33, g.grp_rank).Bind(34, g.common_id);
+      q.Bind(35, g.contains).BindBlob(36, g.wkb);
       if (Status s = q.Run(); !s.ok()) return s;
     }
     if (previous > 0) {
@@ -850,8 +868,14 @@ class SqliteStore final : public Store {
         " AND (?2 < 0 OR tech = ?2) AND (?3 < 0 OR kind = ?3)"
         " AND (?4 = '' OR district IN (?4, 'Huyện ' || ?4, 'Quận ' || ?4, 'Thị xã ' || ?4,"
         " 'Thành phố ' || ?4))"
-        " AND (?5 = '' OR status = ?5) AND score >= ?6";
-    const char* order = query.order == GapOrder::kRank   ? " ORDER BY kind, operator_id, tech, rank"
+        " AND (?5 = '' OR status = ?5) AND score >= ?6"
+        // ?11: grouped: leave out an operator gap whose common gap matches the filter too
+        " AND NOT (?11 AND kind = 0 AND common_id <> '' AND (?1 = '' OR ?9) AND (?3 < 0 OR ?3 = 1)"
+        " AND EXISTS (SELECT 1 FROM gaps c WHERE c.run_id = gaps.run_id"
+        " AND c.gap_id = gaps.common_id AND (?4 = '' OR c.district IN (?4, 'Huyện ' || ?4,"
+        " 'Quận ' || ?4, 'Thị xã ' || ?4, 'Thành phố ' || ?4))"
+        " AND (?5 = '' OR c.status = ?5) AND c.score >= ?6))";
+    const char* order = query.order == GapOrder::kRank   ? " ORDER BY rank, kind DESC, gap_id"
                         : query.order == GapOrder::kArea ? " ORDER BY area_m2 DESC, gap_id"
                         : query.order == GapOrder::kTodo ? " ORDER BY kind DESC, score DESC, gap_id"
                                                          : " ORDER BY score DESC, gap_id";
@@ -863,7 +887,8 @@ class SqliteStore final : public Store {
           .Bind(5, query.status)
           .Bind(6, query.min_score)
           .Bind(9, std::int64_t{query.include_common ? 1 : 0})
-          .Bind(10, query.run_id);
+          .Bind(10, query.run_id)
+          .Bind(11, std::int64_t{query.grouped ? 1 : 0});
     };
     if (query.run_id > 0) {
       auto run = Statement::Prepare(reader_.get(), "SELECT 1 FROM analysis_runs WHERE run_id = ?1");
@@ -1217,6 +1242,9 @@ Status Migrate(sqlite3* db) {
   }
   if (version < 6) {
     if (Status s = Exec(db, kSchemaV6); !s.ok()) return s;
+  }
+  if (version < 7) {
+    if (Status s = Exec(db, kSchemaV7); !s.ok()) return s;
   }
   if (Status s = Exec(db, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
       !s.ok()) {

@@ -119,6 +119,8 @@ struct GapQuery {
   std::uint64_t limit = 100;
   bool with_geometry = false;
   bool include_common = false;  // with operator_id: the common gaps match too
+  // One row per place: an operator gap whose common gap (common_id) also matches is left out.
+  bool grouped = false;
   // Which run's gaps: 0 = the latest. The baseline (first) run keeps its gaps when old runs are
   // pruned (FirstRun()); other runs keep theirs only while among the most recent.
   std::int64_t run_id = 0;

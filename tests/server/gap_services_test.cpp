@@ -540,15 +540,30 @@ TEST_F(GapServicesTest, ListGapsOrdersByScoreRankOrArea) {
   EXPECT_DOUBLE_EQ(scored.gaps(1).score(), 10.01);
   EXPECT_DOUBLE_EQ(scored.gaps(9).score(), 0.01);
 
+  // The province's list: one row per place, a common gap with the operator gaps inside it, by
+  // the highest score of the row (vnpt's dead gap lifts common-LTE-3,0 above common-UMTS).
   v1::ListGapsRequest by_rank;
   by_rank.set_order(v1::GAP_ORDER_RANK);
   const v1::ListGapsResponse ranked = List(by_rank);
   EXPECT_EQ(IdsOf(ranked),
-            (std::vector<std::string>{kUmts, kGapA, kGapB, kGapC, kVnptDead, kVnptWeak, kCommonUmts,
-                                      kCommonLte10, kCommonLte30, kCommonLte41}));
-  std::vector<std::int64_t> ranks;
-  for (const auto& g : ranked.gaps()) ranks.push_back(g.rank());
-  EXPECT_EQ(ranks, (std::vector<std::int64_t>{1, 1, 2, 3, 1, 2, 1, 1, 2, 3}));
+            (std::vector<std::string>{kGapA, kCommonLte30, kGapB, kVnptDead, kCommonUmts, kUmts,
+                                      kCommonLte10, kVnptWeak, kCommonLte41, kGapC}));
+  std::vector<std::int64_t> ranks, grp_ranks;
+  for (const auto& g : ranked.gaps()) {
+    ranks.push_back(g.rank());
+    grp_ranks.push_back(g.grp_rank());
+  }
+  EXPECT_EQ(ranks, (std::vector<std::int64_t>{1, 2, 2, 2, 3, 3, 4, 4, 5, 5}));
+  EXPECT_EQ(grp_ranks, (std::vector<std::int64_t>{1, 2, 2, 1, 1, 1, 1, 2, 3, 3}));
+  EXPECT_EQ(ranked.gaps(1).contains(), "viettel,vnpt");
+  EXPECT_EQ(ranked.gaps(2).common_id(), kCommonLte30);
+  // Grouped, each place once: the five rows, numbered 1..5 by rank.
+  by_rank.mutable_filter()->set_grouped(true);
+  const v1::ListGapsResponse rows = List(by_rank);
+  EXPECT_EQ(IdsOf(rows), (std::vector<std::string>{kGapA, kCommonLte30, kCommonUmts, kCommonLte10,
+                                                   kCommonLte41}));
+  EXPECT_EQ(rows.total(), 5u);
+  for (int i = 0; i < rows.gaps_size(); ++i) EXPECT_EQ(rows.gaps(i).rank(), i + 1);
 
   v1::ListGapsRequest by_area;
   by_area.set_order(v1::GAP_ORDER_AREA);

@@ -253,7 +253,7 @@ TEST_F(PostgresStoreTest, MigrationsAreAppliedOnceWhenSeveralOpenAtOnce) {
   EXPECT_EQ(ok.load(), 4);
   auto versions = Sql("SELECT version FROM schema_version");
   ASSERT_EQ(versions.Rows(), 1);
-  EXPECT_EQ(versions.Int(0, 0), 2);
+  EXPECT_EQ(versions.Int(0, 0), 3);
   EXPECT_EQ(Sql("SELECT count(*) FROM operators").Int(0, 0),
             static_cast<std::int64_t>(DefaultOperators().size()));
   // All opened with the same device hash key (one row).
@@ -261,14 +261,16 @@ TEST_F(PostgresStoreTest, MigrationsAreAppliedOnceWhenSeveralOpenAtOnce) {
   EXPECT_NE(Open(), nullptr);
 }
 
-// A database of schema version 1 (before sites and the prediction's fields) is migrated to 2 at
-// open: its gaps read as binned results (measured, p_good 0, meas_share 1), its school coverage
+// A database of schema version 1 (before sites, the prediction's fields and the province's rank)
+// is migrated to 3 at open: its gaps read as binned results (measured, p_good 0, meas_share 1)
+// with their old per-group rank as grp_rank and rank renumbered by score, its school coverage
 // without predicted figures, and sites can be stored.
 TEST_F(PostgresStoreTest, VersionOneDatabaseIsMigratedAndItsRowsReadAsBinnedResults) {
   {
     auto store = Open();
     ASSERT_NE(store, nullptr);
     geo::Gap gap = MakeGap("gap-a");
+    gap.rank = 7;  // a per-group rank of the old schema
     gap.evidence = geo::Evidence::kMixed;
     gap.p_good = 0.5;
     gap.meas_share = 0.5;
@@ -286,7 +288,8 @@ TEST_F(PostgresStoreTest, VersionOneDatabaseIsMigratedAndItsRowsReadAsBinnedResu
     const Status back = conn->Exec(
         "DROP TABLE sites; ALTER TABLE gaps DROP COLUMN evidence, DROP COLUMN p_good, DROP COLUMN "
         "meas_share; ALTER TABLE school_coverage DROP COLUMN predicted_dbm, DROP COLUMN sigma_db, "
-        "DROP COLUMN p_good_indoor; DELETE FROM schema_version; INSERT INTO schema_version VALUES "
+        "DROP COLUMN p_good_indoor; ALTER TABLE gaps DROP COLUMN grp_rank, DROP COLUMN common_id, "
+        "DROP COLUMN contains; DELETE FROM schema_version; INSERT INTO schema_version VALUES "
         "(1, 0)");
     ASSERT_TRUE(back.ok()) << back.message();
   }
@@ -294,9 +297,12 @@ TEST_F(PostgresStoreTest, VersionOneDatabaseIsMigratedAndItsRowsReadAsBinnedResu
   ASSERT_NE(store, nullptr);
   auto versions = Sql("SELECT version FROM schema_version ORDER BY version");
   ASSERT_EQ(versions.Rows(), 2);
-  EXPECT_EQ(versions.Int(1, 0), 2);
+  EXPECT_EQ(versions.Int(1, 0), 3);
   auto gap = store->GetGap("gap-a");
   ASSERT_TRUE(gap.ok()) << gap.status().message();
+  EXPECT_EQ(gap->grp_rank, 7);
+  EXPECT_EQ(gap->rank, 1);  // the only gap of its run
+  EXPECT_EQ(gap->common_id, "");
   EXPECT_EQ(gap->evidence, geo::Evidence::kMeasured);
   EXPECT_EQ(gap->p_good, 0);
   EXPECT_EQ(gap->meas_share, 1);

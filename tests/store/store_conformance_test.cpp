@@ -388,7 +388,8 @@ geo::Site MakeSite(std::string id, std::string op, geo::Technology tech, double 
 // A gap with every field set, each to a value derived from `seed` so that no two fields (and no
 // two gaps) share a value by accident.
 geo::Gap MakeGap(std::string id, geo::GapKind kind, std::string op, geo::Technology tech,
-                 double score, double area_m2, std::string district, std::int64_t rank, int seed) {
+                 double score, double area_m2, std::string district, std::int64_t grp_rank,
+                 int seed) {
   geo::Gap g;
   g.gap_id = std::move(id);
   g.kind = kind;
@@ -414,7 +415,7 @@ geo::Gap MakeGap(std::string id, geo::GapKind kind, std::string op, geo::Technol
   g.p_good = 0.1 / 3.0 + seed / 512.0;
   g.meas_share = 1.0 - 1.0 / (seed + 7.0);
   g.score = score;
-  g.rank = rank;
+  g.grp_rank = grp_rank;
   g.analysed_ms = 1717200000000 + seed;
   g.crs = "EPSG:32648";
   g.wkb = SquareMultiPolygonWkb(600000 + 100 * seed, 2360000 + 100 * seed, 100);
@@ -447,6 +448,9 @@ void ExpectSameGap(const geo::Gap& got, const geo::Gap& want, bool with_wkb = tr
   EXPECT_EQ(got.meas_share, want.meas_share);
   EXPECT_EQ(got.score, want.score);
   EXPECT_EQ(got.rank, want.rank);
+  EXPECT_EQ(got.grp_rank, want.grp_rank);
+  EXPECT_EQ(got.common_id, want.common_id);
+  EXPECT_EQ(got.contains, want.contains);
   EXPECT_EQ(got.status, want.status);
   EXPECT_EQ(got.plan, want.plan);
   EXPECT_EQ(got.target_ms, want.target_ms);
@@ -460,7 +464,10 @@ void ExpectSameGap(const geo::Gap& got, const geo::Gap& want, bool with_wkb = tr
 constexpr std::int64_t kTargetMs = 1735603200000;  // 2024-12-31
 
 // Five gaps of one run. Scores, areas and ids are ordered differently from each other:
-//   by score: b c d a e   by area: a d b c e   by rank (kind, operator, tech, rank): d a e c b.
+//   by score: b c d a e   by area: a d b c e   by group (kind, operator, tech, grp_rank): d a e c
+//   b.
+// gap-a (viettel LTE) lies inside the common LTE gap gap-b: one row of the province's list,
+//   by rank: b+a c d e (ranks 1 1 2 3 4).
 std::vector<geo::Gap> SampleGaps() {
   using geo::GapKind;
   using geo::Technology;
@@ -482,6 +489,34 @@ std::vector<geo::Gap> SampleGaps() {
   gaps[1].cleared_ms = kTargetMs - 86400000;
   gaps[1].status_note = "2 samples after 2024-12-30, 5 needed";
   gaps[3].status = "in_progress";
+  gaps[0].common_id = "gap-b";
+  gaps[1].contains = "viettel";
+  for (auto [i, rank] : {std::pair{0, 1}, {1, 1}, {2, 2}, {3, 3}, {4, 4}}) gaps[i].rank = rank;
+  return gaps;
+}
+
+// The gaps as a store of schema 6 or earlier (SQLite; PostgreSQL 2) migrates them: the stored
+// rank becomes grp_rank, rank is renumbered by score, area and id, no containment; and the
+// binned evidence when `binned`.
+std::vector<geo::Gap> AsMigrated(std::vector<geo::Gap> gaps, bool binned) {
+  for (geo::Gap& g : gaps) {
+    g.grp_rank = g.rank;
+    g.common_id.clear();
+    g.contains.clear();
+    if (binned) {
+      g.evidence = geo::Evidence::kMeasured;
+      g.p_good = 0;
+      g.meas_share = 1;
+    }
+  }
+  std::vector<geo::Gap*> order;
+  for (geo::Gap& g : gaps) order.push_back(&g);
+  std::sort(order.begin(), order.end(), [](const geo::Gap* a, const geo::Gap* b) {
+    if (a->score != b->score) return a->score > b->score;
+    if (a->area_m2 != b->area_m2) return a->area_m2 > b->area_m2;
+    return a->gap_id < b->gap_id;
+  });
+  for (std::size_t i = 0; i < order.size(); ++i) order[i]->rank = static_cast<std::int64_t>(i + 1);
   return gaps;
 }
 
@@ -532,6 +567,14 @@ class Query {
   }
   Query& Order(GapOrder order) {
     q_.order = order;
+    return *this;
+  }
+  Query& Grouped() {
+    q_.grouped = true;
+    return *this;
+  }
+  Query& WithCommon() {
+    q_.include_common = true;
     return *this;
   }
   Query& Page(std::uint64_t offset, std::uint64_t limit) {
@@ -832,7 +875,21 @@ TEST_P(StoreConformanceTest, ListGapsOrdersAndPages) {
   EXPECT_EQ(ids(Query().Order(GapOrder::kArea)),
             IdsAndTotal({"gap-a", "gap-d", "gap-b", "gap-c", "gap-e"}, 5));
   EXPECT_EQ(ids(Query().Order(GapOrder::kRank)),
-            IdsAndTotal({"gap-d", "gap-a", "gap-e", "gap-c", "gap-b"}, 5));
+            IdsAndTotal({"gap-b", "gap-a", "gap-c", "gap-d", "gap-e"}, 5));
+  // One row per place: gap-a is inside gap-b, which is listed.
+  EXPECT_EQ(ids(Query().Order(GapOrder::kRank).Grouped()),
+            IdsAndTotal({"gap-b", "gap-c", "gap-d", "gap-e"}, 4));
+  EXPECT_EQ(ids(Query().Operator("viettel").WithCommon().Order(GapOrder::kTodo).Grouped()),
+            IdsAndTotal({"gap-b", "gap-d", "gap-e"}, 3));
+  // ... but never drops a gap whose common gap the filter leaves out.
+  EXPECT_EQ(ids(Query().Operator("viettel").Order(GapOrder::kRank).Grouped()),
+            IdsAndTotal({"gap-a", "gap-d", "gap-e"}, 3));
+  EXPECT_EQ(ids(Query().Kind(geo::GapKind::kOperator).Order(GapOrder::kRank).Grouped()),
+            IdsAndTotal({"gap-a", "gap-c", "gap-d", "gap-e"}, 4));
+  EXPECT_EQ(ids(Query().Status("open").Order(GapOrder::kRank).Grouped()),
+            IdsAndTotal({"gap-a", "gap-c", "gap-e"}, 3));
+  EXPECT_EQ(ids(Query().District("Sơn Động").Order(GapOrder::kRank).Grouped()),
+            IdsAndTotal({"gap-d"}, 1));
 
   // The total counts every match; the page is a window of the ordered matches.
   EXPECT_EQ(ids(Query().Page(1, 2)), IdsAndTotal({"gap-c", "gap-d"}, 5));
@@ -1470,7 +1527,9 @@ constexpr const char* kBackToVersion3 =
     "DROP TABLE sites; DROP TABLE gap_events; DROP TABLE school_coverage; "
     "ALTER TABLE gaps DROP COLUMN cleared_ms; ALTER TABLE gaps DROP COLUMN status_note; "
     "ALTER TABLE gaps DROP COLUMN evidence; ALTER TABLE gaps DROP COLUMN p_good; "
-    "ALTER TABLE gaps DROP COLUMN meas_share; PRAGMA user_version = 3;";
+    "ALTER TABLE gaps DROP COLUMN meas_share; ALTER TABLE gaps DROP COLUMN grp_rank; "
+    "ALTER TABLE gaps DROP COLUMN common_id; ALTER TABLE gaps DROP COLUMN contains; "
+    "PRAGMA user_version = 3;";
 
 // A store of schema version 3 (before the life cycle, per-school coverage and sites) opens as
 // version 6: its gaps keep every field, get no cleared date, an empty note and the binned
@@ -1502,10 +1561,7 @@ TEST(SqliteStore, SchemaVersion3IsMigratedWithItsGaps) {
   }
   auto store = OpenSqliteStore(dir);
   ASSERT_TRUE(store.ok()) << store.status().message();
-  for (geo::Gap want : gaps) {
-    want.evidence = geo::Evidence::kMeasured;
-    want.p_good = 0;
-    want.meas_share = 1;
+  for (const geo::Gap& want : AsMigrated(gaps, true)) {
     auto got = store.value()->GetGap(want.gap_id);
     ASSERT_TRUE(got.ok()) << got.status().message();
     ExpectSameGap(*got, want);
@@ -1529,8 +1585,8 @@ TEST(SqliteStore, SchemaVersion3IsMigratedWithItsGaps) {
   fs::remove_all(dir);
 }
 
-// A store of schema version 3 (before per-school coverage and sites) migrates straight to 6 at
-// open.
+// A store of schema version 3 (before per-school coverage, sites and the province's rank)
+// migrates straight to the current version at open.
 TEST(SqliteStore, VersionThreeStoreMigratesToSixKeepingItsRuns) {
   const std::string dir = ::testing::TempDir() + "/covgap_migrate_test";
   fs::remove_all(dir);
@@ -1555,7 +1611,7 @@ TEST(SqliteStore, VersionThreeStoreMigratesToSixKeepingItsRuns) {
     sqlite3_close(db);
     return version;
   };
-  EXPECT_EQ(pragma("PRAGMA user_version"), 6);
+  EXPECT_EQ(pragma("PRAGMA user_version"), 7);
   pragma(std::string(kBackToVersion3) + " SELECT 0");
   EXPECT_EQ(pragma("PRAGMA user_version"), 3);
   {
@@ -1573,7 +1629,7 @@ TEST(SqliteStore, VersionThreeStoreMigratesToSixKeepingItsRuns) {
                                             30, std::nullopt, std::nullopt, 1800, 60)})
                     .ok());
   }
-  EXPECT_EQ(pragma("PRAGMA user_version"), 6);
+  EXPECT_EQ(pragma("PRAGMA user_version"), 7);
   fs::remove_all(dir);
 }
 
@@ -1603,7 +1659,9 @@ TEST(SqliteStore, VersionFiveRowsReadAsBinnedResults) {
         "DROP TABLE sites; ALTER TABLE gaps DROP COLUMN evidence; ALTER TABLE gaps DROP COLUMN "
         "p_good; ALTER TABLE gaps DROP COLUMN meas_share; ALTER TABLE school_coverage DROP COLUMN "
         "predicted_dbm; ALTER TABLE school_coverage DROP COLUMN sigma_db; ALTER TABLE "
-        "school_coverage DROP COLUMN p_good_indoor; PRAGMA user_version = 5;",
+        "school_coverage DROP COLUMN p_good_indoor; ALTER TABLE gaps DROP COLUMN grp_rank; "
+        "ALTER TABLE gaps DROP COLUMN common_id; ALTER TABLE gaps DROP COLUMN contains; "
+        "PRAGMA user_version = 5;",
         nullptr, nullptr, &error);
     ASSERT_EQ(rc, SQLITE_OK) << (error ? error : "");
     sqlite3_free(error);
@@ -1611,10 +1669,7 @@ TEST(SqliteStore, VersionFiveRowsReadAsBinnedResults) {
   }
   auto store = OpenSqliteStore(dir);
   ASSERT_TRUE(store.ok()) << store.status().message();
-  for (geo::Gap want : SampleGaps()) {
-    want.evidence = geo::Evidence::kMeasured;
-    want.p_good = 0;
-    want.meas_share = 1;
+  for (const geo::Gap& want : AsMigrated(SampleGaps(), true)) {
     auto got = (*store)->GetGap(want.gap_id);
     ASSERT_TRUE(got.ok()) << got.status().message();
     ExpectSameGap(*got, want);
