@@ -14,9 +14,12 @@ namespace covgap::cli {
 
 const char* const kGapsHelp = R"(Usage: covgap [--server HOST:PORT] gaps [options]
 
-Lists the gaps of the latest analysis, highest score first (the order to clear them in).
-With --operator OP it is that operator's to-do list: the common gaps (no operator covers them)
-first, then OP's own gaps, each by score (docs/gaps.md "Ranking"). The evidence column says what
+Lists the gaps of the latest analysis in the province's order (the order to clear them in):
+`rank` 1, 2, 3 ... over every operator and technology, one row per place: a common gap (no
+operator covers it) names the operators whose own gaps lie inside it ("common: viettel,vnpt")
+instead of listing the place again. With --operator OP it is that operator's to-do list,
+numbered 1, 2, 3 ... (#): the common gaps first, then OP's own gaps, each by score; `rank` stays
+the province's (docs/gaps.md "Ranking"). The evidence column says what
 a gap rests on (measured, predicted or mixed: docs/prediction.md) and p_good the mean probability
 that its cells are good (0 for measured gaps); --json has every field.
 
@@ -28,7 +31,9 @@ Options:
   --kind operator|common operator gaps, or common gaps (no operator covers the area)
   --status S             open, planned, cleared, awaiting_measurement, verified
   --min-score X          only gaps scoring at least X
-  --order score|rank|area|todo  (default score; todo with --operator)
+  --order rank|todo|score|area  rank: the province's list, one row per place (default);
+                         todo: the to-do list (default with --operator); score and area:
+                         every gap, common and operator gaps apart
   --limit N              at most N gaps (default 20; 0 = all)
   --json                 print one JSON document
 )";
@@ -120,7 +125,9 @@ void GapJson(JsonWriter& j, const v1::Gap& g) {
   j.Key("commune").String(g.commune()).Key("schools").Number(g.schools());
   j.Key("stud_nodev").Number(g.stud_nodev()).Key("poor_hh").Number(g.poor_hh());
   j.Key("npoor_hh").Number(g.npoor_hh()).Key("score").Number(g.score());
-  j.Key("rank").Number(g.rank()).Key("status").String(g.status()).Key("plan").String(g.plan());
+  j.Key("rank").Number(g.rank()).Key("grp_rank").Number(g.grp_rank());
+  j.Key("common_id").String(g.common_id()).Key("contains").String(g.contains());
+  j.Key("status").String(g.status()).Key("plan").String(g.plan());
   j.Key("target_dt")
       .String(g.has_target_unix_ms() ? geo::FormatIso8601(g.target_unix_ms()).substr(0, 10) : "");
   j.Key("analysed").String(geo::FormatIso8601(g.analysed_unix_ms()));
@@ -162,7 +169,7 @@ int RunGaps(const GlobalOptions& options, const Args& args) {
   }
   const bool todo = request.filter().operator_id().size() > 0 && !args.Has("only-own");
   request.mutable_filter()->set_include_common(todo);
-  const std::string order = args.Get("order", todo ? "todo" : "score");
+  const std::string order = args.Get("order", todo ? "todo" : "rank");
   if (order == "todo") {
     request.set_order(v1::GAP_ORDER_TODO);
   } else if (order == "rank") {
@@ -170,9 +177,12 @@ int RunGaps(const GlobalOptions& options, const Args& args) {
   } else if (order == "area") {
     request.set_order(v1::GAP_ORDER_AREA);
   } else if (order != "score") {
-    std::fprintf(stderr, "covgap gaps: --order must be score, rank, area or todo\n");
+    std::fprintf(stderr, "covgap gaps: --order must be rank, todo, score or area\n");
     return kExitUsage;
   }
+  // One row per place where the common gaps are listed with the operator gaps inside them.
+  const bool common_listed = request.filter().operator_id().empty() || todo;
+  request.mutable_filter()->set_grouped((order == "rank" || order == "todo") && common_listed);
   const long limit = std::atol(args.Get("limit", "20").c_str());
   const bool json = options.json || args.Has("json");
   auto channel = ConnectOrReport(options);
@@ -205,16 +215,28 @@ int RunGaps(const GlobalOptions& options, const Args& args) {
     std::printf("%s\n", j.str().c_str());
     return kExitOk;
   }
-  std::printf("%-4s %-26s %-9s %-5s %-22s %9s %5s %8s %7s %-9s %6s %8s\n", "rank", "gap",
+  std::printf("%-4s %-5s %-26s %-22s %-5s %-22s %9s %5s %8s %7s %-9s %6s %8s\n", "#", "rank", "gap",
               "operator", "tech", "district", "area km2", "dead", "students", "schools", "evidence",
               "p_good", "score");
-  for (const auto& g : gaps) {
-    std::printf("%-4lld %-26s %-9s %-5s %s %9.2f %4.0f%% %8lld %7lld %-9s %6.2f %8.1f\n",
-                static_cast<long long>(g.rank()), Short(g.gap_id(), 26).c_str(),
-                g.kind() == v1::COMMON ? "(common)" : g.operator_id().c_str(),
-                TechName(g.tech()).c_str(), Pad(Short(g.district(), 40), 22).c_str(),
-                g.area_m2() / 1e6, g.severity() * 100, static_cast<long long>(g.stud_nodev()),
-                static_cast<long long>(g.schools()), Evidence(g).c_str(), g.p_good(), g.score());
+  bool any_grouped = false;
+  for (std::size_t i = 0; i < gaps.size(); ++i) {
+    const v1::Gap& g = gaps[i];
+    std::string who = g.operator_id();
+    if (g.kind() == v1::COMMON) {
+      who = g.contains().empty() ? "common" : "common: " + g.contains();
+      any_grouped = any_grouped || !g.contains().empty();
+    }
+    std::printf("%-4zu %-5lld %-26s %-22s %-5s %s %9.2f %4.0f%% %8lld %7lld %-9s %6.2f %8.1f\n",
+                i + 1, static_cast<long long>(g.rank()), Short(g.gap_id(), 26).c_str(),
+                Short(who, 22).c_str(), TechName(g.tech()).c_str(),
+                Pad(Short(g.district(), 40), 22).c_str(), g.area_m2() / 1e6, g.severity() * 100,
+                static_cast<long long>(g.stud_nodev()), static_cast<long long>(g.schools()),
+                Evidence(g).c_str(), g.p_good(), g.score());
+  }
+  if (any_grouped) {
+    std::printf(
+        "common: no operator covers the place; the operators named have their own gap there,\n"
+        "listed in this row (covgap gap ID shows which)\n");
   }
   std::printf("%zu of %s gaps shown\n", gaps.size(), Thousands(total).c_str());
   return kExitOk;
@@ -263,7 +285,18 @@ int RunGap(const GlobalOptions& options, const Args& args) {
       "near-poor households\n",
       static_cast<long long>(gap.schools()), static_cast<long long>(gap.stud_nodev()),
       static_cast<long long>(gap.poor_hh()), static_cast<long long>(gap.npoor_hh()));
-  std::printf("  rank       %lld (score %.2f)\n", static_cast<long long>(gap.rank()), gap.score());
+  std::printf("  rank       %lld in the province, %lld of %s %s (score %.2f)\n",
+              static_cast<long long>(gap.rank()), static_cast<long long>(gap.grp_rank()),
+              gap.kind() == v1::COMMON ? "the common gaps" : gap.operator_id().c_str(),
+              TechName(gap.tech()).c_str(), gap.score());
+  if (!gap.common_id().empty()) {
+    std::printf("  place      wholly inside common gap %s: one row with it\n",
+                gap.common_id().c_str());
+  }
+  if (!gap.contains().empty()) {
+    std::printf("  place      holds the own gaps of %s: one row with them\n",
+                gap.contains().c_str());
+  }
   std::printf("  status     %s%s%s\n", gap.status().c_str(),
               gap.plan().empty() ? "" : (", plan: " + gap.plan()).c_str(),
               gap.has_target_unix_ms()

@@ -268,7 +268,7 @@ def verify_runs(d, data, token, last, label):
     """After a restart: the latest run is whole and is `last` (or the one after it, when a kill
     came after the new run's commit). Returns the latest (run_id, gaps) or None."""
     info = latest_run(d.address, token)
-    p = cli(d.address, "gaps", "--limit", "1", "--json", check_rc=0)
+    p = cli(d.address, "gaps", "--limit", "1", "--order", "score", "--json", check_rc=0)
     total = json.loads(p.stdout)["total"]
     if info is None:
         check(last is None and total == 0,

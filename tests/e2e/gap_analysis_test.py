@@ -235,8 +235,26 @@ def main():
         check(len([g for g in result["grids"] if g["kind"] == "operator"]) == len(reference),
               "every operator/technology of the reference was analysed")
 
-        gaps = json.loads(cli(address, "gaps", "--limit", "0", "--json"))["gaps"]
-        check(len(gaps) == result["gaps"], f"covgap gaps lists all {len(gaps)} gaps")
+        gaps = json.loads(cli(address, "gaps", "--limit", "0", "--order", "score",
+                              "--json"))["gaps"]
+        check(len(gaps) == result["gaps"], f"covgap gaps --order score lists all {len(gaps)} gaps")
+        # The province's list: one row per place, ranks 1, 2, 3 ... in order; an operator gap
+        # inside a common gap is named on the common row instead of repeating the place.
+        province = json.loads(cli(address, "gaps", "--limit", "0", "--json"))["gaps"]
+        contained = [g for g in gaps if g["common_id"]]
+        listed_ids = {g["gap_id"] for g in province}
+        check([g["rank"] for g in province] == list(range(1, len(province) + 1)),
+              f"the province's list numbers its {len(province)} rows 1..n by rank")
+        check(len(province) + len(contained) == len(gaps) and
+              all(g["common_id"] in listed_ids and g["gap_id"] not in listed_ids
+                  for g in contained),
+              f"{len(contained)} operator gaps inside a common gap are folded into its row")
+        by_id = {g["gap_id"]: g for g in gaps}
+        check(all(by_id[g["common_id"]]["rank"] == g["rank"] for g in contained) and
+              all(sorted(filter(None, g["contains"].split(","))) ==
+                  sorted(c["operator"] for c in contained if c["common_id"] == g["gap_id"])
+                  for g in province),
+              "a folded operator gap shares the rank of its common gap, which names its operator")
         districts = set(json.loads(cli(address, "gaps", "--limit", "0", "--kind", "operator",
                                        "--json"))["gaps"][i]["district"]
                         for i in range(3))
@@ -246,12 +264,12 @@ def main():
               "every operator gap is attributed to Tỉnh Bắc Giang")
         by_group = {}
         for g in gaps:
-            by_group.setdefault((g["kind"], g["operator"], g["tech"]), []).append(g["rank"])
+            by_group.setdefault((g["kind"], g["operator"], g["tech"]), []).append(g["grp_rank"])
         check(all(sorted(r) == list(range(1, len(r) + 1)) for r in by_group.values()),
-              "ranks run 1..n within each kind/operator/technology")
+              "grp_rank runs 1..n within each kind/operator/technology")
         for (kind, op, tech), ranks in by_group.items():
             group = sorted((g for g in gaps if (g["kind"], g["operator"], g["tech"]) ==
-                            (kind, op, tech)), key=lambda g: g["rank"])
+                            (kind, op, tech)), key=lambda g: g["grp_rank"])
             scores = [g["score"] for g in group]
             if scores != sorted(scores, reverse=True):
                 fail(f"scores of {kind}/{op}/{tech} do not fall with rank")
@@ -276,10 +294,13 @@ def main():
         todo = json.loads(cli(address, "gaps", "--operator", "viettel", "--tech", "LTE",
                               "--limit", "0", "--json"))["gaps"]
         n_common = sum(1 for g in todo if g["kind"] == "common")
-        check(n_common > 0 and len(todo) == n_common + len(viettel_lte) and
-              all(g["kind"] == "common" for g in todo[:n_common]),
+        own_rows = [g for g in viettel_lte if not g["common_id"]]
+        check(n_common > 0 and len(todo) == n_common + len(own_rows) and
+              all(g["kind"] == "common" for g in todo[:n_common]) and
+              {g["gap_id"] for g in todo[n_common:]} == {g["gap_id"] for g in own_rows},
               f"--operator viettel is the to-do list: {n_common} common gaps first, then "
-              f"{len(viettel_lte)} of viettel's own")
+              f"{len(own_rows)} of viettel's own ({len(viettel_lte) - len(own_rows)} lie in a "
+              f"common gap and are done with it)")
 
         # Per-school coverage against an independent computation.
         listed = json.loads(cli(address, "schools", "--json"))
@@ -344,7 +365,8 @@ def main():
         fields = ["gap_id", "operator", "tech", "kind", "severity", "area_m2", "n_cells",
                   "n_samples", "median_dbm", "min_dbm", "province", "district", "commune",
                   "schools", "stud_nodev", "poor_hh", "npoor_hh", "score", "rank", "status",
-                  "plan", "target_dt", "analysed", "evidence", "p_good", "meas_share"]
+                  "plan", "target_dt", "analysed", "evidence", "p_good", "meas_share",
+                  "grp_rank", "common_id", "contains"]
         for fmt, name, crs, ds in (
                 ("shp", "gaps.zip", "EPSG:4326", "/vsizip/{p}/gaps.shp"),
                 ("shp", "gaps32648.zip", "EPSG:32648", "/vsizip/{p}/gaps.shp"),
@@ -377,7 +399,7 @@ def main():
                     rows = list(csv.DictReader(f))
                 header = list(rows[0].keys()) if rows else []
                 check(header == ["WKT"] + fields,
-                      f"csv: WKT then the gap attributes in order, evidence last ({header})")
+                      f"csv: WKT then the gap attributes in order, the ranks of one place last ({header})")
                 check(all(r["evidence"] == "measured" and float(r["p_good"]) == 0 and
                           float(r["meas_share"]) == 1 for r in rows),
                       "csv: every binned gap is measured, p_good 0, meas_share 1")

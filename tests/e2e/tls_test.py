@@ -416,7 +416,7 @@ def main():
               f"an analysis runs over mutual TLS: run {run.get('run_id')}, "
               f"{run.get('measurements')} measurements, {run.get('gaps')} gaps (" +
               describe(p) + ")")
-        p = cli.run(d.address, "gaps", "--limit", "1", "--json", token=token, **mtls)
+        p = cli.run(d.address, "gaps", "--limit", "1", "--order", "score", "--json", token=token, **mtls)
         check(p.returncode == 0 and json.loads(p.stdout)["total"] == run.get("gaps"),
               "`covgap gaps` over mutual TLS lists the run's gaps")
         p = cli.run(d.address, "stats", ca=pem["ca"], cert=pem["client"], key=key["client"],
