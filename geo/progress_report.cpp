@@ -294,6 +294,21 @@ StatusOr<ProgressReport> BuildProgressReport(const ProgressInputs& in) {
     if (!key.empty()) r.readiness.push_back(row);
   }
   if (auto it = readiness.find(""); it != readiness.end()) r.readiness.push_back(it->second);
+  // What to clear next: rows of the province's list (an operator gap inside a common gap is in
+  // its common gap's row), open or planned, by rank.
+  std::vector<const Gap*> rows;
+  for (const Gap& g : in.latest_gaps) {
+    if (g.common_id.empty() && (g.status == "open" || g.status == "planned")) rows.push_back(&g);
+  }
+  std::sort(rows.begin(), rows.end(), [](const Gap* a, const Gap* b) {
+    return a->rank != b->rank ? a->rank < b->rank : a->gap_id < b->gap_id;
+  });
+  for (const Gap* g : rows) {
+    if (r.first_places.size() == kFirstPlaces) break;
+    r.first_places.push_back({g->rank, g->gap_id, g->kind, g->operator_id, g->contains, g->tech,
+                              g->district, g->commune, g->schools, g->students_nodev, g->status,
+                              g->target_ms});
+  }
   return r;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,23 @@ struct ReadinessRow {
   std::int64_t students_nodev_white_zone = 0;  // without a device and at a white-zone school
 };
 
+// One row of the province's list still to clear (docs/report.md "First places to clear").
+struct FirstPlace {
+  std::int64_t rank = 0;
+  std::string gap_id;
+  GapKind kind = GapKind::kOperator;
+  std::string operators;  // the operator, or for a common gap "" and `contains` below
+  std::string contains;   // a common gap: the operators whose own gaps lie inside it
+  Technology tech = Technology::kLte;
+  std::string district;
+  std::string commune;
+  std::int64_t schools = 0;
+  std::int64_t students_nodev = 0;
+  std::string status;
+  std::optional<std::int64_t> target_ms;
+};
+inline constexpr std::size_t kFirstPlaces = 10;
+
 struct ProgressReport {
   std::int64_t deadline_ms = 0;  // 00:00 UTC of the deadline day
   std::int64_t now_ms = 0;       // "as of"
@@ -61,6 +79,9 @@ struct ProgressReport {
   StatusCounts common_gaps;             // common gaps (no operator covers) by status
   std::vector<ReadinessRow> readiness;  // by district name
   ReadinessRow readiness_total;
+  // The first kFirstPlaces rows of the province's list (docs/gaps.md "Ranking") that are open or
+  // planned, by rank: what to clear next.
+  std::vector<FirstPlace> first_places;
 };
 
 struct ProgressInputs {

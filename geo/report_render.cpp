@@ -112,6 +112,29 @@ const std::vector<std::string> kReadinessColumns = {
     "schools_covered", "schools_uncertain",   "students",
     "students_nodev",  "students_white_zone", "students_nodev_white_zone"};
 
+// "common: viettel,vnpt" for a common gap holding those operators' gaps; the operator otherwise.
+std::string Who(const FirstPlace& p) {
+  if (p.kind != GapKind::kCommon) return p.operators;
+  return p.contains.empty() ? "common" : "common: " + p.contains;
+}
+
+const std::vector<std::string> kFirstPlaceColumns = {
+    "rank",    "district",   "commune", "operators", "tech",
+    "schools", "stud_nodev", "status",  "target",    "gap_id"};
+
+std::vector<std::string> FirstPlaceCells(const FirstPlace& p) {
+  return {Num(p.rank),
+          p.district,
+          p.commune,
+          Who(p),
+          std::string(ToString(p.tech)),
+          Num(p.schools),
+          Num(p.students_nodev),
+          p.status,
+          p.target_ms ? Date(*p.target_ms) : "",
+          p.gap_id};
+}
+
 std::string CsvField(std::string_view s) {
   std::string v(s);
   // A leading =, +, - or @ would be read as a formula by spreadsheets.
@@ -423,6 +446,13 @@ std::string RenderTable(const ProgressReport& r) {
   }
   rows.push_back(ReadinessCells("TOTAL", r.readiness_total));
   out += "Student readiness (devices and signal at school)\n" + Aligned(rows);
+
+  rows = {kFirstPlaceColumns};
+  for (const FirstPlace& p : r.first_places) rows.push_back(FirstPlaceCells(p));
+  out +=
+      "\nFirst places to clear (the province's list, open or planned; common: no operator "
+      "covers, the operators named have their own gap there)\n" +
+      Aligned(rows);
   return out;
 }
 
@@ -449,6 +479,18 @@ std::string RenderJson(const ProgressReport& r) {
   w.EndArray();
   w.Key("readiness_total");
   JsonReadiness(w, r.readiness_total);
+  w.Key("first_places").BeginArray();
+  for (const FirstPlace& p : r.first_places) {
+    w.BeginObject();
+    w.Key("rank").Number(p.rank).Key("gap_id").String(p.gap_id);
+    w.Key("kind").String(ToString(p.kind)).Key("operator_id").String(p.operators);
+    w.Key("contains").String(p.contains).Key("tech").String(ToString(p.tech));
+    w.Key("district").String(p.district).Key("commune").String(p.commune);
+    w.Key("schools").Number(p.schools).Key("stud_nodev").Number(p.students_nodev);
+    w.Key("status").String(p.status).Key("target").String(p.target_ms ? Date(*p.target_ms) : "");
+    w.EndObject();
+  }
+  w.EndArray();
   w.EndObject();
   return w.str() + "\n";
 }
@@ -490,6 +532,13 @@ std::string RenderCsv(const ProgressReport& r) {
     out += CsvLine(with_section("readiness", ReadinessCells(row.district, row)));
   }
   out += CsvLine(with_section("readiness_total", ReadinessCells("", r.readiness_total)));
+
+  std::vector<std::string> fheader = kFirstPlaceColumns;
+  fheader.insert(fheader.begin(), "section");
+  out += "\r\n" + CsvLine(fheader);
+  for (const FirstPlace& p : r.first_places) {
+    out += CsvLine(with_section("first_place", FirstPlaceCells(p)));
+  }
   return out;
 }
 
@@ -802,6 +851,33 @@ StatusOr<std::string> RenderHtml(const ProgressReport& r, const ProgressInputs& 
        "drive test is needed. Schools without enough measurements (a drive test is "
        "needed; not counted as white zone): " +
        Num(r.readiness_total.schools_no_data) + ".</span></p>";
+
+  h += "<h2>" + Label({"Nơi cần xử lý trước", "First places to clear"}) + "</h2><table><thead>";
+  h += "<tr>";
+  for (Bilingual b : {Bilingual{"Hạng", "Rank"}, Bilingual{"Huyện", "District"},
+                      Bilingual{"Xã", "Commune"}, Bilingual{"Nhà mạng", "Operators"},
+                      Bilingual{"Công nghệ", "Tech"}, Bilingual{"Trường", "Schools"},
+                      Bilingual{"HS không có thiết bị", "Students without a device"},
+                      Bilingual{"Trạng thái", "Status"}, Bilingual{"Hạn", "Target"}}) {
+    h += "<th class=\"k\">" + Label(b) + "</th>";
+  }
+  h += "</tr></thead><tbody>";
+  for (const FirstPlace& p : r.first_places) {
+    const std::vector<std::string> cells = FirstPlaceCells(p);
+    h += "<tr>";
+    for (std::size_t c = 0; c + 1 < cells.size(); ++c) {
+      h += "<td class=\"k\">" + HtmlEscape(cells[c]) + "</td>";
+    }
+    h += "</tr>";
+  }
+  h += "</tbody></table>";
+  h += "<p class=\"note\">" +
+       HtmlEscape(
+           "Thứ tự của toàn tỉnh, các điểm chưa xử lý xong. \"common\": không nhà mạng nào phủ; "
+           "các nhà mạng được nêu cũng có vùng lõm riêng tại đúng nơi đó (một dòng).") +
+       "<br><span class=\"en\">The province's order, places not yet cleared. \"common\": no "
+       "operator covers the place; the operators named have their own gap right there (one "
+       "row).</span></p>";
 
   h += "<div class=\"map\"><h2>" + Label({"Bản đồ", "Map"}) + "</h2>" + svg;
   h += "<p class=\"note\">" +

@@ -6,7 +6,7 @@ the real district boundaries, schools and households; viettel plans two gaps and
 its own token (covgap gap plan|clear). Checks: before any analysis the report is
 refused with a clear message (exit 1); after two analyses the report comes in every format —
 table on stdout, JSON (days left from --as-of to covgapd's --deadline, ten districts, the baseline
-is the first run, 17,049 students without a device in the readiness total), CSV (four sections,
+is the first run, 17,049 students without a device in the readiness total), CSV (five sections,
 each with one header line), HTML written with -o (self-contained, bilingual, a map); --deadline
 on the command line overrides covgapd's; a viewer token may build it, an operator token gets exit
 4; a bad date is exit 2; no household id appears in any format.
@@ -161,7 +161,7 @@ def main():
         outputs["csv"] = csv_text
         sections = [s for s in csv_text.split("\r\n\r\n") if s.strip()]
         headers = [line for line in csv_text.split("\r\n") if line.startswith("section,")]
-        check(len(sections) == 4 and len(headers) == 4, "CSV: four sections, one header each")
+        check(len(sections) == 5 and len(headers) == 5, "CSV: five sections, one header each")
         rows = list(csv.reader(io.StringIO(sections[0])))
         check(["summary", "days_left", "21"] in rows,
               "CSV: --deadline 2021-12-31 on the command line overrides covgapd's (21 days)")

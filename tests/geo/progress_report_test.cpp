@@ -321,6 +321,49 @@ TEST_F(ProgressReportTest, UnreadableGapGeometryIsAnError) {
   EXPECT_NE(r.status().message().find("c1"), std::string::npos);
 }
 
+// What to clear next: the province's rows (a common gap with the operator gaps inside it is one
+// row) that are open or planned, lowest rank first.
+TEST_F(ProgressReportTest, FirstPlacesAreTheProvinceRowsStillToClear) {
+  auto set = [&](const std::string& id, std::int64_t rank, const std::string& common_id,
+                 const std::string& contains) {
+    for (Gap& g : in.latest_gaps) {
+      if (g.gap_id != id) continue;
+      g.rank = rank;
+      g.common_id = common_id;
+      g.contains = contains;
+      g.students_nodev = 10 * rank;
+    }
+  };
+  set("c1", 1, "", "viettel");
+  set("v1", 1, "c1", "");
+  set("m1", 2, "", "");
+  set("c3", 3, "", "vnpt");
+  set("m2", 3, "c3", "");
+  set("c2", 4, "", "");  // verified: cleared for good
+  set("v2", 5, "", "");  // cleared, awaiting its verification
+  set("m4", 6, "", "");
+  set("v3", 7, "", "");
+  set("m3", 8, "", "");  // awaiting a measurement
+  auto r = BuildProgressReport(in);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  std::vector<std::string> ids;
+  for (const FirstPlace& p : r->first_places) ids.push_back(p.gap_id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"c1", "m1", "c3", "m4"}));
+  EXPECT_EQ(r->first_places[0].rank, 1);
+  EXPECT_EQ(r->first_places[0].contains, "viettel");
+  EXPECT_EQ(r->first_places[3].rank, 6);
+  EXPECT_EQ(r->first_places[1].status, "planned");
+  const std::string table = RenderTable(*r);
+  EXPECT_NE(table.find("First places to clear"), std::string::npos) << table;
+  EXPECT_NE(table.find("common: viettel"), std::string::npos) << table;
+  const std::string csv = RenderCsv(*r);
+  EXPECT_NE(csv.find("first_place,1,Huyện A,,common: viettel,LTE,0,10,open,,c1\r\n"),
+            std::string::npos)
+      << csv;
+  EXPECT_NE(RenderJson(*r).find("\"first_places\":[{\"rank\":1,\"gap_id\":\"c1\""),
+            std::string::npos);
+}
+
 TEST_F(ProgressReportTest, TableJsonAndCsv) {
   auto r = BuildProgressReport(in);
   ASSERT_TRUE(r.ok());
@@ -336,10 +379,10 @@ TEST_F(ProgressReportTest, TableJsonAndCsv) {
   EXPECT_NE(json.find("\"students_now\":17"), std::string::npos);
 
   const std::string csv = RenderCsv(*r);
-  // Four sections, each with one header line starting "section,".
+  // Five sections, each with one header line starting "section,".
   std::size_t headers = 0;
   for (std::size_t p = 0; (p = csv.find("section,", p)) != std::string::npos; ++p) ++headers;
-  EXPECT_EQ(headers, 4u);
+  EXPECT_EQ(headers, 5u);
   EXPECT_NE(csv.find("district,Huyện A,0,2,1,0,3,22,22,1,1,0\r\n"), std::string::npos) << csv;
   EXPECT_NE(csv.find("operator,vnpt,1,2,1,0,4,10,17,0,1,1\r\n"), std::string::npos) << csv;
   EXPECT_NE(csv.find("readiness_total,,4,2,1,1,0,650,39,250,14\r\n"), std::string::npos) << csv;
