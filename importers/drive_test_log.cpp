@@ -128,6 +128,12 @@ enum Column {
   kColumnCount
 };
 
+// The name of each column in the ingest report's column list (Column order).
+constexpr std::array<std::string_view, kColumnCount> kColumnFields = {
+    "timestamp", "lat",   "lon",     "operator_code", "operator",   "mcc",       "mnc",
+    "tech",      "level", "rsrp",    "rscp",          "rssi",       "ss_rsrp",   "quality",
+    "rsrq",      "ecno",  "sinr_db", "dl_kbps",       "accuracy_m", "device_id", "source"};
+
 struct Alias {
   std::string_view key;  // Squash()ed header name
   Column column;
@@ -268,6 +274,7 @@ class DriveTestLogReader final : public MeasurementReader {
   }
 
   const std::string& header() const override { return header_; }
+  const std::vector<ColumnUse>& columns() const override { return columns_; }
   std::uint64_t bytes_consumed() const override { return source_.consumed(); }
   std::uint64_t total_bytes() const override { return source_.total_bytes(); }
   const Status& status() const override { return source_.status(); }
@@ -299,6 +306,7 @@ class DriveTestLogReader final : public MeasurementReader {
   std::size_t field_count_ = 0;
   std::array<int, kColumnCount> index_{};
   std::array<std::string, kColumnCount> names_;
+  std::vector<ColumnUse> columns_;
   std::vector<std::string_view> fields_;
   std::string unquoted_;
 };
@@ -353,6 +361,9 @@ Status DriveTestLogReader::ReadHeader() {
          "Operator, MCC-MNC, PLMN or MCC and MNC");
     need(Has(kRsrp) || Has(kRscp) || Has(kRssi) || Has(kSsRsrp) || (Has(kLevel) && Has(kTech)),
          "RSRP or RSCP (or a tech column with a signal_dbm/Level column)");
+  }
+  for (int c = 0; c < kColumnCount; ++c) {
+    if (Has(static_cast<Column>(c))) columns_.push_back({std::string(kColumnFields[c]), names_[c]});
   }
   if (!missing.empty()) {
     return InvalidArgument(std::string("missing required column(s) of a ") +
@@ -589,6 +600,7 @@ class NativeMeasurementReader final : public MeasurementReader {
     return reader_->Next(chunk, max_rows);
   }
   const std::string& header() const override { return reader_->header(); }
+  const std::vector<ColumnUse>& columns() const override { return reader_->columns(); }
   std::uint64_t bytes_consumed() const override { return reader_->bytes_consumed(); }
   std::uint64_t total_bytes() const override { return reader_->total_bytes(); }
   const Status& status() const override { return reader_->status(); }
@@ -867,6 +879,13 @@ std::optional<MeasurementFormat> DetectMeasurementFormat(std::string_view header
   }
   SplitFields(header, SniffDelimiter(header), fields, storage);
   if (has({"rsrp", "rsrpdbm", "rscp", "rscpdbm"})) return MeasurementFormat::kGenericCsv;
+  // covgap's own columns under other accepted names (latitude, Vĩ độ, signal, Thời gian, …).
+  SplitCsvLine(header, fields, storage);
+  std::vector<std::string> names;
+  for (std::string_view f : fields) names.emplace_back(TrimBlanks(f));
+  if (MatchColumns(ColumnsOf(ImportKind::kMeasurements), names).ok()) {
+    return MeasurementFormat::kNative;
+  }
   return std::nullopt;
 }
 
