@@ -183,6 +183,12 @@ int RunImport(const GlobalOptions& options, const Args& args) {
     if (kind == "areas") {
       j.Key("name_field").String(report.name_field()).Key("code_field").String(report.code_field());
     }
+    j.Key("columns").BeginArray();
+    for (const auto& c : report.columns()) {
+      j.BeginObject().Key("field").String(c.field()).Key("column").String(c.column());
+      j.Key("mapped").Bool(c.mapped()).EndObject();
+    }
+    j.EndArray();
     j.Key("rows_read").Number(report.rows_read());
     j.Key("inserted").Number(report.inserted()).Key("updated").Number(report.updated());
     j.Key("rejected").Number(report.rejected()).Key("repaired").Number(report.repaired());
@@ -214,6 +220,11 @@ int RunImport(const GlobalOptions& options, const Args& args) {
         "  name field %s, code field %s\n", report.name_field().c_str(),
         report.code_field().empty() ? "(derived from the name)" : report.code_field().c_str());
   }
+  std::vector<std::string> columns;
+  for (const auto& c : report.columns()) {
+    columns.push_back(c.field() + " \u2190 " + c.column() + (c.mapped() ? " (mapping)" : ""));
+  }
+  PrintColumnUse(columns);
   std::printf("  inserted   %10s\n", Thousands(report.inserted()).c_str());
   std::printf("  updated    %10s\n", Thousands(report.updated()).c_str());
   std::printf("  rejected   %10s\n", Thousands(report.rejected()).c_str());
