@@ -7,7 +7,7 @@
 //
 // Name field: options.name_field if given (InvalidArgument listing the fields if the layer has no
 // such field); otherwise the first present, case- and accent-insensitively, of the level's table
-// of accepted names (column_names.h, ranked: name, ten, <level>_vn, NAME_<1|2|3>, ten_tinh|
+// of accepted names (column_names.h, in order: name, ten, <level>_vn, NAME_<1|2|3>, ten_tinh|
 // ten_huyen|ten_xa, then English and Vietnamese variants), and InvalidArgument listing the fields
 // and the accepted names and suggesting --name-field when none is. Two fields of the same best
 // spelling (`Ten` and `tên`) are ambiguous: InvalidArgument naming both.

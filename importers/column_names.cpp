@@ -90,7 +90,7 @@ const std::vector<std::string> kCommune = {"commune",   "commune_name", "ward", 
 
 ColumnTable Schools() {
   return {ImportKind::kSchools,
-          false,
+          Ties::kAmbiguous,
           {
               Field("school_id", true,
                     {"school_id", "school_code", "school_id_govt", "mã trường", "mã số trường",
@@ -112,7 +112,7 @@ ColumnTable Schools() {
 
 ColumnTable Households() {
   return {ImportKind::kHouseholds,
-          false,
+          Ties::kAmbiguous,
           {
               Field("household_id", true,
                     {"household_id", "hh_id", "household", "household_code", "household_", "mã hộ",
@@ -130,7 +130,7 @@ ColumnTable Households() {
 
 ColumnTable Sites() {
   return {ImportKind::kSites,
-          false,
+          Ties::kAmbiguous,
           {
               Field("site_id", true, {"site_id", "site", "site_code", "bts_id", "mã trạm"}),
               Field("operator", true,
@@ -156,7 +156,7 @@ ColumnTable Sites() {
 ColumnTable Measurements() {
   return {
       ImportKind::kMeasurements,
-      false,
+      Ties::kAmbiguous,
       {
           Field("operator", true,
                 {"operator", "operator_id", "carrier", "mno", "nhà mạng", "doanh nghiệp"}),
@@ -178,7 +178,8 @@ ColumnTable Measurements() {
       }};
 }
 
-// Boundaries: ranked, as files often carry the name several times (English, Vietnamese, ASCII).
+// Boundaries: the earlier spelling wins, as files often carry the name several times (English,
+// Vietnamese, ASCII).
 ColumnTable Areas(ImportKind kind) {
   const int n = kind == ImportKind::kProvinces ? 1 : kind == ImportKind::kDistricts ? 2 : 3;
   const std::string level = kind == ImportKind::kProvinces   ? "province"
@@ -199,7 +200,60 @@ ColumnTable Areas(ImportKind kind) {
                                "ward_name", "ward"});
     codes.insert(codes.end(), {"mã xã", "commune_code", "ward_code"});
   }
-  return {kind, true, {Field("name", true, names), Field("code", false, codes)}};
+  return {kind, Ties::kEarlierSpelling, {Field("name", true, names), Field("code", false, codes)}};
+}
+
+// Drive-test logs: the columns apps write, as they write them; the first of several wins.
+ColumnTable GNetTrack() {
+  return {ImportKind::kGNetTrack,
+          Ties::kFirstColumn,
+          {
+              Field("timestamp", false, {"timestamp"}),
+              Field("lat", false, {"latitude"}),
+              Field("lon", false, {"longitude"}),
+              Field("operator_code", false, {"operator"}),
+              Field("operator", false, {"operatorname"}),
+              Field("tech", false, {"networktech"}),
+              Field("level", false, {"level"}),
+              Field("quality", false, {"qual"}),
+              Field("sinr", false, {"snr"}),
+              Field("dl_kbps", false, {"dl_bitrate"}),
+              Field("accuracy", false, {"accuracy"}),
+          }};
+}
+
+ColumnTable DriveTestCsv() {
+  std::vector<std::string> lat = kLat, lon = kLon;
+  lat.erase(std::find(lat.begin(), lat.end(), "y"));  // x/y in a drive-test CSV: screen figures
+  lon.erase(std::find(lon.begin(), lon.end(), "x"));
+  return {ImportKind::kDriveTestCsv,
+          Ties::kFirstColumn,
+          {
+              Field("timestamp", false,
+                    {"timestamp", "time", "datetime", "date_time", "thời gian", "thời điểm"}),
+              Field("lat", false, lat),
+              Field("lon", false, lon),
+              Field("operator_code", false, {"operator_code", "mcc-mnc", "plmn"}),
+              Field("operator", false,
+                    {"operator", "operatorname", "carrier", "nhà mạng", "doanh nghiệp"}),
+              Field("mcc", false, {"mcc"}),
+              Field("mnc", false, {"mnc"}),
+              Field("tech", false,
+                    {"tech", "technology", "networktech", "networktype", "rat", "công nghệ"}),
+              Field("level", false, {"level", "signal_dbm", "signal", "cường độ tín hiệu"}),
+              Field("rsrp", false, {"rsrp", "rsrp_dbm"}),
+              Field("rscp", false, {"rscp", "rscp_dbm"}),
+              Field("rssi", false, {"rssi", "rxlev"}),
+              Field("ss_rsrp", false, {"ss-rsrp", "nr_rsrp"}),
+              Field("quality", false, {"quality_db", "qual"}),
+              Field("rsrq", false, {"rsrq", "rsrq_db"}),
+              Field("ecno", false, {"ecno", "ec/io"}),
+              Field("sinr", false, {"sinr", "sinr_db", "snr", "rssnr"}),
+              Field("dl_kbps", false, {"dl_kbps", "dl_bitrate"}),
+              Field("accuracy", false, {"accuracy", "accuracy_m", "gps_accuracy"}),
+              Field("device_id", false, {"device_id", "device"}),
+              Field("source", false, {"source"}),
+          }};
 }
 
 // Fills `accepted`: every spelling, then the 10-character cuts of the longer ASCII ones that no
@@ -222,7 +276,8 @@ void Accept(ColumnTable& table) {
     for (std::size_t r = 0; r < field.spellings.size(); ++r) {
       const std::string name = NormalizeColumnName(field.spellings[r]);
       if (seen.insert(name).second) {
-        field.accepted.push_back({name, table.ranked ? static_cast<int>(r) : 0, false});
+        field.accepted.push_back(
+            {name, table.ties == Ties::kEarlierSpelling ? static_cast<int>(r) : 0, false});
       }
     }
     for (std::size_t r = 0; r < field.spellings.size(); ++r) {
@@ -233,7 +288,8 @@ void Accept(ColumnTable& table) {
       if (spelled != spelling_owner.end() && spelled->second != f) continue;
       if (cut_owners[cut].size() > 1) continue;
       if (seen.insert(cut).second) {
-        field.accepted.push_back({cut, table.ranked ? static_cast<int>(r) : 0, true});
+        field.accepted.push_back(
+            {cut, table.ties == Ties::kEarlierSpelling ? static_cast<int>(r) : 0, true});
       }
     }
   }
@@ -282,6 +338,10 @@ std::string_view ToString(ImportKind kind) {
       return "districts";
     case ImportKind::kCommunes:
       return "communes";
+    case ImportKind::kGNetTrack:
+      return "gnettrack";
+    case ImportKind::kDriveTestCsv:
+      return "drive-test CSV";
   }
   return "?";
 }
@@ -301,7 +361,9 @@ const ColumnTable& ColumnsOf(ImportKind kind) {
                                        Measurements(),
                                        Areas(ImportKind::kProvinces),
                                        Areas(ImportKind::kDistricts),
-                                       Areas(ImportKind::kCommunes)};
+                                       Areas(ImportKind::kCommunes),
+                                       GNetTrack(),
+                                       DriveTestCsv()};
     for (ColumnTable& t : tables) Accept(t);
     return tables;
   }();
@@ -354,13 +416,13 @@ StatusOr<ColumnMatch> MatchColumns(const ColumnTable& table, const std::vector<s
         break;
       }
     }
-    if (best.size() > 1) {
+    if (best.size() > 1 && table.ties != Ties::kFirstColumn) {
       return InvalidArgument("two columns match " + field.field + ": " + Quoted(header[best[0]]) +
                              " (column " + std::to_string(best[0] + 1) + ") and " +
                              Quoted(header[best[1]]) + " (column " + std::to_string(best[1] + 1) +
                              "); say which one is " + field.field + ". " + options.how_to_name);
     }
-    if (best.size() == 1) {
+    if (!best.empty()) {
       match.index[f] = static_cast<int>(best[0]);
       claimed_by[best[0]] = static_cast<int>(f);
     }

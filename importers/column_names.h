@@ -16,11 +16,12 @@
 //
 // MatchColumns: an explicit mapping (`field = Column name`, e.g. from --columns) is used first;
 // then every other field takes the header column whose name is one of its spellings. Two columns
-// matching one field is an error naming both — except in ranked tables (boundaries, whose files
-// often carry a name several times: English, Vietnamese, ASCII), where the earlier spelling wins
-// and only two columns of the same best spelling are ambiguous. A required field without a
-// column is an error that names the field and lists the names it accepts. Errors are
-// InvalidArgument without a path prefix; callers add it.
+// matching one field is an error naming both — except in boundary tables (whose files often
+// carry a name several times: English, Vietnamese, ASCII), where the earlier spelling wins and
+// only two columns of the same best spelling are ambiguous, and in drive-test log tables
+// (G-NetTrack, generic drive-test CSVs: apps log what they log), where the first such column wins.
+// A required field without a column is an error that names the field and lists the names it
+// accepts. Errors are InvalidArgument without a path prefix; callers add it.
 #pragma once
 
 #include <map>
@@ -40,13 +41,16 @@ enum class ImportKind {
   kProvinces,
   kDistricts,
   kCommunes,
+  kGNetTrack,     // G-NetTrack logs (drive_test_log.h); every field optional
+  kDriveTestCsv,  // generic drive-test CSVs (drive_test_log.h); every field optional
 };
 
-// "schools", "households", "sites", "measurements", "provinces", "districts", "communes".
+// "schools", "households", "sites", "measurements", "provinces", "districts", "communes",
+// "gnettrack", "drive-test CSV".
 std::string_view ToString(ImportKind kind);
 
-// A name a field accepts, normalised, and its rank (its spelling's position in ranked tables, 0
-// otherwise).
+// A name a field accepts, normalised, and its rank (its spelling's position with
+// Ties::kEarlierSpelling, 0 otherwise).
 struct AcceptedName {
   std::string name;
   int rank = 0;
@@ -60,9 +64,16 @@ struct FieldSpellings {
   std::vector<AcceptedName> accepted;  // filled by ColumnsOf: spellings, then unambiguous cuts
 };
 
+// What happens when several columns match one field.
+enum class Ties {
+  kAmbiguous,        // an error naming two of them
+  kEarlierSpelling,  // the column of the earliest spelling wins; that spelling twice is an error
+  kFirstColumn,      // the first such column of the header wins
+};
+
 struct ColumnTable {
   ImportKind kind;
-  bool ranked = false;  // earlier spellings win over later ones (boundaries)
+  Ties ties = Ties::kAmbiguous;
   std::vector<FieldSpellings> fields;
 
   // The index of `field` in `fields`, or -1.

@@ -128,84 +128,11 @@ enum Column {
   kColumnCount
 };
 
-// The name of each column in the ingest report's column list (Column order).
+// The field of each Column in the drive-test tables of column_names.h (Column order).
 constexpr std::array<std::string_view, kColumnCount> kColumnFields = {
-    "timestamp", "lat",   "lon",     "operator_code", "operator",   "mcc",       "mnc",
-    "tech",      "level", "rsrp",    "rscp",          "rssi",       "ss_rsrp",   "quality",
-    "rsrq",      "ecno",  "sinr_db", "dl_kbps",       "accuracy_m", "device_id", "source"};
-
-struct Alias {
-  std::string_view key;  // Squash()ed header name
-  Column column;
-};
-
-constexpr Alias kGNetTrackColumns[] = {
-    {"timestamp", kTime},
-    {"latitude", kLat},
-    {"longitude", kLon},
-    {"operator", kOperatorCode},
-    {"operatorname", kOperatorName},
-    {"networktech", kTech},
-    {"level", kLevel},
-    {"qual", kQuality},
-    {"snr", kSinr},
-    {"dlbitrate", kDlKbps},
-    {"accuracy", kAccuracy},
-};
-
-constexpr Alias kGenericColumns[] = {
-    {"time", kTime},
-    {"timestamp", kTime},
-    {"datetime", kTime},
-    {"latitude", kLat},
-    {"lat", kLat},
-    {"longitude", kLon},
-    {"lon", kLon},
-    {"lng", kLon},
-    {"long", kLon},
-    {"mccmnc", kOperatorCode},
-    {"plmn", kOperatorCode},
-    {"operatorcode", kOperatorCode},
-    {"operator", kOperatorName},
-    {"operatorname", kOperatorName},
-    {"carrier", kOperatorName},
-    {"mcc", kMcc},
-    {"mnc", kMnc},
-    {"tech", kTech},
-    {"technology", kTech},
-    {"networktech", kTech},
-    {"networktype", kTech},
-    {"rat", kTech},
-    {"signaldbm", kLevel},
-    {"level", kLevel},
-    {"signal", kLevel},
-    {"rsrp", kRsrp},
-    {"rsrpdbm", kRsrp},
-    {"rscp", kRscp},
-    {"rscpdbm", kRscp},
-    {"rssi", kRssi},
-    {"rxlev", kRssi},
-    {"ssrsrp", kSsRsrp},
-    {"nrrsrp", kSsRsrp},
-    {"qualitydb", kQuality},
-    {"qual", kQuality},
-    {"rsrq", kRsrq},
-    {"rsrqdb", kRsrq},
-    {"ecno", kEcNo},
-    {"ecio", kEcNo},
-    {"sinr", kSinr},
-    {"sinrdb", kSinr},
-    {"snr", kSinr},
-    {"rssnr", kSinr},
-    {"dlkbps", kDlKbps},
-    {"dlbitrate", kDlKbps},
-    {"accuracy", kAccuracy},
-    {"accuracym", kAccuracy},
-    {"gpsaccuracy", kAccuracy},
-    {"deviceid", kDeviceId},
-    {"device", kDeviceId},
-    {"source", kSource},
-};
+    "timestamp", "lat",   "lon",  "operator_code", "operator", "mcc",       "mnc",
+    "tech",      "level", "rsrp", "rscp",          "rssi",     "ss_rsrp",   "quality",
+    "rsrq",      "ecno",  "sinr", "dl_kbps",       "accuracy", "device_id", "source"};
 
 // Empty, or a placeholder some tools write for "no value".
 bool IsBlank(std::string_view v) {
@@ -324,24 +251,26 @@ Status DriveTestLogReader::ReadHeader() {
   field_count_ = fields_.size();
   index_.fill(-1);
   std::string found;
+  std::vector<std::string> names;
   for (std::size_t f = 0; f < field_count_; ++f) {
-    const std::string_view name = TrimBlanks(fields_[f]);
-    found += (found.empty() ? "" : ", ") + std::string(name);
-    const std::string key = Squash(name);
-    auto map = [&](const auto& aliases) {
-      for (const Alias& alias : aliases) {
-        if (key == alias.key && index_[alias.column] < 0) {  // the first of duplicates wins
-          index_[alias.column] = static_cast<int>(f);
-          names_[alias.column] = std::string(name);
-        }
-      }
-    };
-    if (gnettrack()) {
-      map(kGNetTrackColumns);
-    } else {
-      map(kGenericColumns);
+    names.emplace_back(TrimBlanks(fields_[f]));
+    found += (found.empty() ? "" : ", ") + names.back();
+  }
+  // Every field is optional there and the first of several columns wins: no error to expect.
+  const ColumnTable& table =
+      ColumnsOf(gnettrack() ? ImportKind::kGNetTrack : ImportKind::kDriveTestCsv);
+  auto match = MatchColumns(table, names);
+  if (!match.ok()) return match.status();
+  for (std::size_t f = 0; f < table.fields.size(); ++f) {
+    const int column = match->index[f];
+    if (column < 0) continue;
+    for (int c = 0; c < kColumnCount; ++c) {
+      if (kColumnFields[c] != table.fields[f].field) continue;
+      index_[c] = column;
+      names_[c] = names[static_cast<std::size_t>(column)];
     }
   }
+  columns_ = match->used;
   std::string missing;
   auto need = [&](bool ok, const char* what) {
     if (!ok) missing += (missing.empty() ? "" : "; ") + std::string(what);
@@ -361,9 +290,6 @@ Status DriveTestLogReader::ReadHeader() {
          "Operator, MCC-MNC, PLMN or MCC and MNC");
     need(Has(kRsrp) || Has(kRscp) || Has(kRssi) || Has(kSsRsrp) || (Has(kLevel) && Has(kTech)),
          "RSRP or RSCP (or a tech column with a signal_dbm/Level column)");
-  }
-  for (int c = 0; c < kColumnCount; ++c) {
-    if (Has(static_cast<Column>(c))) columns_.push_back({std::string(kColumnFields[c]), names_[c]});
   }
   if (!missing.empty()) {
     return InvalidArgument(std::string("missing required column(s) of a ") +

@@ -154,6 +154,27 @@ TEST(ColumnSpellings, Measurements) {
   }
 }
 
+// Drive-test CSVs share the table machinery: Vietnamese headers too, and the first of two
+// columns for one meaning wins (apps log what they log) instead of refusing the file.
+TEST(ColumnSpellings, DriveTestCsv) {
+  const std::string path = WriteFile("drive_vi.csv",
+                                     "Thời gian;Time;Vĩ độ;Kinh độ;Nhà mạng;RSRP\n"
+                                     "2021-11-30 15:15:00;x;21.3;106.2;Viettel;-101\n");
+  auto reader = OpenMeasurementFile(path, MeasurementFormat::kAuto, OperatorMap::VietnamDefaults());
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  EXPECT_EQ((*reader)->format(), MeasurementFormat::kGenericCsv);
+  EXPECT_EQ(DescribeColumnUse((*reader)->columns()),
+            "timestamp \u2190 Thời gian, lat \u2190 Vĩ độ, lon \u2190 Kinh độ, "
+            "operator \u2190 Nhà mạng, rsrp \u2190 RSRP");
+  CsvMeasurementChunk chunk;
+  ASSERT_TRUE((*reader)->Next(chunk, 10));
+  ASSERT_EQ(chunk.rows.size(), 1u);
+  ASSERT_FALSE(chunk.rows[0].rejection.has_value()) << chunk.rows[0].rejection->reason;
+  EXPECT_EQ(chunk.rows[0].measurement.operator_id, "viettel");
+  EXPECT_EQ(chunk.rows[0].measurement.signal_dbm, -101);
+  EXPECT_EQ(chunk.rows[0].measurement.time_ms, 1638260100000);  // 15:15 +07:00 = 08:15Z
+}
+
 TEST(ColumnSpellings, DistrictBoundaries) {
   const Family families[] = {
       {"export", R"("name":"Huyện Lục Ngạn","level2_id":"205")"},
