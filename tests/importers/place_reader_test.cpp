@@ -141,8 +141,9 @@ TEST(SchoolsCsv, FileLevelErrors) {
   auto twice =
       ReadSchools(WriteFile("twice.csv", "school_id,name,level,lat,latitude,lon,students_nodev\n"));
   ASSERT_FALSE(twice.ok());
-  EXPECT_TRUE(Contains(twice.status().message(), "two columns match lat: 'lat' (column 4) and "
-                                                 "'latitude' (column 5)"))
+  EXPECT_TRUE(Contains(twice.status().message(),
+                       "two columns match lat: 'lat' (column 4) and "
+                       "'latitude' (column 5)"))
       << twice.status().message();
 }
 
