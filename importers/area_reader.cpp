@@ -5,6 +5,7 @@
 #include <cpl_vsi.h>
 
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -89,17 +90,10 @@ std::string Slug(std::string_view text) {
 
 // ---------------------------------------------------------------- fields
 
-std::vector<std::string> NameCandidates(geo::AreaLevel level) {
-  const std::string n = std::to_string(static_cast<int>(level));
-  const char* ten = level == geo::AreaLevel::kProvince   ? "ten_tinh"
-                    : level == geo::AreaLevel::kDistrict ? "ten_huyen"
-                                                         : "ten_xa";
-  return {"name", "ten", std::string(geo::ToString(level)) + "_vn", "NAME_" + n, ten};
-}
-
-std::vector<std::string> CodeCandidates(geo::AreaLevel level) {
-  return {"level" + std::to_string(static_cast<int>(level)) + "_id",
-          std::string(geo::ToString(level)) + "_id", "code", "ma"};
+ImportKind KindOf(geo::AreaLevel level) {
+  return level == geo::AreaLevel::kProvince   ? ImportKind::kProvinces
+         : level == geo::AreaLevel::kDistrict ? ImportKind::kDistricts
+                                              : ImportKind::kCommunes;
 }
 
 // ---------------------------------------------------------------- layers and geometry types
@@ -244,37 +238,28 @@ StatusOr<AreaImport> ReadAreas(const std::string& path, const AreaReadOptions& o
   for (std::string& f : fields) {
     if (auto decoded = decoder.Decode(f)) f = *decoded;
   }
-  int name_field = -1;
-  if (!options.name_field.empty()) {
-    name_field = FindField(fields, options.name_field);
-    if (name_field < 0) {
-      return InvalidArgument(path + ": layer '" + layer_name + "' has no field '" +
-                             options.name_field + "'; its fields are: " + JoinNames(fields));
-    }
-  } else {
-    const std::vector<std::string> candidates = NameCandidates(options.level);
-    for (const std::string& c : candidates) {
-      if ((name_field = FindField(fields, c)) >= 0) break;
-    }
-    if (name_field < 0) {
-      return InvalidArgument(
-          path + ": cannot tell which field of layer '" + layer_name + "' holds the " +
-          std::string(geo::ToString(options.level)) + " name (looked for " + JoinNames(candidates) +
-          "); its fields are: " + JoinNames(fields) + ". Pass the field with --name-field.");
+  // The given fields first (they must exist), then the accepted names of the level's table.
+  for (const auto& [given, what] :
+       {std::pair{&options.name_field, "name"}, std::pair{&options.code_field, "code"}}) {
+    if (!given->empty() && FindField(fields, *given) < 0) {
+      return InvalidArgument(path + ": layer '" + layer_name + "' has no field '" + *given +
+                             "' (the " + what + " field); its fields are: " + JoinNames(fields));
     }
   }
-  int code_field = -1;
-  if (!options.code_field.empty()) {
-    code_field = FindField(fields, options.code_field);
-    if (code_field < 0) {
-      return InvalidArgument(path + ": layer '" + layer_name + "' has no field '" +
-                             options.code_field + "'; its fields are: " + JoinNames(fields));
-    }
-  } else {
-    for (const std::string& c : CodeCandidates(options.level)) {
-      if ((code_field = FindField(fields, c)) >= 0) break;
-    }
+  std::map<std::string, std::string> given;
+  if (!options.name_field.empty()) given["name"] = options.name_field;
+  if (!options.code_field.empty()) given["code"] = options.code_field;
+  const ColumnTable& table = ColumnsOf(KindOf(options.level));
+  MatchOptions match_options;
+  match_options.how_to_name = "Pass the fields with --name-field (and --code-field).";
+  auto match = MatchColumns(table, fields, given, match_options);
+  if (!match.ok()) {
+    return InvalidArgument(path + ": cannot tell which field of layer '" + layer_name +
+                           "' holds the " + std::string(geo::ToString(options.level)) +
+                           " name or code: " + match.status().message());
   }
+  const int name_field = match->index[table.IndexOf("name")];
+  const int code_field = match->index[table.IndexOf("code")];
 
   StatusOr<geo::TransformPtr> reprojection =
       PlanReprojectionToWgs84(layer, path, options.source_crs);
@@ -288,6 +273,7 @@ StatusOr<AreaImport> ReadAreas(const std::string& path, const AreaReadOptions& o
   out.format = GDALGetDriverShortName(GDALGetDatasetDriver(ds.get()));
   out.name_field = fields[name_field];
   if (code_field >= 0) out.code_field = fields[code_field];
+  out.columns = match->used;
   GeosIo geos;
   std::unordered_map<std::string, std::size_t> area_of_code;
   std::vector<std::uint64_t> row_of_area;

@@ -6,10 +6,13 @@
 // polygon. A source with no such layer fails with InvalidArgument.
 //
 // Name field: options.name_field if given (InvalidArgument listing the fields if the layer has no
-// such field); otherwise the first present, case-insensitively, of
-//   name, ten, <level>_vn, NAME_<1|2|3>, ten_tinh|ten_huyen|ten_xa   (level-specific ones by level)
-// and InvalidArgument listing the fields and suggesting --name-field when none is.
-// Code field: options.code_field if given; otherwise level<1|2|3>_id, <level>_id, code, ma.
+// such field); otherwise the first present, case- and accent-insensitively, of the level's table
+// of accepted names (column_names.h, in order: name, ten, <level>_vn, NAME_<1|2|3>, ten_tinh|
+// ten_huyen|ten_xa, then English and Vietnamese variants), and InvalidArgument listing the fields
+// and the accepted names and suggesting --name-field when none is. Two fields of the same best
+// spelling (`Ten` and `tên`) are ambiguous: InvalidArgument naming both.
+// Code field: options.code_field if given; otherwise the same for level<1|2|3>_id, <level>_id,
+// code, ma, mã huyện, district_code, ….
 // Without a code field, or where a feature's code is empty, the code is a lower-case ASCII slug of
 // the name ("Huyện Lục Ngạn" -> "huyen-luc-ngan"), made unique with "-2", "-3"….
 //
@@ -61,9 +64,10 @@ struct AreaImport {
   std::string layer;               // the layer that was read
   std::string name_field;          // the fields used ("" for a derived code)
   std::string code_field;
-  std::string format;         // the GDAL driver that read it
-  std::string encoding;       // the text encoding used, e.g. "TCVN3"
-  std::string encoding_note;  // why, when not obvious (e.g. a wrong .cpg overridden)
+  std::vector<ColumnUse> columns;  // name (and code) <- the fields used, for the import report
+  std::string format;              // the GDAL driver that read it
+  std::string encoding;            // the text encoding used, e.g. "TCVN3"
+  std::string encoding_note;       // why, when not obvious (e.g. a wrong .cpg overridden)
 };
 
 StatusOr<AreaImport> ReadAreas(const std::string& path, const AreaReadOptions& options);

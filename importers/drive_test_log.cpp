@@ -128,78 +128,11 @@ enum Column {
   kColumnCount
 };
 
-struct Alias {
-  std::string_view key;  // Squash()ed header name
-  Column column;
-};
-
-constexpr Alias kGNetTrackColumns[] = {
-    {"timestamp", kTime},
-    {"latitude", kLat},
-    {"longitude", kLon},
-    {"operator", kOperatorCode},
-    {"operatorname", kOperatorName},
-    {"networktech", kTech},
-    {"level", kLevel},
-    {"qual", kQuality},
-    {"snr", kSinr},
-    {"dlbitrate", kDlKbps},
-    {"accuracy", kAccuracy},
-};
-
-constexpr Alias kGenericColumns[] = {
-    {"time", kTime},
-    {"timestamp", kTime},
-    {"datetime", kTime},
-    {"latitude", kLat},
-    {"lat", kLat},
-    {"longitude", kLon},
-    {"lon", kLon},
-    {"lng", kLon},
-    {"long", kLon},
-    {"mccmnc", kOperatorCode},
-    {"plmn", kOperatorCode},
-    {"operatorcode", kOperatorCode},
-    {"operator", kOperatorName},
-    {"operatorname", kOperatorName},
-    {"carrier", kOperatorName},
-    {"mcc", kMcc},
-    {"mnc", kMnc},
-    {"tech", kTech},
-    {"technology", kTech},
-    {"networktech", kTech},
-    {"networktype", kTech},
-    {"rat", kTech},
-    {"signaldbm", kLevel},
-    {"level", kLevel},
-    {"signal", kLevel},
-    {"rsrp", kRsrp},
-    {"rsrpdbm", kRsrp},
-    {"rscp", kRscp},
-    {"rscpdbm", kRscp},
-    {"rssi", kRssi},
-    {"rxlev", kRssi},
-    {"ssrsrp", kSsRsrp},
-    {"nrrsrp", kSsRsrp},
-    {"qualitydb", kQuality},
-    {"qual", kQuality},
-    {"rsrq", kRsrq},
-    {"rsrqdb", kRsrq},
-    {"ecno", kEcNo},
-    {"ecio", kEcNo},
-    {"sinr", kSinr},
-    {"sinrdb", kSinr},
-    {"snr", kSinr},
-    {"rssnr", kSinr},
-    {"dlkbps", kDlKbps},
-    {"dlbitrate", kDlKbps},
-    {"accuracy", kAccuracy},
-    {"accuracym", kAccuracy},
-    {"gpsaccuracy", kAccuracy},
-    {"deviceid", kDeviceId},
-    {"device", kDeviceId},
-    {"source", kSource},
-};
+// The field of each Column in the drive-test tables of column_names.h (Column order).
+constexpr std::array<std::string_view, kColumnCount> kColumnFields = {
+    "timestamp", "lat",   "lon",  "operator_code", "operator", "mcc",       "mnc",
+    "tech",      "level", "rsrp", "rscp",          "rssi",     "ss_rsrp",   "quality",
+    "rsrq",      "ecno",  "sinr", "dl_kbps",       "accuracy", "device_id", "source"};
 
 // Empty, or a placeholder some tools write for "no value".
 bool IsBlank(std::string_view v) {
@@ -268,6 +201,7 @@ class DriveTestLogReader final : public MeasurementReader {
   }
 
   const std::string& header() const override { return header_; }
+  const std::vector<ColumnUse>& columns() const override { return columns_; }
   std::uint64_t bytes_consumed() const override { return source_.consumed(); }
   std::uint64_t total_bytes() const override { return source_.total_bytes(); }
   const Status& status() const override { return source_.status(); }
@@ -299,6 +233,7 @@ class DriveTestLogReader final : public MeasurementReader {
   std::size_t field_count_ = 0;
   std::array<int, kColumnCount> index_{};
   std::array<std::string, kColumnCount> names_;
+  std::vector<ColumnUse> columns_;
   std::vector<std::string_view> fields_;
   std::string unquoted_;
 };
@@ -316,24 +251,26 @@ Status DriveTestLogReader::ReadHeader() {
   field_count_ = fields_.size();
   index_.fill(-1);
   std::string found;
+  std::vector<std::string> names;
   for (std::size_t f = 0; f < field_count_; ++f) {
-    const std::string_view name = TrimBlanks(fields_[f]);
-    found += (found.empty() ? "" : ", ") + std::string(name);
-    const std::string key = Squash(name);
-    auto map = [&](const auto& aliases) {
-      for (const Alias& alias : aliases) {
-        if (key == alias.key && index_[alias.column] < 0) {  // the first of duplicates wins
-          index_[alias.column] = static_cast<int>(f);
-          names_[alias.column] = std::string(name);
-        }
-      }
-    };
-    if (gnettrack()) {
-      map(kGNetTrackColumns);
-    } else {
-      map(kGenericColumns);
+    names.emplace_back(TrimBlanks(fields_[f]));
+    found += (found.empty() ? "" : ", ") + names.back();
+  }
+  // Every field is optional there and the first of several columns wins: no error to expect.
+  const ColumnTable& table =
+      ColumnsOf(gnettrack() ? ImportKind::kGNetTrack : ImportKind::kDriveTestCsv);
+  auto match = MatchColumns(table, names);
+  if (!match.ok()) return match.status();
+  for (std::size_t f = 0; f < table.fields.size(); ++f) {
+    const int column = match->index[f];
+    if (column < 0) continue;
+    for (int c = 0; c < kColumnCount; ++c) {
+      if (kColumnFields[c] != table.fields[f].field) continue;
+      index_[c] = column;
+      names_[c] = names[static_cast<std::size_t>(column)];
     }
   }
+  columns_ = match->used;
   std::string missing;
   auto need = [&](bool ok, const char* what) {
     if (!ok) missing += (missing.empty() ? "" : "; ") + std::string(what);
@@ -589,6 +526,7 @@ class NativeMeasurementReader final : public MeasurementReader {
     return reader_->Next(chunk, max_rows);
   }
   const std::string& header() const override { return reader_->header(); }
+  const std::vector<ColumnUse>& columns() const override { return reader_->columns(); }
   std::uint64_t bytes_consumed() const override { return reader_->bytes_consumed(); }
   std::uint64_t total_bytes() const override { return reader_->total_bytes(); }
   const Status& status() const override { return reader_->status(); }
@@ -867,6 +805,13 @@ std::optional<MeasurementFormat> DetectMeasurementFormat(std::string_view header
   }
   SplitFields(header, SniffDelimiter(header), fields, storage);
   if (has({"rsrp", "rsrpdbm", "rscp", "rscpdbm"})) return MeasurementFormat::kGenericCsv;
+  // covgap's own columns under other accepted names (latitude, Vĩ độ, signal, Thời gian, …).
+  SplitCsvLine(header, fields, storage);
+  std::vector<std::string> names;
+  for (std::string_view f : fields) names.emplace_back(TrimBlanks(f));
+  if (MatchColumns(ColumnsOf(ImportKind::kMeasurements), names).ok()) {
+    return MeasurementFormat::kNative;
+  }
   return std::nullopt;
 }
 

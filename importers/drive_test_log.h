@@ -12,7 +12,9 @@
 //              MCC + MNC), RSRP and/or RSCP (or a tech column with a level column); optional
 //              tech/NetworkTech, RSRQ, EcNo, SINR, accuracy, dl_kbps, device_id, source.
 // kAuto sniffs the header line: the native header -> native; tab separated with NetworkTech and
-// Level -> gnettrack; RSRP or RSCP columns -> generic.
+// Level -> gnettrack; RSRP or RSCP columns -> generic; else a comma-separated header whose
+// columns are accepted spellings of the native ones (column_names.h: `latitude`, `Vĩ độ`,
+// `signal`, `Thời gian`, …) -> native.
 //
 // Drive-test rows are turned into Measurements here: the operator through an OperatorMap (names
 // and MCC-MNC codes -> covgap operator ids), the technology through NormalizeTechnology, and
@@ -28,6 +30,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "geo/measurement.h"
 #include "geo/status.h"
@@ -51,6 +54,8 @@ class MeasurementReader {
   virtual bool Next(CsvMeasurementChunk& chunk, std::size_t max_rows) = 0;
   // The header line as it was (without a byte-order mark or line end).
   virtual const std::string& header() const = 0;
+  // Which header column was read for which field, in field order (for the ingest report).
+  virtual const std::vector<ColumnUse>& columns() const = 0;
   virtual std::uint64_t bytes_consumed() const = 0;
   virtual std::uint64_t total_bytes() const = 0;  // 0 when unknown
   virtual const Status& status() const = 0;

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "geo/time_format.h"
+#include "importers/column_names.h"
 #include "importers/text_fields.h"
 
 namespace covgap::importers {
@@ -29,7 +30,6 @@ enum Column {
 constexpr std::array<std::string_view, kColumnCount> kColumnNames = {
     "operator", "tech",      "lat",        "lon",        "signal_dbm", "timestamp",
     "source",   "device_id", "accuracy_m", "quality_db", "sinr_db",    "dl_kbps"};
-constexpr int kRequiredColumns = kSource;  // the first six are required
 
 std::optional<double> ParseDouble(std::string_view s) {
   s = TrimBlanks(s);
@@ -139,27 +139,18 @@ Status MeasurementCsvReader::ReadHeader() {
   SplitCsvLine(header_, fields_, storage);
   field_count_ = fields_.size();
   column_of_field_.assign(field_count_, -1);
-  std::array<bool, kColumnCount> seen{};
-  for (std::size_t f = 0; f < field_count_; ++f) {
-    const std::string name = LowerAscii(TrimBlanks(fields_[f]));
-    for (int c = 0; c < kColumnCount; ++c) {
-      if (name == kColumnNames[c]) {
-        if (seen[c]) return InvalidArgument("column '" + name + "' appears twice in the header");
-        seen[c] = true;
-        column_of_field_[f] = c;
-      }
-    }
+  std::vector<std::string> names;
+  for (std::string_view f : fields_) names.emplace_back(TrimBlanks(f));
+  MatchOptions options;
+  options.how_to_name =
+      "Rename the columns, or name another format with --format (G-NetTrack logs and drive-test "
+      "CSVs with RSRP or RSCP columns are read too).";
+  auto match = MatchColumns(ColumnsOf(ImportKind::kMeasurements), names, {}, options);
+  if (!match.ok()) return match.status();
+  for (int c = 0; c < kColumnCount; ++c) {
+    if (match->index[c] >= 0) column_of_field_[static_cast<std::size_t>(match->index[c])] = c;
   }
-  std::string missing;
-  for (int c = 0; c < kRequiredColumns; ++c) {
-    if (!seen[c]) missing += (missing.empty() ? "" : ", ") + std::string(kColumnNames[c]);
-  }
-  if (!missing.empty()) {
-    return InvalidArgument("missing required column(s): " + missing +
-                           " (the header must name operator, tech, lat, lon, signal_dbm, "
-                           "timestamp; found: " +
-                           header_ + ")");
-  }
+  columns_ = std::move(match->used);
   return Status::Ok();
 }
 

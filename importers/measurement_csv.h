@@ -1,12 +1,15 @@
 // Reader for the native measurement CSV.
 //
-// Header (columns found by name, any order, case-insensitive):
+// Header (columns found by name, any order):
 //   required  operator, tech, lat, lon, signal_dbm, timestamp
 //   optional  source, device_id, accuracy_m, quality_db, sinr_db, dl_kbps
-// Unknown columns are ignored. Fields may be quoted ("…", "" inside quotes), lines end in LF or
-// CRLF, a UTF-8 byte-order mark is skipped, blank lines are skipped. Timestamps are ISO 8601 (see
-// geo/time_format.h). A row that cannot be parsed is not an error of the file: it comes back with
-// a Rejection (code and reason) so the caller can report it and go on.
+// or any accepted spelling of them (column_names.h, ImportKind::kMeasurements: case- and
+// accent-insensitive, e.g. `latitude`, `Vĩ độ`, `signal`, `Thời gian`); two columns matching one
+// field fail the file naming both. Unknown columns are ignored. Fields may be quoted ("…", ""
+// inside quotes), lines end in LF or CRLF, a UTF-8 byte-order mark is skipped, blank lines are
+// skipped. Timestamps are ISO 8601 (see geo/time_format.h). A row that cannot be parsed is not an
+// error of the file: it comes back with a Rejection (code and reason) so the caller can report it
+// and go on.
 //
 // Rows come in chunks that keep the raw text of their lines, so a caller can derive content-based
 // ids from a chunk and write rejected rows back out as they were.
@@ -23,6 +26,7 @@
 #include "geo/measurement.h"
 #include "geo/measurement_rules.h"
 #include "geo/status.h"
+#include "importers/column_names.h"
 #include "importers/line_source.h"
 
 namespace covgap::importers {
@@ -62,6 +66,8 @@ class MeasurementCsvReader {
   bool Next(CsvMeasurementChunk& chunk, std::size_t max_rows);
 
   const std::string& header() const { return header_; }
+  // Which column was read for which field, in field order.
+  const std::vector<ColumnUse>& columns() const { return columns_; }
   std::uint64_t bytes_consumed() const { return lines_.consumed(); }
   std::uint64_t total_bytes() const { return lines_.total_bytes(); }  // 0 when unknown
   const Status& status() const { return lines_.status(); }
@@ -74,6 +80,7 @@ class MeasurementCsvReader {
   LineSource lines_;
   std::string header_;
   Status status_;
+  std::vector<ColumnUse> columns_;
   std::vector<int> column_of_field_;  // field index in a row -> our column id (-1 = ignored)
   std::size_t field_count_ = 0;
   std::vector<std::string_view> fields_;

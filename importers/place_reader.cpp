@@ -250,45 +250,12 @@ StatusOr<Table> ReadTable(const std::string& path, const PlaceReadOptions& optio
   return IsCsv(path) ? ReadCsvTable(path, options) : ReadVectorTable(path, options);
 }
 
-// Columns of one registry: the first `required` are required.
+// Columns of one registry, in the order of its column table: the first `required` are required.
 struct Schema {
+  ImportKind kind;
   std::span<const std::string_view> columns;
   std::size_t required;
 };
-
-// Names people give our columns, besides the column's own name.
-std::vector<std::string_view> Aliases(std::string_view column) {
-  if (column == "lat") return {"lat", "latitude", "vĩ độ", "vi_do", "vido", "vi do", "y"};
-  if (column == "lon") {
-    return {"lon", "lng", "long", "longitude", "kinh độ", "kinh_do", "kinhdo", "kinh do", "x"};
-  }
-  // Shapefile field names are cut at 10 characters; covgap's own exports use these too.
-  if (column == "students_nodev") return {column, "students_n", "stud_nodev"};
-  if (column == "household_id") return {column, "household_", "hh_id"};
-  // Sites: English variants, Shapefile truncations and the Vietnamese headers of operators'
-  // site lists (with and without diacritics).
-  if (column == "site_id") return {column, "site", "mã trạm", "ma_tram", "ma tram", "matram"};
-  if (column == "operator") {
-    return {column, "operator_id", "nhà mạng", "nha_mang", "nha mang", "nhamang"};
-  }
-  if (column == "tech") {
-    return {column, "technology", "công nghệ", "cong_nghe", "cong nghe", "congnghe"};
-  }
-  if (column == "height_m") {
-    return {column, "height", "antenna_height", "độ cao", "do_cao", "do cao", "docao"};
-  }
-  if (column == "azimuth_deg") {
-    return {column, "azimuth", "azimuth_de", "phương vị", "phuong_vi", "phuong vi", "phuongvi"};
-  }
-  if (column == "beamwidth_deg") {
-    return {column, "beamwidth", "beamwidth_", "độ rộng búp sóng", "do_rong_bup_song"};
-  }
-  if (column == "band_mhz") {
-    return {column, "band", "frequency_mhz", "băng tần", "bang_tan", "bang tan", "bangtan"};
-  }
-  if (column == "eirp_dbm") return {column, "eirp", "công suất phát", "cong_suat_phat"};
-  return {column};
-}
 
 std::optional<Rejection> FirstMissing(const Schema& schema,
                                       const std::vector<std::string_view>& values) {
@@ -348,56 +315,15 @@ std::optional<Rejection> ParseCount(std::string_view column, std::string_view va
   return std::nullopt;
 }
 
-// Maps each schema column to a table column (or -1), from the mapping and then the aliases.
-StatusOr<std::vector<int>> ResolveColumns(const Table& table, const Schema& schema,
-                                          const PlaceReadOptions& options,
-                                          const std::string& path) {
-  std::vector<int> index(schema.columns.size(), -1);
-  for (std::size_t c = 0; c < schema.columns.size(); ++c) {
-    const std::string column(schema.columns[c]);
-    if (auto it = options.columns.find(column); it != options.columns.end()) {
-      index[c] = FindField(table.columns, it->second);
-      if (index[c] < 0) {
-        return InvalidArgument(
-            path + ": the column mapping names '" + it->second + "' for " + column +
-            ", but the file has no such column; its columns are: " + JoinNames(table.columns));
-      }
-      continue;
-    }
-    for (std::string_view alias : Aliases(column)) {
-      const int found = FindField(table.columns, alias);
-      if (found < 0) continue;
-      if (index[c] >= 0 && index[c] != found) {
-        return InvalidArgument(path + ": column '" + column + "' appears twice ('" +
-                               table.columns[index[c]] + "' and '" + table.columns[found] +
-                               "'); say which one with a column mapping");
-      }
-      index[c] = found;
-    }
-  }
-  for (std::size_t a = 0; a < index.size(); ++a) {
-    for (std::size_t b = a + 1; b < index.size(); ++b) {
-      if (index[a] >= 0 && index[a] == index[b]) {
-        return InvalidArgument(path + ": column '" + table.columns[index[a]] + "' would be both " +
-                               std::string(schema.columns[a]) + " and " +
-                               std::string(schema.columns[b]));
-      }
-    }
-  }
-  std::string missing, required;
-  for (std::size_t c = 0; c < schema.required; ++c) {
-    required += (c == 0 ? "" : ", ") + std::string(schema.columns[c]);
-    const bool position = schema.columns[c] == "lat" || schema.columns[c] == "lon";
-    if (index[c] < 0 && !(position && table.has_geometry)) {
-      missing += (missing.empty() ? "" : ", ") + std::string(schema.columns[c]);
-    }
-  }
-  if (!missing.empty()) {
-    return InvalidArgument(path + ": missing required column(s): " + missing + " (required: " +
-                           required + "; the file has: " + JoinNames(table.columns) +
-                           "). Name other columns with a column mapping (--columns FILE).");
-  }
-  return index;
+// Maps each schema column to a table column (or -1), from the mapping and then the accepted
+// names (column_names.h); positions may come from the geometry instead of lat/lon columns.
+StatusOr<ColumnMatch> ResolveColumns(const Table& table, const Schema& schema,
+                                     const PlaceReadOptions& options, const std::string& path) {
+  MatchOptions match_options;
+  if (table.has_geometry) match_options.may_be_absent = {"lat", "lon"};
+  auto match = MatchColumns(ColumnsOf(schema.kind), table.columns, options.columns, match_options);
+  if (!match.ok()) return InvalidArgument(path + ": " + match.status().message());
+  return match;
 }
 
 // Runs `parse` over the table's rows with values in schema order; positions are resolved first
@@ -408,9 +334,11 @@ Status ForEachRow(const std::string& path, const Schema& schema, const PlaceRead
                   Parse parse) {
   StatusOr<Table> table = ReadTable(path, options);
   if (!table.ok()) return table.status();
-  auto index = ResolveColumns(*table, schema, options, path);
-  if (!index.ok()) return index.status();
+  auto match = ResolveColumns(*table, schema, options, path);
+  if (!match.ok()) return match.status();
+  const std::vector<int>* index = &match->index;
   info = table->source;
+  info.columns = match->used;
   std::size_t lat_c = 0, lon_c = 0;
   for (std::size_t c = 0; c < schema.columns.size(); ++c) {
     if (schema.columns[c] == "lat") lat_c = c;
@@ -541,7 +469,7 @@ enum SchoolColumn {
 constexpr std::array<std::string_view, 9> kSchoolColumns = {
     "school_id",      "name",     "level",    "lat",    "lon",
     "students_nodev", "students", "district", "commune"};
-constexpr Schema kSchoolSchema{kSchoolColumns, 6};
+constexpr Schema kSchoolSchema{ImportKind::kSchools, kSchoolColumns, 6};
 
 std::optional<Rejection> ParseSchool(const std::vector<std::string_view>& v,
                                      const geo::Region& region, std::uint64_t line, IdTracker& ids,
@@ -580,7 +508,7 @@ std::optional<Rejection> ParseSchool(const std::vector<std::string_view>& v,
 enum HouseholdColumn { kHouseholdId, kCategory, kHLat, kHLon, kHNodev, kHDistrict, kHCommune };
 constexpr std::array<std::string_view, 7> kHouseholdColumns = {
     "household_id", "category", "lat", "lon", "students_nodev", "district", "commune"};
-constexpr Schema kHouseholdSchema{kHouseholdColumns, 5};
+constexpr Schema kHouseholdSchema{ImportKind::kHouseholds, kHouseholdColumns, 5};
 
 std::optional<Rejection> ParseHousehold(const std::vector<std::string_view>& v,
                                         const geo::Region& region, std::uint64_t line,
@@ -622,7 +550,7 @@ enum SiteColumn {
 constexpr std::array<std::string_view, 10> kSiteColumns = {
     "site_id",  "operator",    "tech",          "lat",      "lon",
     "height_m", "azimuth_deg", "beamwidth_deg", "band_mhz", "eirp_dbm"};
-constexpr Schema kSiteSchema{kSiteColumns, 5};
+constexpr Schema kSiteSchema{ImportKind::kSites, kSiteColumns, 5};
 
 // A site figure: a finite number, within [min, max]. Empty stays `out` unchanged (the default).
 std::optional<Rejection> ParseFigure(std::string_view column, std::string_view value, double min,

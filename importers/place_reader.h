@@ -2,10 +2,11 @@
 // have (see docs/importing.md): CSV, XLSX, ODS, Shapefile (loose or zipped), GeoPackage, GeoJSON,
 // KML.
 //
-// Columns are found by name: case-insensitive (Unicode), any order, unknown columns ignored.
-// `options.columns` maps our field names to the file's column names (a mapping file, e.g.
-// `name = Tên trường`), otherwise these names are recognised:
-//   lat  lat, latitude, vĩ độ, vi_do, y      lon  lon, lng, long, longitude, kinh độ, kinh_do, x
+// Columns are found by name, any order, unknown columns ignored: `options.columns` maps our field
+// names to the file's column names (a mapping file, e.g. `name = Tên trường`), otherwise each
+// field takes the column whose name is one of its accepted spellings (column_names.h: case- and
+// accent-insensitive, English and Vietnamese, Shapefile cuts; docs/importing.md has the tables).
+// The columns used come back in `source.columns` for the import report.
 // Positions come from the coordinate columns, or from the point geometry of a vector layer when
 // there are none. Coordinates are WGS84 lon/lat unless the layer's CRS or `options.source_crs`
 // says otherwise (then they are reprojected, e.g. VN-2000 TM-3 X/Y); coordinates without a CRS
@@ -18,8 +19,9 @@
 //               optional height_m, azimuth_deg, beamwidth_deg, band_mhz, eirp_dbm (defaults below)
 // Levels and categories also take their Vietnamese names (Tiểu học, THCS, THPT, GDTX, Hộ nghèo,
 // Cận nghèo, …). Text is decoded (UTF-8, CP1258, TCVN3, VISCII: detected, or `options.encoding`)
-// and stored as UTF-8 NFC. A missing required column or a column named twice fails the whole file
-// with InvalidArgument naming it; a missing file is NotFound.
+// and stored as UTF-8 NFC. A missing required column (the message lists the names it accepts) or
+// two columns matching one field (the message names both) fails the whole file with
+// InvalidArgument; a missing file is NotFound.
 //
 // A bad row never aborts the file: it comes back in `rejected` with its 1-based row number (CSV:
 // the line, the header is line 1; other formats: the feature number), one code and a reason:
@@ -51,6 +53,7 @@
 #include "geo/measurement_rules.h"
 #include "geo/site.h"
 #include "geo/status.h"
+#include "importers/column_names.h"
 #include "importers/text_encoding.h"
 
 namespace covgap::importers {
@@ -66,9 +69,10 @@ struct RowIssue {
 struct SourceInfo {
   std::string format;  // GDAL driver or "CSV"
   std::string layer;
-  std::string encoding;       // e.g. "UTF-8", "TCVN3"
-  std::string encoding_note;  // why, when not obvious (e.g. a wrong .cpg overridden)
-  std::string crs;            // where positions came from and how they were reprojected
+  std::string encoding;            // e.g. "UTF-8", "TCVN3"
+  std::string encoding_note;       // why, when not obvious (e.g. a wrong .cpg overridden)
+  std::string crs;                 // where positions came from and how they were reprojected
+  std::vector<ColumnUse> columns;  // which column was read for which field, in field order
 };
 
 struct SchoolImport {

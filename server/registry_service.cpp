@@ -142,6 +142,16 @@ Status KeepPermittedSites(store::Store& store, const Caller& caller, std::vector
   return Status::Ok();
 }
 
+void AddColumns(const std::vector<importers::ColumnUse>& used,
+                google::protobuf::RepeatedPtrField<v1::ColumnUse>* out) {
+  for (const auto& u : used) {
+    auto* c = out->Add();
+    c->set_field(u.field);
+    c->set_column(u.column);
+    c->set_mapped(u.mapped);
+  }
+}
+
 }  // namespace
 
 grpc::Status RegistryService::Import(grpc::ServerContext* context,
@@ -267,6 +277,7 @@ grpc::Status RegistryService::Import(grpc::ServerContext* context,
     report->set_encoding_note(read->encoding_note);
     report->set_name_field(read->name_field);
     report->set_code_field(read->code_field);
+    AddColumns(read->columns, report->mutable_columns());
     report->set_crs("EPSG:4326");
   } else if (spec.kind() == "sites") {
     importers::PlaceReadOptions options;
@@ -294,6 +305,7 @@ grpc::Status RegistryService::Import(grpc::ServerContext* context,
     report->set_encoding(read->source.encoding);
     report->set_encoding_note(read->source.encoding_note);
     report->set_crs(read->source.crs);
+    AddColumns(read->source.columns, report->mutable_columns());
   } else if (spec.kind() == "schools" || spec.kind() == "households") {
     const bool households = spec.kind() == "households";
     importers::PlaceReadOptions options;
@@ -320,6 +332,7 @@ grpc::Status RegistryService::Import(grpc::ServerContext* context,
       report->set_encoding(read.source.encoding);
       report->set_encoding_note(read.source.encoding_note);
       report->set_crs(read.source.crs);
+      AddColumns(read.source.columns, report->mutable_columns());
       return grpc::Status::OK;
     };
     grpc::Status status;

@@ -163,6 +163,34 @@ std::string Thousands(std::uint64_t n) {
   return out;
 }
 
+void PrintColumnUse(const std::vector<std::string>& items) {
+  if (items.empty()) return;
+  constexpr std::size_t kWidth = 100;
+  const std::string indent = "  columns    ";
+  auto characters = [](std::string_view s) {
+    std::size_t n = 0;
+    for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    return n;
+  };
+  std::string line = indent;
+  std::size_t width = indent.size();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const std::string item = items[i] + (i + 1 < items.size() ? "," : "");
+    if (width > indent.size() && width + 1 + characters(item) > kWidth) {
+      std::printf("%s\n", line.c_str());
+      line = std::string(indent.size(), ' ');
+      width = indent.size();
+    }
+    if (width > indent.size()) {
+      line += ' ';
+      ++width;
+    }
+    line += item;
+    width += characters(item);
+  }
+  std::printf("%s\n", line.c_str());
+}
+
 std::string Column(std::string_view text, std::size_t width) {
   std::vector<std::size_t> starts;  // byte offset of each code point
   for (std::size_t i = 0; i < text.size(); ++i) {

@@ -71,4 +71,8 @@ std::string Thousands(std::uint64_t n);
 // one column each): cut at a character boundary with "…" when longer, padded with spaces.
 std::string Column(std::string_view text, std::size_t width);
 
+// Prints "  columns    field ← column, …" (one item per field read, e.g. "students_nodev ←
+// students_without_device"), wrapped at 100 characters under the first item.
+void PrintColumnUse(const std::vector<std::string>& items);
+
 }  // namespace covgap::cli

@@ -36,15 +36,16 @@ Options:
   --name-field F      areas: the attribute holding the name (default: detected)
   --code-field F      areas: the attribute holding the code (default: detected)
   --columns FILE      schools/households/sites: column mapping, lines "field = Column name",
-                      e.g.
-                        school_id = Mã trường
-                        name = Tên trường
-                        level = Cấp học
-                        students = Số học sinh
-                        students_nodev = Số HS không có thiết bị
-                      (sites: site_id = Số hiệu trạm, operator = Đơn vị, ...; mã trạm, nhà mạng,
-                      công nghệ, vĩ độ, kinh độ, độ cao, phương vị, băng tần are recognised
-                      without a mapping)
+                      for headers that are none of the accepted names, e.g.
+                        school_id = Mã đơn vị
+                        students_nodev = HS chưa có máy
+                      Accepted without a mapping (any case, with or without accents, spaces or
+                      underscores, or cut to 10 characters by a Shapefile): the field names,
+                      English names and variants (latitude, students_without_device,
+                      num_students, school_name, …) and Vietnamese headers (Mã trường, Tên
+                      trường, Cấp học, Số học sinh, Số HS không có thiết bị, Vĩ độ, Kinh độ, Mã
+                      trạm, Nhà mạng, Công nghệ, …). The report shows the column read for each
+                      field.
   --crs CRS           the data's CRS when the file has none or a wrong one (e.g. EPSG:9214
                       VN-2000 / TM-3 107-00, EPSG:32648 UTM 48N)
   --encoding E        the text encoding when detection gets it wrong: UTF-8, CP1258, TCVN3,
@@ -183,6 +184,12 @@ int RunImport(const GlobalOptions& options, const Args& args) {
     if (kind == "areas") {
       j.Key("name_field").String(report.name_field()).Key("code_field").String(report.code_field());
     }
+    j.Key("columns").BeginArray();
+    for (const auto& c : report.columns()) {
+      j.BeginObject().Key("field").String(c.field()).Key("column").String(c.column());
+      j.Key("mapped").Bool(c.mapped()).EndObject();
+    }
+    j.EndArray();
     j.Key("rows_read").Number(report.rows_read());
     j.Key("inserted").Number(report.inserted()).Key("updated").Number(report.updated());
     j.Key("rejected").Number(report.rejected()).Key("repaired").Number(report.repaired());
@@ -214,6 +221,11 @@ int RunImport(const GlobalOptions& options, const Args& args) {
         "  name field %s, code field %s\n", report.name_field().c_str(),
         report.code_field().empty() ? "(derived from the name)" : report.code_field().c_str());
   }
+  std::vector<std::string> columns;
+  for (const auto& c : report.columns()) {
+    columns.push_back(c.field() + " \u2190 " + c.column() + (c.mapped() ? " (mapping)" : ""));
+  }
+  PrintColumnUse(columns);
   std::printf("  inserted   %10s\n", Thousands(report.inserted()).c_str());
   std::printf("  updated    %10s\n", Thousands(report.updated()).c_str());
   std::printf("  rejected   %10s\n", Thousands(report.rejected()).c_str());

@@ -37,7 +37,10 @@ Formats (--format; by default detected from each file's header line):
   csv        covgap's CSV. The header names the columns (any order): operator, tech, lat, lon,
              signal_dbm, timestamp (ISO 8601, e.g. 2021-11-30T08:15:00Z; no zone = UTC) are
              required; source (drive|crowd|mdt), device_id, accuracy_m, quality_db, sinr_db,
-             dl_kbps are optional. Other columns are ignored.
+             dl_kbps are optional. Other columns are ignored. Headers are also recognised by
+             their usual spellings, any case, with or without accents: latitude / Vĩ độ,
+             signal / Cường độ tín hiệu, time / Thời gian, … (docs/importing.md). The report
+             shows which column was read for which field.
   gnettrack  G-NetTrack logs (tab separated): Timestamp (phone-local time, see --utc-offset),
              Latitude, Longitude, Operator (MCC+MNC) or Operatorname, NetworkTech, Level (dBm:
              RSRP for LTE, RSCP for UMTS, RxLev for GSM); Qual, SNR, DL_bitrate (kbit/s) are used
@@ -181,7 +184,8 @@ class RejectsFile {
 
 struct FileResult {
   std::string path;
-  std::string format;  // the format the file was read as
+  std::string format;                         // the format the file was read as
+  std::vector<importers::ColumnUse> columns;  // which column was read for which field
   Totals totals;
 };
 
@@ -217,8 +221,12 @@ void PrintJson(const std::vector<FileResult>& files, const Totals& all, double s
         .Key("rejected")
         .Number(f.totals.rejected)
         .Key("duplicate")
-        .Number(f.totals.duplicate)
-        .EndObject();
+        .Number(f.totals.duplicate);
+    j.Key("columns").BeginArray();
+    for (const auto& c : f.columns) {
+      j.BeginObject().Key("field").String(c.field).Key("column").String(c.column).EndObject();
+    }
+    j.EndArray().EndObject();
   }
   j.EndArray();
   j.Key("rows").Number(all.rows);
@@ -246,7 +254,11 @@ void PrintJson(const std::vector<FileResult>& files, const Totals& all, double s
 void PrintTable(const std::vector<FileResult>& files, const Totals& all, double seconds,
                 const RejectsFile& rejects) {
   for (const auto& f : files) {
-    std::printf("%s: %s rows\n", f.path.c_str(), Thousands(f.totals.rows).c_str());
+    std::printf("%s: %s rows (%s)\n", f.path.c_str(), Thousands(f.totals.rows).c_str(),
+                f.format.c_str());
+    std::vector<std::string> columns;
+    for (const auto& c : f.columns) columns.push_back(c.field + " \u2190 " + c.column);
+    PrintColumnUse(columns);
   }
   std::printf("  accepted   %12s\n", Thousands(all.accepted).c_str());
   std::printf("  rejected   %12s%s\n", Thousands(all.rejected).c_str(),
@@ -347,6 +359,7 @@ int RunIngest(const GlobalOptions& options, const Args& args) {
     FileResult& result = results.emplace_back();
     result.path = args.positional()[f];
     result.format = std::string(importers::ToString(reader.format()));
+    result.columns = reader.columns();
     const std::string label = result.path.substr(result.path.rfind('/') + 1);
     bool more = true;
     while (more && exit_code == kExitOk) {

@@ -202,6 +202,26 @@ def main():
                                     os.path.join(scenario, "households.csv"), "--json"))
         check(schools["rejected"] == 0 and households["rejected"] == 0,
               f"{schools['inserted']} schools and {households['inserted']} households imported")
+        # The same schools under the names a new user brings (issue 13): read without a
+        # mapping, and the report says which column was read for which field.
+        renamed = os.path.join(work, "schools_renamed.csv")
+        with open(os.path.join(scenario, "schools.csv"), encoding="utf-8") as f:
+            header, rest = f.read().split("\n", 1)
+        header = header.rstrip("\r")
+        spelled = {"students_nodev": "students_without_device", "lat": "Vĩ độ",
+                   "lon": "Kinh độ", "students": "Số học sinh"}
+        with open(renamed, "w", encoding="utf-8") as f:
+            f.write(",".join(spelled.get(c, c) for c in header.split(",")) + "\n" + rest)
+        again_schools = json.loads(cli(address, "import", "schools", renamed, "--json"))
+        used = {c["field"]: c["column"] for c in again_schools["columns"]}
+        check(again_schools["updated"] == schools["inserted"] and again_schools["rejected"] == 0
+              and used.get("students_nodev") == "students_without_device"
+              and used.get("lat") == "Vĩ độ" and not any(c["mapped"] for c in
+                                                         again_schools["columns"]),
+              "schools headed students_without_device, Vĩ độ, Kinh độ import without a mapping")
+        text = cli(address, "import", "schools", renamed)
+        check("students_nodev \u2190 students_without_device" in text,
+              "the import report prints students_nodev \u2190 students_without_device")
         sites = json.loads(cli(address, "import", "sites", os.path.join(scenario, "sites.csv"),
                                "--json"))
         n_sites = sum(sum(by_tech.values()) for by_tech in meta["counts"]["sites"].values())

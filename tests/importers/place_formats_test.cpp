@@ -96,11 +96,16 @@ TEST(PlaceFormats, XlsxWithVietnameseHeadersAndAMapping) {
                 {"Vĩ độ", "21.3"},
                 {"Kinh độ", "106.2"}},
                std::nullopt}});
-  // Without a mapping the Vietnamese headers are not known (except Vĩ độ/Kinh độ).
+  // The Department's Vietnamese headers are known without a mapping, and the report says so.
   auto unmapped = ReadSchools(path);
-  ASSERT_FALSE(unmapped.ok());
-  EXPECT_NE(unmapped.status().message().find("school_id"), std::string::npos);
-  EXPECT_NE(unmapped.status().message().find("Mã trường"), std::string::npos);
+  ASSERT_TRUE(unmapped.ok()) << unmapped.status().message();
+  ASSERT_EQ(unmapped->schools.size(), 2u);
+  EXPECT_EQ(unmapped->schools[0].students, 412);
+  EXPECT_EQ(unmapped->schools[0].students_nodev, 37);
+  EXPECT_EQ(DescribeColumnUse(unmapped->source.columns),
+            "school_id \u2190 Mã trường, name \u2190 Tên trường, level \u2190 Cấp học, "
+            "lat \u2190 Vĩ độ, lon \u2190 Kinh độ, students_nodev \u2190 Số HS không có thiết bị, "
+            "students \u2190 Số học sinh");
 
   auto mapping = ParseColumnMapping(
       "# schools from the Sở GD&ĐT spreadsheet\n"
@@ -113,6 +118,9 @@ TEST(PlaceFormats, XlsxWithVietnameseHeadersAndAMapping) {
   auto read = ReadSchools(path, options);
   ASSERT_TRUE(read.ok()) << read.status().message();
   EXPECT_EQ(read->source.format, "XLSX");
+  ASSERT_EQ(read->source.columns.size(), 7u);
+  EXPECT_TRUE(read->source.columns[0].mapped);   // school_id
+  EXPECT_FALSE(read->source.columns[3].mapped);  // lat: Vĩ độ, recognised
   ASSERT_EQ(read->schools.size(), 2u);
   const geo::School& s = read->schools[0];
   EXPECT_EQ(s.school_id, "BG-TH-001");

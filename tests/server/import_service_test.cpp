@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -329,6 +330,9 @@ TEST_F(ImportServiceTest, RealBoundariesUploadedInTinyChunksAndUpdatedOnReupload
   EXPECT_EQ(d.encoding(), "UTF-8");
   EXPECT_EQ(d.name_field(), "name");
   EXPECT_EQ(d.code_field(), "level2_id");
+  ASSERT_EQ(d.columns_size(), 2);
+  EXPECT_EQ(d.columns(0).field() + " <- " + d.columns(0).column(), "name <- name");
+  EXPECT_EQ(d.columns(1).field() + " <- " + d.columns(1).column(), "code <- level2_id");
 
   // The same file again, in other chunks: every district is updated, none new.
   v1::ImportReport again;
@@ -496,7 +500,7 @@ TEST_F(ImportServiceTest, ShapefileAsSeparateFilesInTcvn3WithAWrongCpgAndVn2000)
 
 // ---- 4. an XLSX with Vietnamese headers ----
 
-TEST_F(ImportServiceTest, XlsxWithVietnameseHeadersNeedsTheColumnMapping) {
+TEST_F(ImportServiceTest, XlsxWithVietnameseHeadersIsReadAndTheReportSaysHow) {
   const std::vector<std::string> columns = {
       "Mã trường", "Tên trường", "Cấp học", "Số học sinh", "Số HS không có thiết bị",
       "Vĩ độ",     "Kinh độ"};
@@ -511,24 +515,10 @@ TEST_F(ImportServiceTest, XlsxWithVietnameseHeadersNeedsTheColumnMapping) {
       "", {}));
   const std::string xlsx = ReadBytes(path);
 
-  // Without a mapping: refused, and the message says which columns the file has.
-  v1::ImportReport refused;
-  grpc::Status s = Upload(SchoolsSpec(), {{"truong_hoc.xlsx", xlsx}}, kSmallChunk, &refused);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
-  EXPECT_TRUE(Contains(s.error_message(), "truong_hoc.xlsx")) << s.error_message();
-  EXPECT_TRUE(Contains(s.error_message(), "school_id")) << s.error_message();
-  for (const std::string& c : columns) {
-    EXPECT_TRUE(Contains(s.error_message(), c)) << c << " not in: " << s.error_message();
-  }
-  EXPECT_TRUE(StoredSchools().empty());
-
-  v1::ImportSpec spec = SchoolsSpec();
-  spec.set_columns(
-      "# Sở GD&ĐT spreadsheet\n"
-      "school_id = Mã trường\nname = Tên trường\nlevel = Cấp học\nstudents = Số học sinh\n"
-      "students_nodev = Số HS không có thiết bị\n");
+  // The Department's headers are accepted names: no mapping needed, and the report names the
+  // column read for each field.
   v1::ImportReport report;
-  s = Upload(spec, {{"truong_hoc.xlsx", xlsx}}, kSmallChunk, &report);
+  grpc::Status s = Upload(SchoolsSpec(), {{"truong_hoc.xlsx", xlsx}}, kSmallChunk, &report);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(report.bytes(), xlsx.size());
   EXPECT_EQ(report.format(), "XLSX");
@@ -539,6 +529,18 @@ TEST_F(ImportServiceTest, XlsxWithVietnameseHeadersNeedsTheColumnMapping) {
   ASSERT_EQ(report.rejections_size(), 1);
   EXPECT_EQ(report.rejections(0).row(), 4u);  // as the sheet numbers it: the header is row 1
   EXPECT_EQ(report.rejections(0).code(), "unknown_level");
+  std::map<std::string, std::string> used;
+  for (const auto& c : report.columns()) {
+    used[c.field()] = c.column();
+    EXPECT_FALSE(c.mapped()) << c.field();
+  }
+  EXPECT_EQ(used, (std::map<std::string, std::string>{{"school_id", "Mã trường"},
+                                                      {"name", "Tên trường"},
+                                                      {"level", "Cấp học"},
+                                                      {"lat", "Vĩ độ"},
+                                                      {"lon", "Kinh độ"},
+                                                      {"students_nodev", "Số HS không có thiết bị"},
+                                                      {"students", "Số học sinh"}}));
 
   const std::vector<geo::School> schools = StoredSchools();
   ASSERT_EQ(schools.size(), 2u);
@@ -552,12 +554,33 @@ TEST_F(ImportServiceTest, XlsxWithVietnameseHeadersNeedsTheColumnMapping) {
   EXPECT_EQ(schools[1].school_id, "BG-THCS-002");
   EXPECT_EQ(schools[1].level, geo::SchoolLevel::kLowerSecondary);
 
-  // Again: updated.
+  // Again with a mapping: updated, and the mapped fields are marked.
+  v1::ImportSpec spec = SchoolsSpec();
+  spec.set_columns("# Sở GD&ĐT spreadsheet\nschool_id = Mã trường\nstudents = Số học sinh\n");
   v1::ImportReport again;
   s = Upload(spec, {{"truong_hoc.xlsx", xlsx}}, kLargeChunk, &again);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(again.inserted(), 0u);
   EXPECT_EQ(again.updated(), 2u);
+  ASSERT_EQ(again.columns_size(), 7);
+  EXPECT_EQ(again.columns(0).field(), "school_id");
+  EXPECT_TRUE(again.columns(0).mapped());
+  EXPECT_FALSE(again.columns(1).mapped());
+
+  // Headers that are no accepted name: refused, naming the columns the file has and the names
+  // the missing field accepts.
+  v1::ImportReport refused;
+  s = Upload(
+      SchoolsSpec(),
+      {{"truong.csv", "school_id,name,level,lat,lon,HS chưa có máy\nA,B,primary,21.3,106.2,1\n"}},
+      kSmallChunk, &refused);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_TRUE(Contains(s.error_message(), "truong.csv")) << s.error_message();
+  EXPECT_TRUE(Contains(s.error_message(), "missing required column(s): students_nodev"))
+      << s.error_message();
+  EXPECT_TRUE(Contains(s.error_message(), "HS chưa có máy")) << s.error_message();
+  EXPECT_TRUE(Contains(s.error_message(), "students_without_device, ")) << s.error_message();
+  EXPECT_TRUE(Contains(s.error_message(), "--columns")) << s.error_message();
 }
 
 // ---- 5. limits and protocol errors ----
