@@ -250,6 +250,11 @@ StatusOr<Caller> AccessControl::Check(const grpc::ServerContext& context, Rpc rp
         grpc::StatusCode::UNAUTHENTICATED,
         "token tok_" + t.token_id + " was revoked on " + geo::FormatIso8601(*t.revoked_ms));
   }
+  if (t.expires_ms && geo::NowUnixMs() >= *t.expires_ms) {
+    return Denied(grpc::StatusCode::UNAUTHENTICATED,
+                  "token tok_" + t.token_id + " expired on " + geo::FormatIso8601(*t.expires_ms) +
+                      ": ask the authority for a new one (covgap token create)");
+  }
   auto role = ParseRole(t.role == "operator" ? "operator:" + t.operator_id : t.role);
   if (!role.ok()) return Internal("token tok_" + t.token_id + " has a damaged role");
   Caller caller{role->role, role->operator_id, t.token_id};
@@ -265,7 +270,9 @@ StatusOr<std::optional<std::string>> AccessControl::Bootstrap(const std::string&
     auto tokens = store_.ListTokens();
     if (!tokens.ok()) return tokens.status();
     for (const auto& t : tokens.value()) {
-      if (t.role == "authority" && !t.revoked_ms) return true;
+      // An expired authority token is as good as none: a restart then prints a new bootstrap.
+      const bool expired = t.expires_ms && geo::NowUnixMs() >= *t.expires_ms;
+      if (t.role == "authority" && !t.revoked_ms && !expired) return true;
     }
     return false;
   };

@@ -250,6 +250,7 @@ constexpr const char* kSchemaV3 = R"sql(
 ALTER TABLE gaps ADD COLUMN grp_rank bigint NOT NULL DEFAULT 0,
   ADD COLUMN common_id text COLLATE "C" NOT NULL DEFAULT '',
   ADD COLUMN contains text NOT NULL DEFAULT '';
+ALTER TABLE tokens ADD COLUMN expires_ms bigint;
 UPDATE gaps SET grp_rank = gaps.rank, rank = p.r
 FROM (SELECT run_id, gap_id,
              row_number() OVER (PARTITION BY run_id ORDER BY score DESC, area_m2 DESC, gap_id) AS r
@@ -268,8 +269,8 @@ constexpr const char* kGapEventColumns =
     "kind, district";
 
 constexpr const char* kTokenSelect =
-    "SELECT token_id, secret_hash, role, operator_id, label, created_by, created_ms, revoked_ms "
-    "FROM tokens";
+    "SELECT token_id, secret_hash, role, operator_id, label, created_by, created_ms, revoked_ms, "
+    "expires_ms FROM tokens";
 
 constexpr const char* kRunSelect =
     "SELECT run_id, started_ms, finished_ms, params_json, summary_json, measurements, gaps FROM "
@@ -342,6 +343,7 @@ TokenRecord ReadToken(const PgResult& r, int i) {
   t.created_by = r.Text(i, 5);
   t.created_ms = r.Int(i, 6);
   if (!r.IsNull(i, 7)) t.revoked_ms = r.Int(i, 7);
+  if (!r.IsNull(i, 8)) t.expires_ms = r.Int(i, 8);
   return t;
 }
 
@@ -1187,7 +1189,9 @@ class PostgresStore final : public Store {
                        "AND gap_id = $1",
                    PgParams().Add(gap_id));
     if (!r.ok()) return r.status();
-    if (r->Rows() == 0) return NotFound("no gap '" + gap_id + "' in the latest analysis");
+    if (r->Rows() == 0)
+      return NotFound("no gap '" + gap_id +
+                      "' in the latest analysis: covgap gaps lists its gap ids");
     return ReadGap(*r, 0, true);
   }
 
@@ -1216,7 +1220,7 @@ class PostgresStore final : public Store {
   }
 
   Status CreateToken(const TokenRecord& t) override {
-    auto r = Query("INSERT INTO tokens VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
+    auto r = Query("INSERT INTO tokens VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                    PgParams()
                        .Add(t.token_id)
                        .AddBytes(t.secret_hash)
@@ -1225,7 +1229,8 @@ class PostgresStore final : public Store {
                        .Add(t.label)
                        .Add(t.created_by)
                        .Add(t.created_ms)
-                       .Add(t.revoked_ms));
+                       .Add(t.revoked_ms)
+                       .Add(t.expires_ms));
     if (!r.ok() && r.status().code() == StatusCode::kAlreadyExists) {
       return {StatusCode::kAlreadyExists, "a token with id " + t.token_id + " exists"};
     }

@@ -241,6 +241,7 @@ constexpr const char* kSchemaV7 = R"sql(
 ALTER TABLE gaps ADD COLUMN grp_rank INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE gaps ADD COLUMN common_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE gaps ADD COLUMN contains TEXT NOT NULL DEFAULT '';
+ALTER TABLE tokens ADD COLUMN expires_ms INTEGER;
 UPDATE gaps SET grp_rank = rank, rank = p.r
 FROM (SELECT run_id, gap_id,
              row_number() OVER (PARTITION BY run_id ORDER BY score DESC, area_m2 DESC, gap_id) AS r
@@ -302,8 +303,8 @@ geo::Gap ReadGap(const Statement& q, bool with_wkb) {
 }
 
 constexpr const char* kTokenSelect =
-    "SELECT token_id, secret_hash, role, operator_id, label, created_by, created_ms, revoked_ms "
-    "FROM tokens";
+    "SELECT token_id, secret_hash, role, operator_id, label, created_by, created_ms, revoked_ms, "
+    "expires_ms FROM tokens";
 
 TokenRecord ReadToken(const Statement& q) {
   TokenRecord t;
@@ -316,6 +317,7 @@ TokenRecord ReadToken(const Statement& q) {
   t.created_by = q.Text(5);
   t.created_ms = q.Int(6);
   if (!q.IsNull(7)) t.revoked_ms = q.Int(7);
+  if (!q.IsNull(8)) t.expires_ms = q.Int(8);
   return t;
 }
 
@@ -930,21 +932,25 @@ class SqliteStore final : public Store {
             "AND gap_id = ?1",
         [&](const Statement& q) { gap = ReadGap(q, true); }, gap_id);
     if (!s.ok()) return s;
-    if (!gap) return NotFound("no gap '" + gap_id + "' in the latest analysis");
+    if (!gap)
+      return NotFound("no gap '" + gap_id +
+                      "' in the latest analysis: covgap gaps lists its gap ids");
     return std::move(*gap);
   }
 
   Status CreateToken(const TokenRecord& t) override {
     std::lock_guard lock(write_mu_);
     auto q = Statement::Prepare(writer_.get(),
-                                "INSERT INTO tokens VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+                                "INSERT INTO tokens VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     if (!q.ok()) return q.status();
     q->Bind(1, t.token_id).BindBlob(2, t.secret_hash).Bind(3, t.role).Bind(4, t.operator_id);
     q->Bind(5, t.label).Bind(6, t.created_by).Bind(7, t.created_ms);
-    if (t.revoked_ms) {
-      q->Bind(8, *t.revoked_ms);
-    } else {
-      q->BindNull(8);
+    for (const auto& [index, value] : {std::pair{8, t.revoked_ms}, std::pair{9, t.expires_ms}}) {
+      if (value) {
+        q->Bind(index, *value);
+      } else {
+        q->BindNull(index);
+      }
     }
     Status s = q->Run();
     if (!s.ok() && s.message().find("UNIQUE") != std::string::npos) {
@@ -1246,6 +1252,7 @@ Status Migrate(sqlite3* db) {
   if (version < 7) {
     if (Status s = Exec(db, kSchemaV7); !s.ok()) return s;
   }
+
   if (Status s = Exec(db, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
       !s.ok()) {
     return s;

@@ -136,6 +136,7 @@ struct TokenRecord {
   std::string created_by;  // who made it (a token id or "covgapd")
   std::int64_t created_ms = 0;
   std::optional<std::int64_t> revoked_ms;
+  std::optional<std::int64_t> expires_ms;  // refused from this moment on; none: never expires
 };
 
 // One line of the audit trail: who did what, when.

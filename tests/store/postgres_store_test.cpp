@@ -289,7 +289,8 @@ TEST_F(PostgresStoreTest, VersionOneDatabaseIsMigratedAndItsRowsReadAsBinnedResu
         "DROP TABLE sites; ALTER TABLE gaps DROP COLUMN evidence, DROP COLUMN p_good, DROP COLUMN "
         "meas_share; ALTER TABLE school_coverage DROP COLUMN predicted_dbm, DROP COLUMN sigma_db, "
         "DROP COLUMN p_good_indoor; ALTER TABLE gaps DROP COLUMN grp_rank, DROP COLUMN common_id, "
-        "DROP COLUMN contains; DELETE FROM schema_version; INSERT INTO schema_version VALUES "
+        "DROP COLUMN contains; ALTER TABLE tokens DROP COLUMN expires_ms; DELETE FROM "
+        "schema_version; INSERT INTO schema_version VALUES "
         "(1, 0)");
     ASSERT_TRUE(back.ok()) << back.message();
   }

@@ -1415,6 +1415,48 @@ TEST_P(StoreConformanceTest, PredictionFieldsOfGapsAndSchoolCoverageRoundTrip) {
   ExpectSameGap(*carried, gaps[1]);
 }
 
+// Tokens keep every field, expiry and revocation included, and survive a reopen; a revocation
+// happens once.
+TEST_P(StoreConformanceTest, TokensKeepTheirExpiryAndRevocation) {
+  auto store = Open();
+  store::TokenRecord forever{
+      "aaaaaaaaaaaa", std::string(32, 'h'), "viewer",    "", "a viewer", "covgapd",
+      1000,           std::nullopt,         std::nullopt};
+  store::TokenRecord month{"bbbbbbbbbbbb", std::string(32, 'k'),   "operator",
+                           "viettel",      "viettel for December", "tok_aaaaaaaaaaaa",
+                           2000,           std::nullopt,           std::int64_t{1640970000000}};
+  ASSERT_TRUE(store->CreateToken(forever).ok());
+  ASSERT_TRUE(store->CreateToken(month).ok());
+  EXPECT_EQ(store->CreateToken(month).code(), StatusCode::kAlreadyExists);
+  auto revoked = store->RevokeToken("aaaaaaaaaaaa", 3000);
+  ASSERT_TRUE(revoked.ok() && revoked.value());
+  revoked = store->RevokeToken("aaaaaaaaaaaa", 4000);
+  ASSERT_TRUE(revoked.ok());
+  EXPECT_FALSE(revoked.value()) << "revoked twice";
+  store.reset();
+  store = Open();
+  auto found = store->FindToken("bbbbbbbbbbbb");
+  ASSERT_TRUE(found.ok() && found->has_value()) << found.status().message();
+  const store::TokenRecord& t = **found;
+  EXPECT_EQ(t.secret_hash, month.secret_hash);
+  EXPECT_EQ(t.role, "operator");
+  EXPECT_EQ(t.operator_id, "viettel");
+  EXPECT_EQ(t.label, "viettel for December");
+  EXPECT_EQ(t.created_by, "tok_aaaaaaaaaaaa");
+  EXPECT_EQ(t.created_ms, 2000);
+  EXPECT_FALSE(t.revoked_ms.has_value());
+  EXPECT_EQ(t.expires_ms, std::optional<std::int64_t>(1640970000000));
+  auto all = store->ListTokens();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].token_id, "aaaaaaaaaaaa");
+  EXPECT_EQ((*all)[0].revoked_ms, std::optional<std::int64_t>(3000));
+  EXPECT_FALSE((*all)[0].expires_ms.has_value());
+  auto none = store->FindToken("cccccccccccc");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+}
+
 TEST_P(StoreConformanceTest, FirstRunIsNoneInANewStore) {
   auto store = Open();
   auto first = store->FirstRun();
@@ -1529,6 +1571,7 @@ constexpr const char* kBackToVersion3 =
     "ALTER TABLE gaps DROP COLUMN evidence; ALTER TABLE gaps DROP COLUMN p_good; "
     "ALTER TABLE gaps DROP COLUMN meas_share; ALTER TABLE gaps DROP COLUMN grp_rank; "
     "ALTER TABLE gaps DROP COLUMN common_id; ALTER TABLE gaps DROP COLUMN contains; "
+    "ALTER TABLE tokens DROP COLUMN expires_ms; "
     "PRAGMA user_version = 3;";
 
 // A store of schema version 3 (before the life cycle, per-school coverage and sites) opens as
@@ -1661,6 +1704,7 @@ TEST(SqliteStore, VersionFiveRowsReadAsBinnedResults) {
         "predicted_dbm; ALTER TABLE school_coverage DROP COLUMN sigma_db; ALTER TABLE "
         "school_coverage DROP COLUMN p_good_indoor; ALTER TABLE gaps DROP COLUMN grp_rank; "
         "ALTER TABLE gaps DROP COLUMN common_id; ALTER TABLE gaps DROP COLUMN contains; "
+        "ALTER TABLE tokens DROP COLUMN expires_ms; "
         "PRAGMA user_version = 5;",
         nullptr, nullptr, &error);
     ASSERT_EQ(rc, SQLITE_OK) << (error ? error : "");
