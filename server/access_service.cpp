@@ -2,6 +2,7 @@
 
 #include "geo/json_writer.h"
 #include "geo/time_format.h"
+#include "server/analysis_inputs.h"
 #include "server/api/conversions.h"
 #include "server/status_mapping.h"
 
@@ -16,6 +17,7 @@ void ToProto(const store::TokenRecord& t, v1::Token& out) {
   out.set_created_by(t.created_by);
   out.set_created_unix_ms(t.created_ms);
   if (t.revoked_ms) out.set_revoked_unix_ms(*t.revoked_ms);
+  if (t.expires_ms) out.set_expires_unix_ms(*t.expires_ms);
 }
 
 }  // namespace
@@ -28,18 +30,24 @@ grpc::Status AccessService::CreateToken(grpc::ServerContext* context,
   auto token =
       AccessControl::MakeToken(request->role(), request->label(), "tok_" + caller->token_id);
   if (!token.ok()) return ToGrpcStatus(token.status());
-  if (token->record.role == "operator") {
-    auto operators = store_.Operators();
-    if (!operators.ok()) return ToGrpcStatus(operators.status());
-    if (std::find(operators->begin(), operators->end(), token->record.operator_id) ==
-        operators->end()) {
+  if (request->has_expires_unix_ms()) {
+    if (request->expires_unix_ms() <= token->record.created_ms) {
       return {grpc::StatusCode::INVALID_ARGUMENT,
-              "'" + token->record.operator_id + "' is not a registered operator id"};
+              "the expiry " + geo::FormatIso8601(request->expires_unix_ms()) +
+                  " is not in the future: give a later --expires"};
+    }
+    token->record.expires_ms = request->expires_unix_ms();
+  }
+  if (token->record.role == "operator") {
+    if (Status s = CheckOperator(store_, token->record.operator_id); !s.ok()) {
+      return ToGrpcStatus(s);
     }
   }
   if (Status s = store_.CreateToken(token->record); !s.ok()) return ToGrpcStatus(s);
   geo::JsonWriter j;
   j.BeginObject().Key("role").String(request->role()).Key("label").String(request->label());
+  if (token->record.expires_ms)
+    j.Key("expires").String(geo::FormatIso8601(*token->record.expires_ms));
   j.EndObject();
   audit_.Record(caller.value(), "token.create", "tok_" + token->record.token_id, j.str());
   ToProto(token->record, *response->mutable_token());

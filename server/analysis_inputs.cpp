@@ -24,6 +24,18 @@ StatusOr<geo::AnalysisInputs> LoadAnalysisInputs(store::Store& store) {
   return inputs;
 }
 
+Status CheckOperator(store::Store& store, const std::string& operator_id) {
+  if (operator_id.empty()) return Status::Ok();
+  auto operators = store.Operators();
+  if (!operators.ok()) return operators.status();
+  std::string known;
+  for (const std::string& op : operators.value()) {
+    if (op == operator_id) return Status::Ok();
+    known += (known.empty() ? "" : ", ") + op;
+  }
+  return InvalidArgument("'" + operator_id + "' is not a registered operator: use one of " + known);
+}
+
 StatusOr<store::RegistryCounts> CountRegistry(store::Store& store) {
   auto inputs = LoadAnalysisInputs(store);
   if (!inputs.ok()) return inputs.status();

@@ -12,6 +12,10 @@
 
 namespace covgap::server {
 
+// OK when `operator_id` is empty (any operator) or registered; otherwise InvalidArgument naming
+// the registered ones, so a misspelt --operator is an error rather than an empty answer.
+Status CheckOperator(store::Store& store, const std::string& operator_id);
+
 // Areas, schools, households and sites as stored.
 StatusOr<geo::AnalysisInputs> LoadAnalysisInputs(store::Store& store);
 

@@ -143,7 +143,8 @@ grpc::Status AnalysisService::GetLatestRun(grpc::ServerContext* context,
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto run = store_.LatestRun();
   if (!run.ok()) return ToGrpcStatus(run.status());
-  if (!run.value()) return {grpc::StatusCode::NOT_FOUND, "no analysis has been run yet"};
+  if (!run.value())
+    return {grpc::StatusCode::NOT_FOUND, "no analysis has been run yet: run covgap analyse first"};
   response->set_run_id(run.value()->run_id);
   response->set_started_unix_ms(run.value()->started_ms);
   response->set_finished_unix_ms(run.value()->finished_ms);

@@ -198,7 +198,9 @@ StatusOr<std::vector<VerifyOutcome>> GapLifecycle::Verify(const Caller& caller,
   }
   auto run = store_.LatestRun();
   if (!run.ok()) return run.status();
-  if (!run.value()) return FailedPrecondition("no analysis has been run yet: nothing to verify");
+  if (!run.value())
+    return FailedPrecondition(
+        "no analysis has been run yet, so nothing to verify: run covgap analyse first");
   const geo::AnalysisParams params = geo::AnalysisParamsFromJson(run.value()->params_json);
 
   auto verifiable = [](const std::string& status) {

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "geo/gap_export.h"
+#include "server/analysis_inputs.h"
 #include "server/api/conversions.h"
 #include "server/file_stream.h"
 #include "server/status_mapping.h"
@@ -21,7 +22,8 @@ constexpr std::uint32_t kMaxPageSize = 10000;
 
 }  // namespace
 
-grpc::Status CheckFilter(const v1::GapFilter& f) {
+grpc::Status CheckFilter(store::Store& store, const v1::GapFilter& f) {
+  if (Status s = CheckOperator(store, f.operator_id()); !s.ok()) return ToGrpcStatus(s);
   if (f.tech() != v1::TECHNOLOGY_UNSPECIFIED && !api::FromProto(f.tech())) {
     return {grpc::StatusCode::INVALID_ARGUMENT, "unknown technology in the filter"};
   }
@@ -35,7 +37,7 @@ grpc::Status GapService::ListGaps(grpc::ServerContext* context, const v1::ListGa
                                   v1::ListGapsResponse* response) {
   auto caller = access_.Check(*context, Rpc::kListGaps);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  if (grpc::Status s = CheckFilter(request->filter()); !s.ok()) return s;
+  if (grpc::Status s = CheckFilter(store_, request->filter()); !s.ok()) return s;
   store::GapQuery query = api::FromProto(request->filter());
   query.order = request->order() == v1::GAP_ORDER_RANK   ? store::GapOrder::kRank
                 : request->order() == v1::GAP_ORDER_AREA ? store::GapOrder::kArea
@@ -57,6 +59,10 @@ grpc::Status GapService::ListGaps(grpc::ServerContext* context, const v1::ListGa
   query.with_geometry = request->with_geometry();
   auto gaps = store_.ListGaps(query);
   if (!gaps.ok()) return ToGrpcStatus(gaps.status());
+  // An empty answer because nothing was analysed yet says so (checked only then: no extra read).
+  if (gaps->second == 0 && query.run_id == 0) {
+    if (grpc::Status s = RequireRun(); !s.ok()) return s;
+  }
   for (const auto& g : gaps->first) api::ToProto(g, query.with_geometry, *response->add_gaps());
   response->set_total(gaps->second);
   const std::uint64_t next = query.offset + gaps->first.size();
@@ -64,10 +70,21 @@ grpc::Status GapService::ListGaps(grpc::ServerContext* context, const v1::ListGa
   return grpc::Status::OK;
 }
 
+grpc::Status GapService::RequireRun() {
+  auto run = store_.LatestRun();
+  if (!run.ok()) return ToGrpcStatus(run.status());
+  if (!run.value()) {
+    return {grpc::StatusCode::FAILED_PRECONDITION,
+            "no analysis has been run yet: run covgap analyse first"};
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status GapService::GetGap(grpc::ServerContext* context, const v1::GetGapRequest* request,
                                 v1::Gap* response) {
   auto caller = access_.Check(*context, Rpc::kGetGap);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (grpc::Status s = RequireRun(); !s.ok()) return s;
   auto gap = store_.GetGap(request->gap_id());
   if (!gap.ok()) return ToGrpcStatus(gap.status());
   api::ToProto(gap.value(), true, *response);
@@ -82,9 +99,11 @@ grpc::Status GapService::ExportGaps(grpc::ServerContext* context,
   auto format = geo::ParseExportFormat(request->format());
   if (!format) {
     return {grpc::StatusCode::INVALID_ARGUMENT,
-            "unknown export format '" + request->format() + "' (shp, gpkg, geojson, csv, kml)"};
+            "unknown export format '" + request->format() +
+                "': use shp, gpkg, geojson, csv or kml (tif: a coverage raster)"};
   }
-  if (grpc::Status s = CheckFilter(request->filter()); !s.ok()) return s;
+  if (grpc::Status s = CheckFilter(store_, request->filter()); !s.ok()) return s;
+  if (grpc::Status s = RequireRun(); !s.ok()) return s;
   store::GapQuery query = api::FromProto(request->filter());
   query.order = store::GapOrder::kRank;
   query.limit = UINT64_MAX >> 1;

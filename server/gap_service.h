@@ -11,7 +11,7 @@
 namespace covgap::server {
 
 // INVALID_ARGUMENT for a filter naming an unknown technology or gap kind.
-grpc::Status CheckFilter(const v1::GapFilter& filter);
+grpc::Status CheckFilter(store::Store& store, const v1::GapFilter& filter);
 
 class GapService final : public v1::GapService::Service {
  public:
@@ -26,6 +26,9 @@ class GapService final : public v1::GapService::Service {
                           grpc::ServerWriter<v1::FileChunk>* writer) override;
 
  private:
+  // FAILED_PRECONDITION "no analysis has been run yet: …" when the store holds no run.
+  grpc::Status RequireRun();
+
   store::Store& store_;
   std::string scratch_dir_;  // where export files are written before they are streamed
   const AccessControl& access_;

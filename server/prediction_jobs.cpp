@@ -70,6 +70,7 @@ Status NoSites(const std::string& op, std::optional<geo::Technology> tech) {
 
 StatusOr<PredictionJobs::Prepared> PredictionJobs::PredictCoverage(
     const geo::AnalysisParams& params, const std::string& op, std::optional<geo::Technology> tech) {
+  if (Status s = CheckOperator(store_, op); !s.ok()) return s;
   auto inputs = LoadAnalysisInputs(store_);
   if (!inputs.ok()) return inputs.status();
   inputs->sites = SelectSites(inputs->sites, op, tech);

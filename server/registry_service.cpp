@@ -418,6 +418,7 @@ grpc::Status RegistryService::ListSites(grpc::ServerContext* context,
   // An operator sees its own sites only (competitors' networks are not its business); asking
   // for another operator's is refused rather than answered with nothing.
   std::string op = request->operator_id();
+  if (Status s = CheckOperator(store_, op); !s.ok()) return ToGrpcStatus(s);
   if (caller->role == Role::kOperator) {
     if (!op.empty() && op != caller->operator_id) {
       return {grpc::StatusCode::PERMISSION_DENIED, caller->Describe() + " may list only " +

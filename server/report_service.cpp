@@ -28,7 +28,7 @@ StatusOr<geo::ProgressInputs> LoadReportInputs(store::Store& store,
   auto latest = store.LatestRun();
   if (!latest.ok()) return latest.status();
   if (!latest->has_value()) {
-    return FailedPrecondition("no analysis yet: run one first (covgap analyse)");
+    return FailedPrecondition("no analysis has been run yet: run covgap analyse first");
   }
   auto first = store.FirstRun();
   if (!first.ok()) return first.status();

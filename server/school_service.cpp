@@ -33,7 +33,7 @@ grpc::Status SchoolService::ListSchools(grpc::ServerContext* context,
   if (!run.ok()) return ToGrpcStatus(run.status());
   if (!run.value()) {
     return {grpc::StatusCode::FAILED_PRECONDITION,
-            "no analysis has been run yet: run `covgap analyse` first"};
+            "no analysis has been run yet: run covgap analyse first"};
   }
   auto schools = store_.Schools();
   if (!schools.ok()) return ToGrpcStatus(schools.status());

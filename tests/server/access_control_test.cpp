@@ -614,6 +614,41 @@ TEST_F(AccessControlTest, ARevokedTokenStopsWorkingOnTheNextCall) {
   EXPECT_TRUE(GetStats(kBootstrap, &stats).ok());
 }
 
+// A token with an expiry works until then and is refused afterwards with a message that says
+// what to do; an expiry that has passed already is refused when the token is made.
+TEST_F(AccessControlTest, AnExpiredTokenIsRefusedWithWhatToDo) {
+  v1::CreateTokenRequest request;
+  request.set_role("viewer");
+  request.set_label("for a week");
+  request.set_expires_unix_ms(geo::NowUnixMs() + 1500);
+  v1::CreateTokenResponse made;
+  {
+    auto ctx = Context(Bearer(kBootstrap));
+    ASSERT_TRUE(access_->CreateToken(ctx.get(), request, &made).ok());
+  }
+  EXPECT_EQ(made.token().expires_unix_ms(), request.expires_unix_ms());
+  v1::Stats stats;
+  ASSERT_TRUE(GetStats(made.secret_token(), &stats).ok());
+  // Wait for the expiry itself (bounded), not for a guessed time.
+  grpc::Status status;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while ((status = GetStats(made.secret_token(), &stats)).ok() &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_GE(geo::NowUnixMs(), request.expires_unix_ms());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
+  EXPECT_TRUE(Contains(status.error_message(), "expired on")) << status.error_message();
+  EXPECT_TRUE(Contains(status.error_message(), "covgap token create")) << status.error_message();
+  EXPECT_TRUE(GetStats(viewer_.secret_token(), &stats).ok()) << "tokens without expiry still work";
+
+  request.set_expires_unix_ms(geo::NowUnixMs() - 1);
+  auto ctx = Context(Bearer(kBootstrap));
+  status = access_->CreateToken(ctx.get(), request, &made);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_TRUE(Contains(status.error_message(), "not in the future")) << status.error_message();
+}
+
 TEST_F(AccessControlTest, SecretsAreNeverListedNorStored) {
   ASSERT_TRUE(Revoke(vnpt_.token().token_id()).ok());
   // The Token message has no field that could carry a secret.

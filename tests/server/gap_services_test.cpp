@@ -700,11 +700,36 @@ TEST_F(GapServicesTest, GetGapReturnsTheStatisticsAndGeometryOfItsCells) {
   EXPECT_FALSE(common.wkb().empty());
 }
 
+// Before any analysis the gap calls say so and what to do; afterwards an unknown id is NOT_FOUND,
+// an unknown operator INVALID_ARGUMENT, and a filter that matches nothing an empty page.
 TEST_F(GapServicesTest, GetGapOfAnUnknownIdIsNotFound) {
   v1::Gap gap;
-  EXPECT_EQ(GetGap(kGapA, &gap).error_code(), grpc::StatusCode::NOT_FOUND);  // no run yet
+  grpc::Status status = GetGap(kGapA, &gap);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(status.error_message().find("run covgap analyse first"), std::string::npos)
+      << status.error_message();
+  {
+    grpc::ClientContext ctx;
+    v1::ListGapsResponse response;
+    status = gaps_->ListGaps(&ctx, v1::ListGapsRequest(), &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+        << status.error_message();
+  }
   ASSERT_NO_FATAL_FAILURE(IngestDesign());
   Analyse();
+  v1::GapFilter nothing;
+  nothing.set_district("no such district");
+  EXPECT_EQ(List(nothing).total(), 0u);
+  {
+    grpc::ClientContext ctx;
+    v1::ListGapsRequest request;
+    request.mutable_filter()->set_operator_id("viettell");
+    v1::ListGapsResponse response;
+    status = gaps_->ListGaps(&ctx, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(status.error_message().find("use one of"), std::string::npos)
+        << status.error_message();
+  }
   EXPECT_EQ(GetGap("viettel-LTE-1_1", &gap).error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(GetGap("", &gap).error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_TRUE(GetGap(kGapA, &gap).ok());
