@@ -7,7 +7,8 @@
 
 namespace covgap::cli {
 
-const char* const kTokenHelp = R"(Usage: covgap token create --role ROLE [--label TEXT] [--json]
+const char* const kTokenHelp =
+    R"(Usage: covgap token create --role ROLE [--label TEXT] [--expires WHEN] [--json]
        covgap token list [--json]
        covgap token revoke TOKEN_ID
 
@@ -15,6 +16,10 @@ Access tokens (authority only). ROLE is authority, viewer or operator:<operator 
 operator:viettel. `create` prints the new token once: hand it to its holder, who passes it with
 --token-file FILE or $COVGAP_TOKEN. covgapd keeps only a hash of it. `revoke` takes effect on the
 holder's next call. See docs/security.md for what each role may do.
+
+  --expires WHEN      the token stops working at the end of DATE (YYYY-MM-DD, Viet Nam time,
+                      UTC+7), N days from now (e.g. 30d) or at an ISO 8601 time; default: until
+                      revoked
 )";
 
 const char* const kAuditHelp = R"(Usage: covgap audit [--limit N] [--json]
@@ -34,9 +39,19 @@ std::unique_ptr<v1::AccessService::Stub> StubFor(const GlobalOptions& options, i
   return v1::AccessService::NewStub(channel);
 }
 
-int Failed(const char* what, const grpc::Status& status, const GlobalOptions& options) {
-  std::fprintf(stderr, "covgap %s: %s\n", what, DescribeRpcError(status, options).c_str());
-  return ExitCodeFor(status);
+// --expires: "YYYY-MM-DD" is valid through that day in Viet Nam (UTC+7, no daylight saving);
+// "Nd" is N days from now; an ISO 8601 date and time is that moment.
+std::optional<std::int64_t> ParseExpiry(const std::string& text) {
+  constexpr std::int64_t kDayMs = 86'400'000;
+  if (text.size() > 1 && text.back() == 'd') {
+    auto days = ParseInteger(text.substr(0, text.size() - 1), 1, 3660);
+    if (!days) return std::nullopt;
+    return geo::NowUnixMs() + *days * kDayMs;
+  }
+  if (text.size() != 10) return geo::ParseIso8601(text);  // a moment, e.g. 2021-12-31T17:00+07
+  auto start = geo::ParseIso8601(text + "T00:00:00+07:00");
+  if (!start) return std::nullopt;
+  return *start + kDayMs;
 }
 
 void TokenJson(JsonWriter& j, const v1::Token& t) {
@@ -45,6 +60,7 @@ void TokenJson(JsonWriter& j, const v1::Token& t) {
   j.Key("created_by").String(t.created_by());
   j.Key("created").String(geo::FormatIso8601(t.created_unix_ms()));
   j.Key("revoked").String(t.has_revoked_unix_ms() ? geo::FormatIso8601(t.revoked_unix_ms()) : "");
+  j.Key("expires").String(t.has_expires_unix_ms() ? geo::FormatIso8601(t.expires_unix_ms()) : "");
   j.EndObject();
 }
 
@@ -54,11 +70,34 @@ int RunToken(const GlobalOptions& options, const Args& args) {
   const auto& pos = args.positional();
   const std::string action = pos.empty() ? "" : pos[0];
   const bool json = options.json || args.Has("json");
-  if (std::string bad = args.Unknown({"role", "label", "json"});
-      !bad.empty() ||
-      !(action == "create" || action == "list" || (action == "revoke" && pos.size() == 2))) {
-    std::fputs(kTokenHelp, stderr);
-    return kExitUsage;
+  if (std::string bad = args.Unknown({"role", "label", "expires", "json"}); !bad.empty()) {
+    return UsageError("token", "unknown option " + bad);
+  }
+  if (!(action == "create" || action == "list" || action == "revoke")) {
+    return UsageError("token", action.empty() ? "say create, list or revoke"
+                                              : "'" + action + "' is not create, list or revoke");
+  }
+  if (action == "revoke" && pos.size() != 2) {
+    return UsageError("token revoke",
+                      "name the one token to revoke (tok_… from covgap token list)");
+  }
+  v1::CreateTokenRequest create;
+  if (action == "create") {
+    if (!args.Has("role")) {
+      return UsageError("token create", "give --role authority, viewer or operator:<operator id>");
+    }
+    create.set_role(args.Get("role"));
+    create.set_label(args.Get("label"));
+    if (args.Has("expires")) {
+      auto expires = ParseExpiry(args.Get("expires"));
+      if (!expires) {
+        return UsageError("token create",
+                          "--expires must be a date YYYY-MM-DD, a number of days such as 30d or "
+                          "an ISO 8601 time, not '" +
+                              args.Get("expires") + "'");
+      }
+      create.set_expires_unix_ms(*expires);
+    }
   }
   int exit_code = kExitOk;
   auto stub = StubFor(options, exit_code);
@@ -66,16 +105,9 @@ int RunToken(const GlobalOptions& options, const Args& args) {
   grpc::ClientContext context;
   Authorize(context, options);
   if (action == "create") {
-    if (!args.Has("role")) {
-      std::fprintf(stderr, "covgap token create: --role is required\n\n%s", kTokenHelp);
-      return kExitUsage;
-    }
-    v1::CreateTokenRequest request;
-    request.set_role(args.Get("role"));
-    request.set_label(args.Get("label"));
     v1::CreateTokenResponse response;
-    const grpc::Status status = stub->CreateToken(&context, request, &response);
-    if (!status.ok()) return Failed("token create", status, options);
+    const grpc::Status status = stub->CreateToken(&context, create, &response);
+    if (!status.ok()) return RpcError("token create", status, options);
     if (json) {
       JsonWriter j;
       j.BeginObject().Key("token").String(response.secret_token()).Key("record");
@@ -83,10 +115,11 @@ int RunToken(const GlobalOptions& options, const Args& args) {
       j.EndObject();
       std::printf("%s\n", j.str().c_str());
     } else {
-      std::fprintf(stderr, "created tok_%s (%s%s%s); the token, shown once:\n",
-                   response.token().token_id().c_str(), response.token().role().c_str(),
-                   response.token().operator_id().empty() ? "" : " ",
-                   response.token().operator_id().c_str());
+      const auto& t = response.token();
+      std::fprintf(stderr, "created tok_%s (%s%s%s%s%s); the token, shown once:\n",
+                   t.token_id().c_str(), t.role().c_str(), t.operator_id().empty() ? "" : " ",
+                   t.operator_id().c_str(), t.has_expires_unix_ms() ? ", expires " : "",
+                   t.has_expires_unix_ms() ? geo::FormatIso8601(t.expires_unix_ms()).c_str() : "");
       std::printf("%s\n", response.secret_token().c_str());
     }
     return kExitOk;
@@ -94,7 +127,7 @@ int RunToken(const GlobalOptions& options, const Args& args) {
   if (action == "list") {
     v1::ListTokensResponse response;
     const grpc::Status status = stub->ListTokens(&context, {}, &response);
-    if (!status.ok()) return Failed("token list", status, options);
+    if (!status.ok()) return RpcError("token list", status, options);
     if (json) {
       JsonWriter j;
       j.BeginObject().Key("tokens").BeginArray();
@@ -103,15 +136,17 @@ int RunToken(const GlobalOptions& options, const Args& args) {
       std::printf("%s\n", j.str().c_str());
       return kExitOk;
     }
-    std::printf("%-17s %-10s %-10s %-20s %-20s %s\n", "token", "role", "operator", "created",
-                "revoked", "label");
+    std::printf("%-17s %-10s %-10s %-20s %-20s %-20s %s\n", "token", "role", "operator", "created",
+                "revoked", "expires", "label");
+    auto when = [](bool has, std::int64_t ms) {
+      return has ? geo::FormatIso8601(ms).substr(0, 19) : std::string();
+    };
     for (const auto& t : response.tokens()) {
-      std::printf(
-          "tok_%-13s %-10s %-10s %-20s %-20s %s\n", t.token_id().c_str(), t.role().c_str(),
-          t.operator_id().c_str(), geo::FormatIso8601(t.created_unix_ms()).substr(0, 19).c_str(),
-          t.has_revoked_unix_ms() ? geo::FormatIso8601(t.revoked_unix_ms()).substr(0, 19).c_str()
-                                  : "",
-          t.label().c_str());
+      std::printf("tok_%-13s %-10s %-10s %-20s %-20s %-20s %s\n", t.token_id().c_str(),
+                  t.role().c_str(), t.operator_id().c_str(),
+                  when(true, t.created_unix_ms()).c_str(),
+                  when(t.has_revoked_unix_ms(), t.revoked_unix_ms()).c_str(),
+                  when(t.has_expires_unix_ms(), t.expires_unix_ms()).c_str(), t.label().c_str());
     }
     return kExitOk;
   }
@@ -119,16 +154,17 @@ int RunToken(const GlobalOptions& options, const Args& args) {
   request.set_token_id(pos[1]);
   v1::RevokeTokenResponse response;
   const grpc::Status status = stub->RevokeToken(&context, request, &response);
-  if (!status.ok()) return Failed("token revoke", status, options);
+  if (!status.ok()) return RpcError("token revoke", status, options);
   std::printf("revoked tok_%s\n", response.token().token_id().c_str());
   return kExitOk;
 }
 
 int RunAudit(const GlobalOptions& options, const Args& args) {
-  if (std::string bad = args.Unknown({"limit", "json"});
-      !bad.empty() || !args.positional().empty()) {
-    std::fputs(kAuditHelp, stderr);
-    return kExitUsage;
+  if (int e = ArgumentError("audit", args, {"limit", "json"}); e) return e;
+  const auto limit = ParseInteger(args.Get("limit", "50"), 1, 100000);
+  if (!limit) {
+    return UsageError("audit",
+                      "--limit must be a number 1..100000, not '" + args.Get("limit") + "'");
   }
   int exit_code = kExitOk;
   auto stub = StubFor(options, exit_code);
@@ -136,10 +172,10 @@ int RunAudit(const GlobalOptions& options, const Args& args) {
   grpc::ClientContext context;
   Authorize(context, options);
   v1::ListAuditRequest request;
-  request.set_limit(static_cast<std::uint32_t>(std::atoi(args.Get("limit", "50").c_str())));
+  request.set_limit(static_cast<std::uint32_t>(*limit));
   v1::ListAuditResponse response;
   const grpc::Status status = stub->ListAudit(&context, request, &response);
-  if (!status.ok()) return Failed("audit", status, options);
+  if (!status.ok()) return RpcError("audit", status, options);
   if (options.json || args.Has("json")) {
     JsonWriter j;
     j.BeginObject().Key("entries").BeginArray();

@@ -35,12 +35,7 @@ Options:
 const char* const kAnalyseHelp = kHelpText.c_str();
 
 int RunAnalyse(const GlobalOptions& options, const Args& args) {
-  if (std::string bad = args.Unknown(AnalysisOptionNames({"json"}));
-      !bad.empty() || !args.positional().empty()) {
-    std::fprintf(stderr, "covgap analyse: unexpected argument %s\n\n%s",
-                 bad.empty() ? args.positional()[0].c_str() : bad.c_str(), kAnalyseHelp);
-    return kExitUsage;
-  }
+  if (int e = ArgumentError("analyse", args, AnalysisOptionNames({"json"})); e) return e;
   const bool json = options.json || args.Has("json");
   v1::RunAnalysisRequest request;
   if (!ParseAnalysisOptions(args, "analyse", request)) return kExitUsage;
@@ -61,10 +56,7 @@ int RunAnalyse(const GlobalOptions& options, const Args& args) {
   }
   progress.Finish();
   const grpc::Status status = reader->Finish();
-  if (!status.ok()) {
-    std::fprintf(stderr, "covgap analyse: %s\n", DescribeRpcError(status, options).c_str());
-    return ExitCodeFor(status);
-  }
+  if (!status.ok()) return RpcError("analyse", status, options);
   if (json) {
     JsonWriter j;
     j.BeginObject().Key("run_id").Number(run.run_id()).Key("method").String(run.method());

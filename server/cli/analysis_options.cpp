@@ -43,10 +43,7 @@ std::vector<std::string> AnalysisOptionNames(std::vector<std::string> extra) {
 
 namespace {
 
-void Error(std::string_view command, const std::string& message) {
-  std::fprintf(stderr, "covgap %.*s: %s\n", static_cast<int>(command.size()), command.data(),
-               message.c_str());
-}
+void Error(std::string_view command, const std::string& message) { UsageError(command, message); }
 
 }  // namespace
 
@@ -84,7 +81,7 @@ bool ParseAnalysisOptions(const Args& args, std::string_view command,
   }
   request.set_analysis_crs(args.Get("crs"));
   if (args.Has("as-of")) {
-    auto t = geo::ParseIso8601(args.Get("as-of"));
+    auto t = ParseDateOrTime(args.Get("as-of"));
     if (!t) {
       Error(command, "--as-of '" + args.Get("as-of") +
                          "' is not an ISO 8601 time (e.g. 2021-12-15 or 2021-12-15T08:00:00Z)");
@@ -95,20 +92,26 @@ bool ParseAnalysisOptions(const Args& args, std::string_view command,
   for (const std::string& spec : args.GetAll("threshold")) {
     const auto eq = spec.find('='), colon = spec.find(':');
     auto tech = eq == std::string::npos ? std::nullopt : geo::ParseTechnology(spec.substr(0, eq));
-    if (!tech || colon == std::string::npos || colon < eq) {
-      Error(command, "--threshold '" + spec + "' is not TECH=GOOD:DEAD (e.g. LTE=-105:-115)");
+    auto good = colon == std::string::npos || colon < eq
+                    ? std::nullopt
+                    : ParseInteger(spec.substr(eq + 1, colon - eq - 1), -200, 0);
+    auto dead = good ? ParseInteger(spec.substr(colon + 1), -200, 0) : std::nullopt;
+    if (!tech || !good || !dead) {
+      Error(command,
+            "--threshold '" + spec + "' is not TECH=GOOD:DEAD in dBm (e.g. LTE=-105:-115)");
       return false;
     }
     auto* t = request.add_thresholds();
     t->set_tech(api::ToProto(*tech));
-    t->set_good_dbm(std::atoi(spec.substr(eq + 1, colon - eq - 1).c_str()));
-    t->set_dead_dbm(std::atoi(spec.substr(colon + 1).c_str()));
+    t->set_good_dbm(static_cast<int>(*good));
+    t->set_dead_dbm(static_cast<int>(*dead));
   }
   if (args.Has("weights")) {
     const std::string path = args.Get("weights");
     std::ifstream file(path, std::ios::binary);
     if (!file) {
-      Error(command, "--weights " + path + ": cannot read the file");
+      Error(command, "--weights " + path +
+                         ": no such file or not readable; give a file of `key = value` lines");
       return false;
     }
     auto lines =

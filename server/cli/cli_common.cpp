@@ -1,9 +1,14 @@
 #include "server/cli/cli_common.h"
 
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <initializer_list>
+
+#include "geo/time_format.h"
 
 namespace covgap::cli {
 
@@ -109,33 +114,104 @@ std::shared_ptr<grpc::Channel> ConnectOrReport(const GlobalOptions& options) {
   return channel;
 }
 
+namespace {
+
+// The server's message on one line: a multi-line message keeps its first line.
+std::string OneLine(std::string text) {
+  if (const auto nl = text.find('\n'); nl != std::string::npos) text.resize(nl);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\r')) text.pop_back();
+  return text;
+}
+
+bool Mentions(const std::string& text, std::initializer_list<const char*> words) {
+  for (const char* w : words) {
+    if (text.find(w) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::string DescribeRpcError(const grpc::Status& status, const GlobalOptions& options) {
+  const std::string message = OneLine(status.error_message());
   switch (status.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
-      if (status.error_message().find("failed to connect") != std::string::npos ||
-          status.error_message().find("Socket closed") != std::string::npos ||
-          status.error_message().find("Connection reset") != std::string::npos ||
-          status.error_message().find("Broken pipe") != std::string::npos ||
-          status.error_message().find("connection") != std::string::npos) {
+      if (Mentions(message, {"ssl", "SSL", "handshake", "certificate"})) {
+        return "the TLS handshake with covgapd at " + options.server +
+               " failed: check --tls-ca, --tls-server-name and, for mutual TLS, --tls-cert and "
+               "--tls-key";
+      }
+      if (Mentions(message, {"failed to connect", "Socket closed", "Connection reset",
+                             "Broken pipe", "connection", "Connection refused"})) {
         return "lost the connection to covgapd at " + options.server +
-               " (the server stopped or the network failed)";
+               " (the server stopped or the network failed): check that covgapd is running, then "
+               "run the command again";
       }
-      if (status.error_message().find("ssl") != std::string::npos ||
-          status.error_message().find("SSL") != std::string::npos ||
-          status.error_message().find("handshake") != std::string::npos) {
-        return "TLS handshake with covgapd at " + options.server +
-               " failed (wrong CA, server name or client certificate?)";
-      }
-      return "covgapd at " + options.server + " is unavailable: " + status.error_message();
+      return "covgapd at " + options.server + " is unavailable (" + message +
+             "): run the command again in a moment";
     case grpc::StatusCode::UNAUTHENTICATED:
-      return "covgapd refused the token: " + status.error_message();
+      // The server's own message says what to do when it knows (no token, expired token).
+      if (Mentions(message, {"covgap ", "COVGAP_TOKEN"}))
+        return "covgapd refused the call: " + message;
+      return "covgapd refused the token (" + message +
+             "): ask the authority for a valid one (covgap token create) and pass it with "
+             "--token-file FILE or COVGAP_TOKEN";
     case grpc::StatusCode::PERMISSION_DENIED:
-      return "not allowed: " + status.error_message();
+      return "not allowed: " + message +
+             "; use a token whose role may do this (covgap doctor shows yours; roles in "
+             "docs/security.md)";
     case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return "covgapd at " + options.server + " did not answer in time";
+      return "covgapd at " + options.server +
+             " did not answer in time: check that it is not overloaded, then run the command "
+             "again";
     default:
-      return status.error_message();
+      return message;
   }
+}
+
+int UsageError(std::string_view command, std::string_view why) {
+  const std::string_view word = command.substr(0, command.find(' '));
+  std::fprintf(stderr, "covgap %.*s: %.*s (covgap help %.*s)\n", static_cast<int>(command.size()),
+               command.data(), static_cast<int>(why.size()), why.data(),
+               static_cast<int>(word.size()), word.data());
+  return kExitUsage;
+}
+
+int ArgumentError(std::string_view command, const Args& args, const std::vector<std::string>& known,
+                  std::size_t max_positional) {
+  if (std::string bad = args.Unknown(known); !bad.empty()) {
+    return UsageError(command, "unknown option " + bad);
+  }
+  if (args.positional().size() > max_positional) {
+    return UsageError(command, "unexpected argument '" + args.positional()[max_positional] + "'");
+  }
+  return kExitOk;
+}
+
+int InputError(std::string_view command, std::string_view why) {
+  std::fprintf(stderr, "covgap %.*s: %s\n", static_cast<int>(command.size()), command.data(),
+               OneLine(std::string(why)).c_str());
+  return kExitError;
+}
+
+int RpcError(std::string_view command, const grpc::Status& status, const GlobalOptions& options) {
+  std::fprintf(stderr, "covgap %.*s: %s\n", static_cast<int>(command.size()), command.data(),
+               DescribeRpcError(status, options).c_str());
+  return ExitCodeFor(status);
+}
+
+std::optional<long long> ParseInteger(const std::string& text, long long min, long long max) {
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(text.c_str(), &end, 10);
+  if (errno != 0 || end != text.c_str() + text.size() || v < min || v > max) return std::nullopt;
+  return v;
+}
+
+std::optional<std::int64_t> ParseDateOrTime(const std::string& text) {
+  if (text.size() == 10) return geo::ParseIso8601(text + "T00:00:00Z");
+  return geo::ParseIso8601(text);
 }
 
 int ExitCodeFor(const grpc::Status& status) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,25 @@ std::shared_ptr<grpc::Channel> ConnectOrReport(const GlobalOptions& options);
 std::string DescribeRpcError(const grpc::Status& status, const GlobalOptions& options);
 // Exit code for a failed call.
 int ExitCodeFor(const grpc::Status& status);
+
+// Every failure a command reports is one line on stderr, "covgap COMMAND: what went wrong and what
+// to do", so that a person (or a script reading the exit status) can act on it.
+// A bad command line: "covgap COMMAND: WHY (covgap help WORD)"; returns kExitUsage.
+int UsageError(std::string_view command, std::string_view why);
+// kExitOk when `args` has only `known` flags and at most `max_positional` positional arguments;
+// otherwise UsageError() naming the first unexpected one.
+int ArgumentError(std::string_view command, const Args& args, const std::vector<std::string>& known,
+                  std::size_t max_positional = 0);
+// A bad input file or a value the command cannot use: "covgap COMMAND: WHY"; returns kExitError.
+int InputError(std::string_view command, std::string_view why);
+// A failed call: "covgap COMMAND: " + DescribeRpcError(); returns ExitCodeFor(status).
+int RpcError(std::string_view command, const grpc::Status& status, const GlobalOptions& options);
+
+// A whole number in [min, max] (no trailing garbage); nullopt otherwise.
+std::optional<long long> ParseInteger(const std::string& text, long long min, long long max);
+
+// "YYYY-MM-DD" (midnight UTC) or an ISO 8601 date and time -> unix ms; nullopt when neither.
+std::optional<std::int64_t> ParseDateOrTime(const std::string& text);
 
 // 1234567 -> "1,234,567".
 std::string Thousands(std::uint64_t n);

@@ -85,11 +85,7 @@ int Print(const std::vector<Check>& checks, const GlobalOptions& options, bool j
 }  // namespace
 
 int RunDoctor(const GlobalOptions& options, const Args& args) {
-  if (std::string bad = args.Unknown({"json"}); !bad.empty() || !args.positional().empty()) {
-    std::fprintf(stderr, "covgap doctor: unexpected argument %s\n\n%s",
-                 bad.empty() ? args.positional()[0].c_str() : bad.c_str(), kDoctorHelp);
-    return kExitUsage;
-  }
+  if (int e = ArgumentError("doctor", args, {"json"}); e) return e;
   const bool json = options.json || args.Has("json");
   std::vector<Check> checks;
 

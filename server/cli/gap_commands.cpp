@@ -84,22 +84,24 @@ std::string ParseFilter(const Args& args, v1::GapFilter& f) {
   f.set_operator_id(args.Get("operator"));
   if (args.Has("tech")) {
     auto tech = geo::ParseTechnology(args.Get("tech"));
-    if (!tech) return "--tech must be LTE, UMTS, GSM or NR";
+    if (!tech) return "--tech must be LTE, UMTS, GSM or NR, not '" + args.Get("tech") + "'";
     f.set_tech(api::ToProto(*tech));
   }
   if (args.Has("kind")) {
     auto kind = geo::ParseGapKind(args.Get("kind"));
-    if (!kind) return "--kind must be operator or common";
+    if (!kind) return "--kind must be operator or common, not '" + args.Get("kind") + "'";
     f.set_kind(api::ToProto(*kind));
   }
   f.set_district(args.Get("district"));
   f.set_status(args.Get("status"));
   if (args.Has("min-score")) {
-    try {
-      f.set_min_score(std::stod(args.Get("min-score")));
-    } catch (const std::exception&) {
-      return "--min-score must be a number";
+    const std::string text = args.Get("min-score");
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size()) {
+      return "--min-score must be a number, not '" + text + "'";
     }
+    f.set_min_score(v);
   }
   return "";
 }
@@ -158,14 +160,10 @@ std::string Pad(const std::string& s, std::size_t width) {
 int RunGaps(const GlobalOptions& options, const Args& args) {
   std::vector<std::string> known = kFilterFlags;
   known.insert(known.end(), {"order", "limit", "json", "only-own"});
-  if (std::string bad = args.Unknown(known); !bad.empty() || !args.positional().empty()) {
-    std::fprintf(stderr, "covgap gaps: unexpected argument\n\n%s", kGapsHelp);
-    return kExitUsage;
-  }
+  if (int e = ArgumentError("gaps", args, known); e) return e;
   v1::ListGapsRequest request;
   if (std::string e = ParseFilter(args, *request.mutable_filter()); !e.empty()) {
-    std::fprintf(stderr, "covgap gaps: %s\n", e.c_str());
-    return kExitUsage;
+    return UsageError("gaps", e);
   }
   const bool todo = request.filter().operator_id().size() > 0 && !args.Has("only-own");
   request.mutable_filter()->set_include_common(todo);
@@ -177,13 +175,17 @@ int RunGaps(const GlobalOptions& options, const Args& args) {
   } else if (order == "area") {
     request.set_order(v1::GAP_ORDER_AREA);
   } else if (order != "score") {
-    std::fprintf(stderr, "covgap gaps: --order must be rank, todo, score or area\n");
-    return kExitUsage;
+    return UsageError("gaps", "--order must be rank, todo, score or area, not '" + order + "'");
   }
   // One row per place where the common gaps are listed with the operator gaps inside them.
   const bool common_listed = request.filter().operator_id().empty() || todo;
   request.mutable_filter()->set_grouped((order == "rank" || order == "todo") && common_listed);
-  const long limit = std::atol(args.Get("limit", "20").c_str());
+  const auto parsed_limit = ParseInteger(args.Get("limit", "20"), 0, 100'000'000);
+  if (!parsed_limit) {
+    return UsageError("gaps",
+                      "--limit must be a whole number (0: all), not '" + args.Get("limit") + "'");
+  }
+  const long limit = static_cast<long>(*parsed_limit);
   const bool json = options.json || args.Has("json");
   auto channel = ConnectOrReport(options);
   if (!channel) return kExitUnreachable;
@@ -198,10 +200,7 @@ int RunGaps(const GlobalOptions& options, const Args& args) {
     Authorize(context, options);
     v1::ListGapsResponse response;
     const grpc::Status status = stub->ListGaps(&context, request, &response);
-    if (!status.ok()) {
-      std::fprintf(stderr, "covgap gaps: %s\n", DescribeRpcError(status, options).c_str());
-      return ExitCodeFor(status);
-    }
+    if (!status.ok()) return RpcError("gaps", status, options);
     total = response.total();
     for (auto& g : *response.mutable_gaps()) gaps.push_back(std::move(g));
     request.set_page_token(response.next_page_token());
@@ -246,9 +245,9 @@ int RunGap(const GlobalOptions& options, const Args& args) {
   if (!args.positional().empty() && IsGapLifecycleVerb(args.positional()[0])) {
     return RunGapLifecycle(options, args);
   }
-  if (std::string bad = args.Unknown({"json"}); !bad.empty() || args.positional().size() != 1) {
-    std::fprintf(stderr, "covgap gap: name one GAP_ID\n\n%s", kGapHelp);
-    return kExitUsage;
+  if (int e = ArgumentError("gap", args, {"json"}, 1); e) return e;
+  if (args.positional().empty()) {
+    return UsageError("gap", "name one GAP_ID (the gap column of covgap gaps)");
   }
   auto channel = ConnectOrReport(options);
   if (!channel) return kExitUnreachable;
@@ -259,10 +258,7 @@ int RunGap(const GlobalOptions& options, const Args& args) {
   request.set_gap_id(args.positional()[0]);
   v1::Gap gap;
   const grpc::Status status = stub->GetGap(&context, request, &gap);
-  if (!status.ok()) {
-    std::fprintf(stderr, "covgap gap: %s\n", DescribeRpcError(status, options).c_str());
-    return ExitCodeFor(status);
-  }
+  if (!status.ok()) return RpcError("gap", status, options);
   JsonWriter j;
   GapJson(j, gap);
   if (options.json || args.Has("json")) {
@@ -320,23 +316,17 @@ int RunExport(const GlobalOptions& options, const Args& args) {
     if (std::string bad = args.Unknown(
             AnalysisOptionNames({"format", "o", "output", "json", "layer", "operator", "tech"}));
         !bad.empty()) {
-      std::fprintf(stderr, "covgap export: %s is not an option of --format tif\n\n%s", bad.c_str(),
-                   kExportHelp);
-      return kExitUsage;
+      return UsageError("export", bad + " is not an option of --format tif");
     }
     return RunRasterExport(options, args, output);
   }
-  if (std::string bad = args.Unknown(known);
-      !bad.empty() || !args.positional().empty() || output.empty() || !args.Has("format")) {
-    std::fprintf(stderr, "covgap export: %s\n\n%s",
-                 !bad.empty() ? ("unknown option " + bad).c_str() : "give --format and -o PATH",
-                 kExportHelp);
-    return kExitUsage;
+  if (int e = ArgumentError("export", args, known); e) return e;
+  if (output.empty() || !args.Has("format")) {
+    return UsageError("export", "give --format shp|gpkg|geojson|csv|kml|tif and -o PATH");
   }
   v1::ExportGapsRequest request;
   if (std::string e = ParseFilter(args, *request.mutable_filter()); !e.empty()) {
-    std::fprintf(stderr, "covgap export: %s\n", e.c_str());
-    return kExitUsage;
+    return UsageError("export", e);
   }
   request.set_format(args.Get("format"));
   request.set_crs(args.Get("crs"));

@@ -88,13 +88,14 @@ void PrintIssues(const char* what, const google::protobuf::RepeatedPtrField<v1::
 }  // namespace
 
 int RunImport(const GlobalOptions& options, const Args& args) {
-  if (std::string bad =
-          args.Unknown({"level", "name-field", "code-field", "crs", "encoding", "columns", "json"});
-      !bad.empty() || args.positional().size() != 2) {
-    std::fprintf(stderr, "covgap import: %s\n\n%s",
-                 bad.empty() ? "name a KIND and a FILE" : ("unknown option " + bad).c_str(),
-                 kImportHelp);
-    return kExitUsage;
+  if (int e = ArgumentError(
+          "import", args,
+          {"level", "name-field", "code-field", "crs", "encoding", "columns", "json"}, 2);
+      e) {
+    return e;
+  }
+  if (args.positional().size() != 2) {
+    return UsageError("import", "name a KIND (areas, schools, households, sites) and a FILE");
   }
   const std::string kind = args.positional()[0];
   const std::filesystem::path path = args.positional()[1];
@@ -110,14 +111,14 @@ int RunImport(const GlobalOptions& options, const Args& args) {
     } else if (level == "commune") {
       spec.set_level(v1::COMMUNE);
     } else {
-      std::fprintf(stderr, "covgap import areas: --level must be province, district or commune\n");
-      return kExitUsage;
+      return UsageError("import areas",
+                        "--level must be province, district or commune" +
+                            (level.empty() ? std::string() : ", not '" + level + "'"));
     }
   } else if (kind != "schools" && kind != "households" && kind != "sites") {
-    std::fprintf(stderr,
-                 "covgap import: unknown kind '%s' (areas, schools, households, sites)\n\n%s",
-                 kind.c_str(), kImportHelp);
-    return kExitUsage;
+    return UsageError(
+        "import", "unknown kind '" + kind + "': use areas, schools, households or sites" +
+                      (kind == "measurements" ? " (measurements go in with covgap ingest)" : ""));
   }
   spec.set_name_field(args.Get("name-field"));
   spec.set_code_field(args.Get("code-field"));
@@ -126,16 +127,19 @@ int RunImport(const GlobalOptions& options, const Args& args) {
   if (args.Has("columns")) {
     std::ifstream in(args.Get("columns"), std::ios::binary);
     if (!in) {
-      std::fprintf(stderr, "covgap import: cannot read the column mapping %s\n",
-                   args.Get("columns").c_str());
-      return kExitError;
+      return InputError("import", "--columns " + args.Get("columns") +
+                                      ": no such file or not readable; give the path of a "
+                                      "`field = column` mapping file (docs/importing.md)");
     }
     spec.set_columns(std::string(std::istreambuf_iterator<char>(in), {}));
   }
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
-    std::fprintf(stderr, "covgap import: %s: no such file\n", path.c_str());
-    return kExitError;
+    return InputError(
+        "import", path.string() + (std::filesystem::exists(path, ec)
+                                       ? ": not a file; give a CSV, XLSX, GeoPackage, Shapefile "
+                                         "(or .zip of one) or GeoJSON file"
+                                       : ": no such file; check the path (ls it) and try again"));
   }
   spec.set_main_file(path.filename().string());
 
@@ -154,8 +158,8 @@ int RunImport(const GlobalOptions& options, const Args& args) {
   for (const auto& file : FilesToUpload(path)) {
     std::ifstream in(file, std::ios::binary);
     if (!in) {
-      std::fprintf(stderr, "covgap import: cannot read %s\n", file.c_str());
-      return kExitError;
+      return InputError("import", "cannot read " + file.string() +
+                                      ": check that it exists and that you may read it");
     }
     while (sent && in) {
       in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
@@ -169,10 +173,7 @@ int RunImport(const GlobalOptions& options, const Args& args) {
   }
   writer->WritesDone();
   const grpc::Status status = writer->Finish();
-  if (!status.ok()) {
-    std::fprintf(stderr, "covgap import: %s\n", DescribeRpcError(status, options).c_str());
-    return ExitCodeFor(status);
-  }
+  if (!status.ok()) return RpcError("import", status, options);
   std::map<std::string, std::uint64_t> by_code;
   for (const auto& r : report.rejections()) ++by_code[r.code()];
   if (json) {

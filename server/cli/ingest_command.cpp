@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -283,36 +284,35 @@ void PrintTable(const std::vector<FileResult>& files, const Totals& all, double 
 }  // namespace
 
 int RunIngest(const GlobalOptions& options, const Args& args) {
-  if (std::string bad = args.Unknown({"rejects", "batch-size", "batches-per-call", "json", "format",
-                                      "operator-map", "utc-offset", "device"});
-      !bad.empty()) {
-    std::fprintf(stderr, "covgap ingest: unknown option %s\n\n%s", bad.c_str(), kIngestHelp);
-    return kExitUsage;
+  if (int e = ArgumentError("ingest", args,
+                            {"rejects", "batch-size", "batches-per-call", "json", "format",
+                             "operator-map", "utc-offset", "device"},
+                            args.positional().size());
+      e) {
+    return e;
   }
   if (args.positional().empty()) {
-    std::fprintf(stderr, "covgap ingest: name at least one measurement file\n\n%s", kIngestHelp);
-    return kExitUsage;
+    return UsageError("ingest", "name at least one measurement file (CSV or drive-test log)");
   }
-  const long batch_size = std::stol(args.Get("batch-size", "5000"));
-  const long batches_per_call = std::stol(args.Get("batches-per-call", "20"));
-  if (batch_size <= 0 || batch_size > 50'000 || batches_per_call <= 0) {
-    std::fprintf(stderr, "covgap ingest: --batch-size must be 1..50000, --batches-per-call > 0\n");
-    return kExitUsage;
+  const auto batch_size = ParseInteger(args.Get("batch-size", "5000"), 1, 50'000);
+  const auto batches_per_call = ParseInteger(args.Get("batches-per-call", "20"), 1, 1'000'000);
+  if (!batch_size || !batches_per_call) {
+    return UsageError("ingest",
+                      "--batch-size must be a number 1..50000 and --batches-per-call a "
+                      "positive number");
   }
   const bool json = options.json || args.Has("json");
   const auto format = importers::ParseMeasurementFormat(args.Get("format", "auto"));
   if (!format) {
-    std::fprintf(stderr, "covgap ingest: --format must be auto, csv, gnettrack or generic\n");
-    return kExitUsage;
+    return UsageError("ingest", "--format must be auto, csv, gnettrack or generic, not '" +
+                                    args.Get("format") + "'");
   }
   importers::DriveTestOptions drive_test;
   if (args.Has("utc-offset")) {
     const auto offset = importers::ParseUtcOffset(args.Get("utc-offset"));
     if (!offset) {
-      std::fprintf(stderr,
-                   "covgap ingest: --utc-offset must look like +07:00, -03:30 or Z (at most "
-                   "±14:00)\n");
-      return kExitUsage;
+      return UsageError("ingest",
+                        "--utc-offset must look like +07:00, -03:30 or Z (at most ±14:00)");
     }
     drive_test.utc_offset_minutes = *offset;
   }
@@ -320,18 +320,23 @@ int RunIngest(const GlobalOptions& options, const Args& args) {
   importers::OperatorMap operators = importers::OperatorMap::VietnamDefaults();
   if (args.Has("operator-map")) {
     if (Status s = operators.Load(args.Get("operator-map")); !s.ok()) {
-      std::fprintf(stderr, "covgap ingest: --operator-map: %s\n", s.message().c_str());
-      return kExitError;
+      return InputError("ingest", "--operator-map: " + s.message());
     }
   }
 
   // Open every file first: a missing file or a bad header stops before anything is sent.
   std::vector<std::unique_ptr<importers::MeasurementReader>> readers;
   for (const auto& path : args.positional()) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+      return InputError("ingest", path + (std::filesystem::exists(path, ec)
+                                              ? ": not a file; name a measurement CSV or log file"
+                                              : ": no such file; check the path (ls it) and try "
+                                                "again"));
+    }
     auto reader = importers::OpenMeasurementFile(path, *format, operators, drive_test);
     if (!reader.ok()) {
-      std::fprintf(stderr, "covgap ingest: %s\n", reader.status().message().c_str());
-      return kExitError;
+      return InputError("ingest", reader.status().message());
     }
     readers.push_back(std::move(reader.value()));
   }
@@ -340,7 +345,7 @@ int RunIngest(const GlobalOptions& options, const Args& args) {
   auto channel = Connect(options, error);
   if (!channel) {
     if (json) PrintJson({}, {}, 0, error, {});
-    std::fprintf(stderr, "covgap: %s\n", error.c_str());
+    std::fprintf(stderr, "covgap ingest: %s\n", error.c_str());
     return kExitUnreachable;
   }
   auto stub = v1::MeasurementService::NewStub(channel);
@@ -372,9 +377,9 @@ int RunIngest(const GlobalOptions& options, const Args& args) {
       auto writer = stub->Ingest(&context, &summary);
       std::vector<SentBatch> sent;
       v1::MeasurementBatch message;
-      while (static_cast<long>(sent.size()) < batches_per_call) {
+      while (static_cast<long>(sent.size()) < *batches_per_call) {
         SentBatch& batch = sent.emplace_back();
-        if (!reader.Next(batch.chunk, static_cast<std::size_t>(batch_size))) {
+        if (!reader.Next(batch.chunk, static_cast<std::size_t>(*batch_size))) {
           sent.pop_back();
           more = false;
           break;

@@ -66,20 +66,9 @@ namespace {
 
 std::string Day(std::int64_t ms) { return geo::FormatIso8601(ms).substr(0, 10); }
 
-// "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS]" (UTC) -> unix ms.
-std::optional<std::int64_t> ParseWhen(const std::string& text) {
-  if (text.size() == 10) return geo::ParseIso8601(text + "T00:00:00Z");
-  return geo::ParseIso8601(text);
-}
-
-int Fail(const char* what, const grpc::Status& status, const GlobalOptions& options) {
-  std::fprintf(stderr, "covgap %s: %s\n", what, DescribeRpcError(status, options).c_str());
-  return ExitCodeFor(status);
-}
-
-int Usage(const char* what, const std::string& why, const char* help) {
-  std::fprintf(stderr, "covgap %s: %s\n\n%s", what, why.c_str(), help);
-  return kExitUsage;
+// The help text is reached with `covgap help gap`; errors are one line (UsageError).
+int Usage(std::string_view what, const std::string& why, const char*) {
+  return UsageError(what, why);
 }
 
 std::string TechName(v1::Technology t) {
@@ -125,9 +114,14 @@ int GapPlan(const GlobalOptions& options, const Args& args, const std::string& i
     return Usage("gap plan", "unknown option " + bad, kGapPlanHelp);
   }
   if (args.Get("action").empty()) return Usage("gap plan", "give --action TEXT", kGapPlanHelp);
-  auto target = ParseWhen(args.Get("target"));
+  auto target = ParseDateOrTime(args.Get("target"));
   if (!target) {
-    return Usage("gap plan", "give --target YYYY-MM-DD (the plan's target date)", kGapPlanHelp);
+    return Usage("gap plan",
+                 args.Has("target")
+                     ? "--target must be a date YYYY-MM-DD (e.g. 2021-12-31), not '" +
+                           args.Get("target") + "'"
+                     : "give --target YYYY-MM-DD (the plan's target date)",
+                 kGapPlanHelp);
   }
   auto channel = ConnectOrReport(options);
   if (!channel) return kExitUnreachable;
@@ -140,7 +134,7 @@ int GapPlan(const GlobalOptions& options, const Args& args, const std::string& i
   request.set_target_unix_ms(*target);
   v1::Gap gap;
   const grpc::Status status = stub->PlanGap(&context, request, &gap);
-  if (!status.ok()) return Fail("gap plan", status, options);
+  if (!status.ok()) return RpcError("gap plan", status, options);
   PrintGapState(gap);
   return kExitOk;
 }
@@ -153,7 +147,7 @@ int GapClear(const GlobalOptions& options, const Args& args, const std::string& 
   request.set_gap_id(id);
   request.set_note(args.Get("note"));
   if (args.Has("date")) {
-    auto when = ParseWhen(args.Get("date"));
+    auto when = ParseDateOrTime(args.Get("date"));
     if (!when) {
       return Usage(
           "gap clear",
@@ -169,7 +163,7 @@ int GapClear(const GlobalOptions& options, const Args& args, const std::string& 
   Authorize(context, options);
   v1::Gap gap;
   const grpc::Status status = stub->ClearGap(&context, request, &gap);
-  if (!status.ok()) return Fail("gap clear", status, options);
+  if (!status.ok()) return RpcError("gap clear", status, options);
   PrintGapState(gap);
   return kExitOk;
 }
@@ -191,7 +185,7 @@ int GapReopen(const GlobalOptions& options, const Args& args, const std::string&
   request.set_reason(args.Get("reason"));
   v1::Gap gap;
   const grpc::Status status = stub->ReopenGap(&context, request, &gap);
-  if (!status.ok()) return Fail("gap reopen", status, options);
+  if (!status.ok()) return RpcError("gap reopen", status, options);
   PrintGapState(gap);
   return kExitOk;
 }
@@ -209,7 +203,7 @@ int GapHistory(const GlobalOptions& options, const Args& args, const std::string
   request.set_gap_id(id);
   v1::GetGapHistoryResponse response;
   const grpc::Status status = stub->GetGapHistory(&context, request, &response);
-  if (!status.ok()) return Fail("gap history", status, options);
+  if (!status.ok()) return RpcError("gap history", status, options);
   if (options.json || args.Has("json")) {
     JsonWriter j;
     j.BeginObject().Key("gap_id").String(id).Key("events").BeginArray();
@@ -273,7 +267,7 @@ int RunVerify(const GlobalOptions& options, const Args& args) {
   Authorize(context, options);
   v1::VerifyGapsResponse response;
   const grpc::Status status = stub->VerifyGaps(&context, request, &response);
-  if (!status.ok()) return Fail("verify", status, options);
+  if (!status.ok()) return RpcError("verify", status, options);
   if (options.json || args.Has("json")) {
     JsonWriter j;
     j.BeginObject().Key("results").BeginArray();
@@ -341,7 +335,7 @@ int RunWatch(const GlobalOptions& options, const Args& args) {
     std::fflush(stdout);
   }
   const grpc::Status status = reader->Finish();
-  return Fail("watch", status, options);
+  return RpcError("watch", status, options);
 }
 
 }  // namespace covgap::cli

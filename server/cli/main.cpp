@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "server/cli/commands.h"
@@ -113,14 +114,20 @@ int main(int argc, char** argv) {
                arg == "--tls-server-name") {
       // Global options, before or after the command.
       if (i + 1 >= argc) {
-        std::fprintf(stderr, "covgap: %s needs a value\n", arg.c_str());
+        std::fprintf(stderr, "covgap: %s needs a value (covgap --help)\n", arg.c_str());
         return covgap::cli::kExitUsage;
       }
       const std::string v = argv[++i];
       if (arg == "--server") {
         options.server = v;
       } else if (arg == "--connect-timeout") {
-        options.connect_timeout_s = std::atoi(v.c_str());
+        const auto seconds = covgap::cli::ParseInteger(v, 1, 3600);
+        if (!seconds) {
+          std::fprintf(stderr, "covgap: --connect-timeout must be 1..3600 seconds, not '%s'\n",
+                       v.c_str());
+          return covgap::cli::kExitUsage;
+        }
+        options.connect_timeout_s = static_cast<int>(*seconds);
       } else if (arg == "--tls-server-name") {
         options.tls_server_name = v;
       } else {
@@ -156,7 +163,12 @@ int main(int argc, char** argv) {
   for (const auto& [flag, path] : files) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-      std::fprintf(stderr, "covgap: %s %s: cannot read the file\n", flag.c_str(), path.c_str());
+      std::fprintf(stderr, "covgap: %s %s: no such file or not readable; %s\n", flag.c_str(),
+                   path.c_str(),
+                   flag == "--token-file"
+                       ? "give the file holding your token (the authority makes one with covgap "
+                         "token create)"
+                       : "give the path of a PEM file");
       return covgap::cli::kExitUsage;
     }
     std::string text((std::istreambuf_iterator<char>(in)), {});
@@ -179,7 +191,13 @@ int main(int argc, char** argv) {
   }
   const Command* c = Find(command);
   if (c == nullptr) {
-    std::fprintf(stderr, "covgap: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+    std::string names;
+    for (const auto& known : Commands()) {
+      if (std::string_view(known.name) != "analyze")
+        names += std::string(names.empty() ? "" : ", ") + known.name;
+    }
+    std::fprintf(stderr, "covgap: unknown command '%s': use one of %s (covgap --help)\n",
+                 command.c_str(), names.c_str());
     return covgap::cli::kExitUsage;
   }
   for (const auto& a : rest) {

@@ -67,7 +67,7 @@ bool ParseNumber(const Args& args, const char* name, const char* command, double
   char* end = nullptr;
   value = std::strtod(text.c_str(), &end);
   if (text.empty() || *end != '\0' || !std::isfinite(value)) {
-    std::fprintf(stderr, "covgap %s: --%s '%s' is not a number\n", command, name, text.c_str());
+    UsageError(command, std::string("--") + name + " must be a number, not '" + text + "'");
     return false;
   }
   return true;
@@ -79,8 +79,7 @@ bool ParseScope(const Args& args, const char* command, std::string& op, v1::Tech
   if (args.Has("tech")) {
     auto t = geo::ParseTechnology(args.Get("tech"));
     if (!t) {
-      std::fprintf(stderr, "covgap %s: --tech '%s' is not LTE, UMTS, GSM or NR\n", command,
-                   args.Get("tech").c_str());
+      UsageError(command, "--tech must be LTE, UMTS, GSM or NR, not '" + args.Get("tech") + "'");
       return false;
     }
     tech = api::ToProto(*t);
@@ -124,9 +123,9 @@ int ReceiveFile(grpc::ClientReader<v1::FileChunk>& reader, const std::string& ou
   const std::string tmp = output + ".part";
   std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
   if (!out) {
-    std::fprintf(stderr, "covgap %s: cannot write %s (does its folder exist?)\n", command,
-                 tmp.c_str());
-    return kExitError;
+    return InputError(command, "cannot write " + output +
+                                   ": its folder does not exist or is not writable; give -o a path "
+                                   "in an existing folder");
   }
   v1::FileChunk chunk;
   bytes = 0;
@@ -138,22 +137,18 @@ int ReceiveFile(grpc::ClientReader<v1::FileChunk>& reader, const std::string& ou
   const grpc::Status status = reader.Finish();
   if (!status.ok() || !out) {
     std::remove(tmp.c_str());
-    std::fprintf(stderr, "covgap %s: %s\n", command,
-                 status.ok() ? ("cannot write " + output).c_str()
-                             : DescribeRpcError(status, options).c_str());
-    return status.ok() ? kExitError : ExitCodeFor(status);
+    if (!status.ok()) return RpcError(command, status, options);
+    return InputError(command, "cannot write " + output + " (disk full?); free space and retry");
   }
   std::rename(tmp.c_str(), output.c_str());
   return kExitOk;
 }
 
 int RunValidate(const GlobalOptions& options, const Args& args) {
-  if (std::string bad =
-          args.Unknown(AnalysisOptionNames({"folds", "block-km", "operator", "tech", "json"}));
-      !bad.empty() || !args.positional().empty()) {
-    std::fprintf(stderr, "covgap validate: unexpected argument %s\n\n%s",
-                 bad.empty() ? args.positional()[0].c_str() : bad.c_str(), kValidateHelp);
-    return kExitUsage;
+  if (int e = ArgumentError("validate", args,
+                            AnalysisOptionNames({"folds", "block-km", "operator", "tech", "json"}));
+      e) {
+    return e;
   }
   v1::ValidateRequest request;
   if (!ParseAnalysisOptions(args, "validate", *request.mutable_analysis())) return kExitUsage;
@@ -182,10 +177,7 @@ int RunValidate(const GlobalOptions& options, const Args& args) {
   }
   v1::ValidateResponse response;
   const grpc::Status status = stub->Validate(&context, request, &response);
-  if (!status.ok()) {
-    std::fprintf(stderr, "covgap validate: %s\n", DescribeRpcError(status, options).c_str());
-    return ExitCodeFor(status);
-  }
+  if (!status.ok()) return RpcError("validate", status, options);
   if (options.json || args.Has("json")) {
     geo::JsonWriter j;
     j.BeginObject().Key("method").String(response.method());
@@ -233,20 +225,16 @@ int RunValidate(const GlobalOptions& options, const Args& args) {
 }
 
 int RunCampaign(const GlobalOptions& options, const Args& args) {
-  if (std::string bad =
-          args.Unknown(AnalysisOptionNames({"operator", "tech", "budget-km", "max-waypoints",
-                                            "min-spacing", "format", "o", "output", "json"}));
-      !bad.empty() || !args.positional().empty()) {
-    std::fprintf(stderr, "covgap campaign: unexpected argument %s\n\n%s",
-                 bad.empty() ? args.positional()[0].c_str() : bad.c_str(), kCampaignHelp);
-    return kExitUsage;
+  if (int e = ArgumentError("campaign", args,
+                            AnalysisOptionNames({"operator", "tech", "budget-km", "max-waypoints",
+                                                 "min-spacing", "format", "o", "output", "json"}));
+      e) {
+    return e;
   }
   const bool json = options.json || args.Has("json");
   const std::string format = args.Get("format", "table");
   if (format != "table" && format != "csv" && format != "geojson") {
-    std::fprintf(stderr, "covgap campaign: --format '%s' is not table, csv or geojson\n",
-                 format.c_str());
-    return kExitUsage;
+    return UsageError("campaign", "--format must be table, csv or geojson, not '" + format + "'");
   }
   v1::CampaignRequest request;
   if (!ParseAnalysisOptions(args, "campaign", *request.mutable_analysis())) return kExitUsage;
@@ -257,8 +245,7 @@ int RunCampaign(const GlobalOptions& options, const Args& args) {
     return kExitUsage;
   }
   if (waypoints < 0) {
-    std::fprintf(stderr, "covgap campaign: --max-waypoints must be positive\n");
-    return kExitUsage;
+    return UsageError("campaign", "--max-waypoints must be positive");
   }
   request.set_budget_km(budget);
   request.set_max_waypoints(static_cast<std::uint32_t>(waypoints));
@@ -276,10 +263,7 @@ int RunCampaign(const GlobalOptions& options, const Args& args) {
   Authorize(context, options);
   v1::CampaignResponse plan;
   const grpc::Status status = stub->PlanCampaign(&context, request, &plan);
-  if (!status.ok()) {
-    std::fprintf(stderr, "covgap campaign: %s\n", DescribeRpcError(status, options).c_str());
-    return ExitCodeFor(status);
-  }
+  if (!status.ok()) return RpcError("campaign", status, options);
 
   std::string text;
   if (json || format == "geojson") {
@@ -324,8 +308,8 @@ int RunCampaign(const GlobalOptions& options, const Args& args) {
     std::ofstream out(output, std::ios::binary | std::ios::trunc);
     out << text;
     if (!out) {
-      std::fprintf(stderr, "covgap campaign: cannot write %s\n", output.c_str());
-      return kExitError;
+      return InputError("campaign", "cannot write " + output +
+                                        ": give -o a path in an existing, writable folder");
     }
     std::printf("wrote %s (%d waypoints, %.1f km straight-line route for %s)\n", output.c_str(),
                 plan.waypoints_size(), plan.route_km(), plan.operator_id().c_str());
@@ -362,10 +346,7 @@ int RunRasterExport(const GlobalOptions& options, const Args& args, const std::s
   v1::Technology tech;
   if (!ParseScope(args, "export", op, tech)) return kExitUsage;
   if (tech == v1::TECHNOLOGY_UNSPECIFIED) {
-    std::fprintf(stderr,
-                 "covgap export: a raster is one technology: give --tech (LTE, UMTS, "
-                 "GSM or NR)\n");
-    return kExitUsage;
+    return UsageError("export", "a raster is one technology: give --tech LTE, UMTS, GSM or NR");
   }
   request.set_operator_id(op);
   request.set_tech(tech);

@@ -28,40 +28,29 @@ Authority and viewer tokens may build it.
 
 int RunReport(const GlobalOptions& options, const Args& args) {
   const std::vector<std::string> known = {"deadline", "format", "o", "output", "as-of", "json"};
-  if (std::string bad = args.Unknown(known); !bad.empty() || !args.positional().empty()) {
-    std::fprintf(stderr, "covgap report: %s\n\n%s",
-                 !bad.empty() ? ("unknown option " + bad).c_str()
-                              : ("unexpected argument " + args.positional()[0]).c_str(),
-                 kReportHelp);
-    return kExitUsage;
-  }
+  if (int e = ArgumentError("report", args, known); e) return e;
   v1::BuildReportRequest request;
   if (args.Has("deadline")) {
     const std::string text = args.Get("deadline");
     const auto day = geo::ParseIso8601(text);
     if (text.size() != 10 || !day) {
-      std::fprintf(stderr, "covgap report: --deadline needs a date YYYY-MM-DD, not '%s'\n",
-                   text.c_str());
-      return kExitUsage;
+      return UsageError(
+          "report", "--deadline must be a date YYYY-MM-DD (e.g. 2021-12-31), not '" + text + "'");
     }
     request.set_deadline_unix_ms(*day);
   }
   if (args.Has("as-of")) {
-    const auto when = geo::ParseIso8601(args.Get("as-of"));
+    const auto when = ParseDateOrTime(args.Get("as-of"));
     if (!when) {
-      std::fprintf(stderr,
-                   "covgap report: --as-of needs a date (YYYY-MM-DD or ISO 8601), not '%s'\n",
-                   args.Get("as-of").c_str());
-      return kExitUsage;
+      return UsageError("report", "--as-of must be a date YYYY-MM-DD or an ISO 8601 time, not '" +
+                                      args.Get("as-of") + "'");
     }
     request.set_as_of_unix_ms(*when);
   }
   const std::string format =
       args.Get("format", options.json || args.Has("json") ? "json" : "table");
   if (format != "table" && format != "json" && format != "csv" && format != "html") {
-    std::fprintf(stderr, "covgap report: --format must be table, json, csv or html, not '%s'\n",
-                 format.c_str());
-    return kExitUsage;
+    return UsageError("report", "--format must be table, json, csv or html, not '" + format + "'");
   }
   request.set_format(format);
   const std::string output = args.Get("o", args.Get("output"));
@@ -76,10 +65,7 @@ int RunReport(const GlobalOptions& options, const Args& args) {
   v1::FileChunk chunk;
   while (reader->Read(&chunk)) text += chunk.data();
   const grpc::Status status = reader->Finish();
-  if (!status.ok()) {
-    std::fprintf(stderr, "covgap report: %s\n", DescribeRpcError(status, options).c_str());
-    return ExitCodeFor(status);
-  }
+  if (!status.ok()) return RpcError("report", status, options);
   if (output.empty()) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     return kExitOk;
@@ -91,14 +77,14 @@ int RunReport(const GlobalOptions& options, const Args& args) {
     out.close();
     if (!out) {
       std::remove(tmp.c_str());
-      std::fprintf(stderr, "covgap report: cannot write %s\n", output.c_str());
-      return kExitError;
+      return InputError(
+          "report", "cannot write " + output + ": give -o a path in an existing, writable folder");
     }
   }
   if (std::rename(tmp.c_str(), output.c_str()) != 0) {
     std::remove(tmp.c_str());
-    std::fprintf(stderr, "covgap report: cannot write %s\n", output.c_str());
-    return kExitError;
+    return InputError(
+        "report", "cannot write " + output + ": give -o a path in an existing, writable folder");
   }
   std::fprintf(stderr, "wrote %s (%s bytes, %s)\n", output.c_str(), Thousands(text.size()).c_str(),
                format.c_str());

@@ -101,17 +101,11 @@ std::string Distance(std::optional<double> m) {
 }  // namespace
 
 int RunSchools(const GlobalOptions& options, const Args& args) {
-  if (std::string bad = args.Unknown({"district", "uncovered", "json", "csv"});
-      !bad.empty() || !args.positional().empty()) {
-    std::fprintf(stderr, "covgap schools: unexpected argument %s\n\n%s",
-                 bad.empty() ? args.positional()[0].c_str() : bad.c_str(), kSchoolsHelp);
-    return kExitUsage;
-  }
+  if (int e = ArgumentError("schools", args, {"district", "uncovered", "json", "csv"}); e) return e;
   const bool json = options.json || args.Has("json");
   const bool csv = args.Has("csv");
   if (json && csv) {
-    std::fprintf(stderr, "covgap schools: choose one of --json and --csv\n");
-    return kExitUsage;
+    return UsageError("schools", "choose one of --json and --csv");
   }
   v1::ListSchoolsRequest request;
   request.set_district(args.Get("district"));
@@ -123,10 +117,7 @@ int RunSchools(const GlobalOptions& options, const Args& args) {
   Authorize(context, options);
   v1::ListSchoolsResponse response;
   const grpc::Status status = stub->ListSchools(&context, request, &response);
-  if (!status.ok()) {
-    std::fprintf(stderr, "covgap schools: %s\n", DescribeRpcError(status, options).c_str());
-    return ExitCodeFor(status);
-  }
+  if (!status.ok()) return RpcError("schools", status, options);
   std::set<geo::Technology> techs;
   for (const auto& row : response.schools()) {
     for (const auto& c : row.coverage()) {

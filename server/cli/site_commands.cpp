@@ -52,25 +52,19 @@ std::string Csv(const std::string& s) {
 }  // namespace
 
 int RunSites(const GlobalOptions& options, const Args& args) {
-  if (std::string bad = args.Unknown({"operator", "tech", "json", "csv"});
-      !bad.empty() || !args.positional().empty()) {
-    std::fprintf(stderr, "covgap sites: unexpected argument %s\n\n%s",
-                 bad.empty() ? args.positional()[0].c_str() : bad.c_str(), kSitesHelp);
-    return kExitUsage;
-  }
+  if (int e = ArgumentError("sites", args, {"operator", "tech", "json", "csv"}); e) return e;
   const bool json = options.json || args.Has("json");
   const bool csv = args.Has("csv");
   if (json && csv) {
-    std::fprintf(stderr, "covgap sites: choose one of --json and --csv\n");
-    return kExitUsage;
+    return UsageError("sites", "choose one of --json and --csv");
   }
   v1::ListSitesRequest request;
   request.set_operator_id(args.Get("operator"));
   if (args.Has("tech")) {
     auto tech = geo::ParseTechnology(args.Get("tech"));
     if (!tech) {
-      std::fprintf(stderr, "covgap sites: --tech must be LTE, UMTS, GSM or NR\n");
-      return kExitUsage;
+      return UsageError("sites",
+                        "--tech must be LTE, UMTS, GSM or NR, not '" + args.Get("tech") + "'");
     }
     request.set_tech(api::ToProto(*tech));
   }
@@ -82,10 +76,7 @@ int RunSites(const GlobalOptions& options, const Args& args) {
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
   v1::ListSitesResponse response;
   const grpc::Status status = stub->ListSites(&context, request, &response);
-  if (!status.ok()) {
-    std::fprintf(stderr, "covgap sites: %s\n", DescribeRpcError(status, options).c_str());
-    return ExitCodeFor(status);
-  }
+  if (!status.ok()) return RpcError("sites", status, options);
 
   if (json) {
     JsonWriter j;

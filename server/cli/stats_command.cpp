@@ -15,10 +15,7 @@ each, and the number of stored batches. --json prints one JSON document instead.
 )";
 
 int RunStats(const GlobalOptions& options, const Args& args) {
-  if (std::string bad = args.Unknown({"json"}); !bad.empty() || !args.positional().empty()) {
-    std::fprintf(stderr, "covgap stats: unexpected argument\n\n%s", kStatsHelp);
-    return kExitUsage;
-  }
+  if (int e = ArgumentError("stats", args, {"json"}); e) return e;
   const bool json = options.json || args.Has("json");
   auto channel = ConnectOrReport(options);
   if (!channel) return kExitUnreachable;
@@ -28,10 +25,7 @@ int RunStats(const GlobalOptions& options, const Args& args) {
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
   v1::Stats stats;
   const grpc::Status status = stub->GetStats(&context, v1::GetStatsRequest(), &stats);
-  if (!status.ok()) {
-    std::fprintf(stderr, "covgap stats: %s\n", DescribeRpcError(status, options).c_str());
-    return ExitCodeFor(status);
-  }
+  if (!status.ok()) return RpcError("stats", status, options);
   if (json) {
     JsonWriter j;
     j.BeginObject().Key("total").Number(stats.total()).Key("batches").Number(stats.batches());
