@@ -268,13 +268,15 @@ def verify_runs(d, data, token, last, label):
     """After a restart: the latest run is whole and is `last` (or the one after it, when a kill
     came after the new run's commit). Returns the latest (run_id, gaps) or None."""
     info = latest_run(d.address, token)
-    p = cli(d.address, "gaps", "--limit", "1", "--order", "score", "--json", check_rc=0)
-    total = json.loads(p.stdout)["total"]
+    p = cli(d.address, "gaps", "--limit", "1", "--order", "score", "--json")
     if info is None:
-        check(last is None and total == 0,
-              f"{label}: no stored run (GetLatestRun NOT_FOUND) and `covgap gaps` total 0 "
-              f"(got {total}; last completed run {last})")
+        check(last is None and p.returncode == 1 and "no analysis" in p.stderr,
+              f"{label}: no stored run (GetLatestRun NOT_FOUND) and `covgap gaps` says so "
+              f"(exit {p.returncode}: {p.stderr.strip()}; last completed run {last})")
         return None
+    if p.returncode != 0:
+        fail(f"covgap gaps exited {p.returncode}: {p.stderr.strip()}")
+    total = json.loads(p.stdout)["total"]
     run_id, gaps, _ = info
     in_store = run_gaps(data, run_id)
     (stored_gaps,), = query(data, f"SELECT gaps FROM analysis_runs WHERE run_id = {run_id}")
