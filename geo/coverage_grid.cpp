@@ -9,11 +9,11 @@
 
 #include "geo/parallel.h"
 #include "geo/point_projector.h"
+#include "geo/time_format.h"
 
 namespace covgap::geo {
 namespace {
 
-constexpr std::int64_t kDayMs = 86'400'000;
 constexpr int kAxisBits = 24;
 
 double Seconds(std::chrono::steady_clock::time_point since) {
@@ -82,7 +82,8 @@ const GridCell* CoverageGrid::Find(std::int32_t ix, std::int32_t iy) const {
 
 GridBuilder::GridBuilder(const AnalysisParams& params)
     : params_(params),
-      from_ms_(params.window_days > 0 ? params.as_of_ms - params.window_days * kDayMs : INT64_MIN),
+      from_ms_(params.window_days > 0 ? params.as_of_ms - params.window_days * kMsPerDay
+                                      : INT64_MIN),
       to_ms_(params.as_of_ms) {}
 
 void GridBuilder::Add(const MeasurementBlock& b) {

@@ -18,23 +18,11 @@ struct AreaIndex::Impl {
   struct Entry {
     AreaLevel level;
     std::string name;
-    GeosGeometry geometry;
-    const GEOSPreparedGeometry* prepared = nullptr;
-    double minx, miny, maxx, maxy;
+    PreparedShape shape;
   };
   GeosContext ctx;
+  GeosWkbReader reader{ctx.get()};
   std::vector<Entry> entries;
-  GEOSWKBReader* reader = nullptr;
-  ~Impl() {
-    for (auto& e : entries) GEOSPreparedGeom_destroy_r(ctx.get(), e.prepared);
-    if (reader) GEOSWKBReader_destroy_r(ctx.get(), reader);
-  }
-  GeosGeometry Read(const std::string& wkb) const {
-    return GeosGeometry(
-        ctx.get(),
-        GEOSWKBReader_read_r(ctx.get(), reader, reinterpret_cast<const unsigned char*>(wkb.data()),
-                             wkb.size()));
-  }
 };
 
 AreaIndex::AreaIndex() : impl_(std::make_unique<Impl>()) {}
@@ -45,7 +33,6 @@ StatusOr<std::unique_ptr<AreaIndex>> AreaIndex::Build(const std::vector<AdminAre
   InitGdal();
   std::unique_ptr<AreaIndex> index(new AreaIndex());
   Impl& impl = *index->impl_;
-  impl.reader = GEOSWKBReader_create_r(impl.ctx.get());
   auto wgs84 = MakeSrs("EPSG:4326");
   auto target = MakeSrs(analysis_crs);
   if (!wgs84.ok()) return wgs84.status();
@@ -64,17 +51,9 @@ StatusOr<std::unique_ptr<AreaIndex>> AreaIndex::Build(const std::vector<AdminAre
     }
     std::string wkb(static_cast<std::size_t>(OGR_G_WkbSize(g.get())), '\0');
     OGR_G_ExportToIsoWkb(g.get(), wkbNDR, reinterpret_cast<unsigned char*>(wkb.data()));
-    Impl::Entry e{area.level, area.name, impl.Read(wkb), nullptr, 0, 0, 0, 0};
-    if (!e.geometry) continue;
-    if (!GEOSisValid_r(impl.ctx.get(), e.geometry.get())) {
-      e.geometry = GeosGeometry(impl.ctx.get(), GEOSMakeValid_r(impl.ctx.get(), e.geometry.get()));
-    }
-    GEOSGeom_getXMin_r(impl.ctx.get(), e.geometry.get(), &e.minx);
-    GEOSGeom_getYMin_r(impl.ctx.get(), e.geometry.get(), &e.miny);
-    GEOSGeom_getXMax_r(impl.ctx.get(), e.geometry.get(), &e.maxx);
-    GEOSGeom_getYMax_r(impl.ctx.get(), e.geometry.get(), &e.maxy);
-    e.prepared = GEOSPrepare_r(impl.ctx.get(), e.geometry.get());
-    impl.entries.push_back(std::move(e));
+    PreparedShape shape = PreparedShape::Make(impl.ctx.get(), impl.reader.Read(wkb));
+    if (!shape.geometry) continue;
+    impl.entries.push_back({area.level, area.name, std::move(shape)});
   }
   return index;
 }
@@ -82,25 +61,22 @@ StatusOr<std::unique_ptr<AreaIndex>> AreaIndex::Build(const std::vector<AdminAre
 void AreaIndex::Attribute(Gap& gap) const {
   const Impl& impl = *impl_;
   GEOSContextHandle_t ctx = impl.ctx.get();
-  GeosGeometry g = impl.Read(gap.wkb);
+  const GeosGeometry g = impl.reader.Read(gap.wkb);
   if (!g) return;
-  double minx, miny, maxx, maxy;
-  GEOSGeom_getXMin_r(ctx, g.get(), &minx);
-  GEOSGeom_getYMin_r(ctx, g.get(), &miny);
-  GEOSGeom_getXMax_r(ctx, g.get(), &maxx);
-  GEOSGeom_getYMax_r(ctx, g.get(), &maxy);
+  const Envelope env = EnvelopeOf(ctx, g.get());
   // Per level: an area containing the gap wins outright; otherwise, among the areas the gap
   // intersects, the one with the largest intersection area (computed only when there are two
   // or more, on the area clipped to the gap's envelope).
   std::map<AreaLevel, const std::string*> best;
   std::map<AreaLevel, std::vector<const Impl::Entry*>> touching;
   for (const auto& e : impl.entries) {
-    if (e.maxx < minx || e.minx > maxx || e.maxy < miny || e.miny > maxy) continue;
+    if (!e.shape.envelope.Intersects(env)) continue;
     if (best.count(e.level) && touching[e.level].empty()) continue;  // contained already
-    if (GEOSPreparedContains_r(ctx, e.prepared, g.get()) == 1) {
+    if (GEOSPreparedContains_r(ctx, e.shape.prepared.get(), g.get()) == 1) {
       best[e.level] = &e.name;
       touching[e.level].clear();
-    } else if (!best.count(e.level) && GEOSPreparedIntersects_r(ctx, e.prepared, g.get()) == 1) {
+    } else if (!best.count(e.level) &&
+               GEOSPreparedIntersects_r(ctx, e.shape.prepared.get(), g.get()) == 1) {
       touching[e.level].push_back(&e);
     }
   }
@@ -112,9 +88,10 @@ void AreaIndex::Attribute(Gap& gap) const {
     }
     double largest = 0;
     for (const Impl::Entry* e : candidates) {
-      GeosGeometry clipped(ctx, GEOSClipByRect_r(ctx, e->geometry.get(), minx, miny, maxx, maxy));
+      const GeosGeometry clipped = Own(ctx, GEOSClipByRect_r(ctx, e->shape.geometry.get(), env.minx,
+                                                             env.miny, env.maxx, env.maxy));
       if (!clipped) continue;
-      GeosGeometry inter(ctx, GEOSIntersection_r(ctx, clipped.get(), g.get()));
+      const GeosGeometry inter = Own(ctx, GEOSIntersection_r(ctx, clipped.get(), g.get()));
       double overlap = 0;
       if (inter) GEOSArea_r(ctx, inter.get(), &overlap);
       if (overlap > largest) {

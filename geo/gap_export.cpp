@@ -23,6 +23,7 @@
 
 #include "geo/gdal_handles.h"
 #include "geo/measurement.h"
+#include "geo/time_format.h"
 
 namespace covgap::geo {
 namespace {
@@ -31,35 +32,6 @@ constexpr std::size_t kShapefileMaxStringBytes = 254;
 
 // ---------------------------------------------------------------------------------------------
 // Values
-
-struct CivilDate {
-  int year;
-  int month;
-  int day;
-};
-
-// UTC calendar date of a Unix timestamp in milliseconds (Howard Hinnant's civil_from_days).
-CivilDate CivilFromUnixMs(std::int64_t unix_ms) {
-  constexpr std::int64_t kMsPerDay = 86'400'000;
-  std::int64_t days = unix_ms / kMsPerDay;
-  if (unix_ms % kMsPerDay < 0) --days;
-  days += 719468;
-  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const std::int64_t doe = days - era * 146097;
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::int64_t mp = (5 * doy + 2) / 153;
-  const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
-  const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
-  const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  return {static_cast<int>(year), static_cast<int>(month), static_cast<int>(day)};
-}
-
-std::string FormatDate(const CivilDate& d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, d.month, d.day);
-  return buf;
-}
 
 // The longest prefix of `s` of at most `max_bytes` bytes that ends on a character boundary of valid
 // UTF-8 and does not separate a letter from its combining diacritics (U+0300..U+036F, which
@@ -246,13 +218,6 @@ class PendingFile {
   bool committed_ = false;
 };
 
-struct ZipCloser {
-  void operator()(void* zip) const {
-    if (zip) CPLCloseZip(zip);
-  }
-};
-using ZipPtr = std::unique_ptr<void, ZipCloser>;
-
 struct MemBuffer {
   const GByte* data;
   vsi_l_offset size;
@@ -267,13 +232,13 @@ StatusOr<MemBuffer> ReadMemFile(const std::string& path) {
 
 Status WriteFile(const std::string& path, const MemBuffer& buffer) {
   CPLErrorReset();
-  VSILFILE* file = VSIFOpenL(path.c_str(), "wb");
+  VsiFile file(VSIFOpenL(path.c_str(), "wb"));
   if (file == nullptr) {
     return Internal("cannot create '" + path + "': " + VSIStrerror(errno));
   }
   const bool written =
-      buffer.size == 0 || VSIFWriteL(buffer.data, 1, buffer.size, file) == buffer.size;
-  const bool closed = VSIFCloseL(file) == 0;
+      buffer.size == 0 || VSIFWriteL(buffer.data, 1, buffer.size, file.get()) == buffer.size;
+  const bool closed = CloseVsiFile(std::move(file));
   if (!written || !closed) return Internal("cannot write '" + path + "': " + VSIStrerror(errno));
   return Status::Ok();
 }
@@ -301,7 +266,7 @@ Status ZipShapefile(const std::string& dir, const std::string& layer, const std:
       return GdalFailure("cannot write '" + member + "' into '" + zip_path + "'");
     }
   }
-  if (CPLCloseZip(zip.release()) != CE_None) return GdalFailure("cannot close '" + zip_path + "'");
+  if (!CloseZip(std::move(zip))) return GdalFailure("cannot close '" + zip_path + "'");
   return Status::Ok();
 }
 
@@ -423,17 +388,16 @@ StatusOr<FieldIndices> CreateFields(OGRLayerH layer, ExportFormat format,
   if (format == ExportFormat::kShapefile) string_widths = ShapefileStringWidths(gaps);
   for (std::size_t i = 0; i < kFields.size(); ++i) {
     const FieldSpec& spec = kFields[i];
-    OGRFieldDefnH field = OGR_Fld_Create(spec.name, StoredType(format, spec.type));
+    const FieldDefnPtr field(OGR_Fld_Create(spec.name, StoredType(format, spec.type)));
     if (format == ExportFormat::kShapefile) {
-      if (spec.type == OFTString) OGR_Fld_SetWidth(field, string_widths[i]);
+      if (spec.type == OFTString) OGR_Fld_SetWidth(field.get(), string_widths[i]);
       if (spec.shp_width > 0) {
-        OGR_Fld_SetWidth(field, spec.shp_width);
-        OGR_Fld_SetPrecision(field, spec.shp_precision);
+        OGR_Fld_SetWidth(field.get(), spec.shp_width);
+        OGR_Fld_SetPrecision(field.get(), spec.shp_precision);
       }
     }
     CPLErrorReset();
-    const OGRErr err = OGR_L_CreateField(layer, field, TRUE);
-    OGR_Fld_Destroy(field);
+    const OGRErr err = OGR_L_CreateField(layer, field.get(), TRUE);
     if (err != OGRERR_NONE) return GdalFailure(std::string("cannot create field ") + spec.name);
     // The export promises these exact names, in this order: no driver may launder them.
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);

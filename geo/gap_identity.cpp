@@ -12,20 +12,13 @@ namespace {
 
 struct Shape {
   GeosGeometry geometry;
-  double minx = 0, miny = 0, maxx = 0, maxy = 0;
+  Envelope envelope;
 };
 
-Shape Read(GEOSContextHandle_t ctx, GEOSWKBReader* reader, const std::string& wkb) {
+Shape Read(GEOSContextHandle_t ctx, const GeosWkbReader& reader, const std::string& wkb) {
   Shape s;
-  s.geometry = GeosGeometry(
-      ctx, GEOSWKBReader_read_r(ctx, reader, reinterpret_cast<const unsigned char*>(wkb.data()),
-                                wkb.size()));
-  if (s.geometry) {
-    GEOSGeom_getXMin_r(ctx, s.geometry.get(), &s.minx);
-    GEOSGeom_getYMin_r(ctx, s.geometry.get(), &s.miny);
-    GEOSGeom_getXMax_r(ctx, s.geometry.get(), &s.maxx);
-    GEOSGeom_getYMax_r(ctx, s.geometry.get(), &s.maxy);
-  }
+  s.geometry = reader.Read(wkb);
+  if (s.geometry) s.envelope = EnvelopeOf(ctx, s.geometry.get());
   return s;
 }
 
@@ -38,7 +31,7 @@ GroupKey KeyOf(const Gap& g) { return {g.kind, g.operator_id, g.tech, g.crs}; }
 IdentityStats MatchGapIdentities(const std::vector<Gap>& previous, std::vector<Gap>& gaps) {
   GeosContext context;
   GEOSContextHandle_t ctx = context.get();
-  GEOSWKBReader* reader = GEOSWKBReader_create_r(ctx);
+  const GeosWkbReader reader(ctx);
 
   std::map<GroupKey, std::vector<std::size_t>> previous_by_group;
   for (std::size_t p = 0; p < previous.size(); ++p) {
@@ -58,17 +51,18 @@ IdentityStats MatchGapIdentities(const std::vector<Gap>& previous, std::vector<G
     if (!shape.geometry) continue;
     for (std::size_t p : group->second) {
       const Shape& old = previous_shapes[p];
-      if (!old.geometry || old.maxx <= shape.minx || old.minx >= shape.maxx ||
-          old.maxy <= shape.miny || old.miny >= shape.maxy) {
+      if (!old.geometry || old.envelope.maxx <= shape.envelope.minx ||
+          old.envelope.minx >= shape.envelope.maxx || old.envelope.maxy <= shape.envelope.miny ||
+          old.envelope.miny >= shape.envelope.maxy) {
         continue;
       }
-      GeosGeometry inter(ctx, GEOSIntersection_r(ctx, shape.geometry.get(), old.geometry.get()));
+      const GeosGeometry inter =
+          Own(ctx, GEOSIntersection_r(ctx, shape.geometry.get(), old.geometry.get()));
       double area = 0;
       if (inter) GEOSArea_r(ctx, inter.get(), &area);
       if (area > 0) pairs.emplace_back(area, previous[p].gap_id, gaps[n].gap_id, n, p);
     }
   }
-  GEOSWKBReader_destroy_r(ctx, reader);
   std::sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) {
     if (std::get<0>(a) != std::get<0>(b)) return std::get<0>(a) > std::get<0>(b);
     if (std::get<1>(a) != std::get<1>(b)) return std::get<1>(a) < std::get<1>(b);

@@ -1,5 +1,7 @@
 #include "geo/gap_verification.h"
 
+#include <cpl_json.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -33,50 +35,30 @@ std::string Short(double v) {
   return v == std::floor(v) ? Fixed(v, 0) : Fixed(v, v * 10 == std::floor(v * 10) ? 1 : 2);
 }
 
-std::string Day(std::int64_t ms) { return FormatIso8601(ms).substr(0, 10); }
-
-// Position just after `"key"` and the colon, searching from `from`; npos when absent.
-std::size_t ValueAt(const std::string& json, std::string_view key, std::size_t from = 0) {
-  const std::string quoted = "\"" + std::string(key) + "\"";
-  std::size_t at = json.find(quoted, from);
-  if (at == std::string::npos) return at;
-  at += quoted.size();
-  while (at < json.size() && (json[at] == ' ' || json[at] == ':' || json[at] == '\n')) ++at;
-  return at;
-}
-
-std::optional<double> NumberAt(const std::string& json, std::size_t at) {
-  if (at == std::string::npos || at >= json.size()) return std::nullopt;
-  const char* begin = json.c_str() + at;
-  char* end = nullptr;
-  const double v = std::strtod(begin, &end);
-  if (end == begin || !std::isfinite(v)) return std::nullopt;
-  return v;
-}
-
 }  // namespace
 
 AnalysisParams AnalysisParamsFromJson(const std::string& json) {
   AnalysisParams p;
-  if (auto v = NumberAt(json, ValueAt(json, "cell_size_m")); v && *v > 0) p.cell_size_m = *v;
-  if (auto v = NumberAt(json, ValueAt(json, "min_samples")); v && *v >= 1) {
-    p.min_samples = static_cast<int>(*v);
+  CPLJSONDocument doc;
+  if (json.empty() || !doc.LoadMemory(json)) return p;
+  const CPLJSONObject root = doc.GetRoot();
+  if (const double v = root.GetDouble("cell_size_m", 0); v > 0 && std::isfinite(v)) {
+    p.cell_size_m = v;
   }
-  if (const std::size_t at = ValueAt(json, "analysis_crs");
-      at != std::string::npos && at < json.size() && json[at] == '"') {
-    const std::size_t end = json.find('"', at + 1);
-    if (end != std::string::npos) p.analysis_crs = json.substr(at + 1, end - at - 1);
+  if (const double v = root.GetDouble("min_samples", 0); v >= 1 && v < 1e9) {
+    p.min_samples = static_cast<int>(v);
   }
-  const std::size_t thresholds = ValueAt(json, "thresholds");
-  if (thresholds != std::string::npos) {
+  if (const std::string crs = root.GetString("analysis_crs", ""); !crs.empty()) {
+    p.analysis_crs = crs;
+  }
+  const CPLJSONObject thresholds = root.GetObj("thresholds");
+  if (thresholds.IsValid()) {
     for (Technology t : kAllTechnologies) {
-      const std::size_t at = ValueAt(json, ToString(t), thresholds);
-      if (at == std::string::npos) continue;
-      auto good = NumberAt(json, ValueAt(json, "good_dbm", at));
-      auto dead = NumberAt(json, ValueAt(json, "dead_dbm", at));
-      if (good && dead) {
-        p.thresholds[t] = Thresholds{static_cast<int>(*good), static_cast<int>(*dead)};
+      const CPLJSONObject th = thresholds.GetObj(std::string(ToString(t)));
+      if (!th.IsValid() || !th.GetObj("good_dbm").IsValid() || !th.GetObj("dead_dbm").IsValid()) {
+        continue;
       }
+      p.thresholds[t] = Thresholds{th.GetInteger("good_dbm"), th.GetInteger("dead_dbm")};
     }
   }
   return p;
@@ -95,23 +77,12 @@ StatusOr<VerificationResult> VerifyGap(const Gap& gap, std::int64_t cleared_ms,
   }
   if (!(params.cell_size_m > 0)) return InvalidArgument("the cell size must be positive");
   GeosContext ctx;
-  GEOSWKBReader* reader = GEOSWKBReader_create_r(ctx.get());
-  GeosGeometry shape(
-      ctx.get(),
-      GEOSWKBReader_read_r(ctx.get(), reader,
-                           reinterpret_cast<const unsigned char*>(gap.wkb.data()), gap.wkb.size()));
-  GEOSWKBReader_destroy_r(ctx.get(), reader);
+  const GeosGeometry shape = GeosWkbReader(ctx.get()).Read(gap.wkb);
   if (!shape) return InvalidArgument("gap " + gap.gap_id + " has no readable geometry");
   double area_m2 = 0;
   GEOSArea_r(ctx.get(), shape.get(), &area_m2);
-  struct Prepared {
-    GEOSContextHandle_t ctx;
-    const GEOSPreparedGeometry* p;
-    ~Prepared() {
-      if (p) GEOSPreparedGeom_destroy_r(ctx, p);
-    }
-  } prepared{ctx.get(), GEOSPrepare_r(ctx.get(), shape.get())};
-  if (!prepared.p) return Internal("cannot prepare the geometry of gap " + gap.gap_id);
+  const GeosPrepared prepared = Prepare(ctx.get(), shape.get());
+  if (!prepared) return Internal("cannot prepare the geometry of gap " + gap.gap_id);
 
   auto projector = PointProjector::Create(gap.crs.empty() ? params.analysis_crs : gap.crs);
   if (!projector.ok()) return projector.status();
@@ -148,9 +119,10 @@ StatusOr<VerificationResult> VerifyGap(const Gap& gap, std::int64_t cleared_ms,
         static_cast<std::int64_t>(std::floor(y[i] / s))};
     auto [it, fresh] = inside.try_emplace(cell, false);
     if (fresh) {
-      GeosGeometry centre(ctx.get(), GEOSGeom_createPointFromXY_r(ctx.get(), (cell.first + 0.5) * s,
-                                                                  (cell.second + 0.5) * s));
-      it->second = centre && GEOSPreparedContains_r(ctx.get(), prepared.p, centre.get()) == 1;
+      const GeosGeometry centre = Own(
+          ctx.get(),
+          GEOSGeom_createPointFromXY_r(ctx.get(), (cell.first + 0.5) * s, (cell.second + 0.5) * s));
+      it->second = centre && GEOSPreparedContains_r(ctx.get(), prepared.get(), centre.get()) == 1;
     }
     if (!it->second) continue;
     ++r.samples;
@@ -166,7 +138,7 @@ StatusOr<VerificationResult> VerifyGap(const Gap& gap, std::int64_t cleared_ms,
   r.good_percent = r.measured_cells == 0 ? 0 : 100.0 * r.good_cells / r.measured_cells;
 
   const std::string after = std::to_string(r.samples) + (r.samples == 1 ? " sample" : " samples") +
-                            " after " + Day(cleared_ms);
+                            " after " + FormatDate(cleared_ms);
   const std::string density =
       Short(rule.samples_per_km2) + " per km² over " + Fixed(r.area_km2, 2) + " km²";
   const std::string good = std::to_string(r.good_cells) + " of " +

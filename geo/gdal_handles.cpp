@@ -79,4 +79,28 @@ GeosContext::GeosContext() : handle_(GEOS_init_r()) {
 
 GeosContext::~GeosContext() { GEOS_finish_r(handle_); }
 
+Envelope EnvelopeOf(GEOSContextHandle_t ctx, const GEOSGeometry* g) {
+  Envelope e;
+  GEOSGeom_getXMin_r(ctx, g, &e.minx);
+  GEOSGeom_getYMin_r(ctx, g, &e.miny);
+  GEOSGeom_getXMax_r(ctx, g, &e.maxx);
+  GEOSGeom_getYMax_r(ctx, g, &e.maxy);
+  return e;
+}
+
+PreparedShape PreparedShape::Make(GEOSContextHandle_t ctx, GeosGeometry g, bool make_valid) {
+  PreparedShape s;
+  if (!g) return s;
+  if (make_valid && GEOSisValid_r(ctx, g.get()) != 1) g = Own(ctx, GEOSMakeValid_r(ctx, g.get()));
+  if (!g) return s;
+  s.envelope = EnvelopeOf(ctx, g.get());
+  s.prepared = Prepare(ctx, g.get());
+  s.geometry = std::move(g);
+  return s;
+}
+
+bool CloseZip(ZipPtr zip) { return zip == nullptr || CPLCloseZip(zip.release()) == CE_None; }
+
+bool CloseVsiFile(VsiFile file) { return file == nullptr || VSIFCloseL(file.release()) == 0; }
+
 }  // namespace covgap::geo

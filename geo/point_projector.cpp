@@ -1,7 +1,5 @@
 #include "geo/point_projector.h"
 
-#include <proj.h>
-
 #include <atomic>
 #include <cctype>
 #include <cmath>
@@ -9,7 +7,11 @@
 #include <limits>
 #include <mutex>
 #include <string_view>
+#include <thread>
+#include <unordered_map>
 #include <vector>
+
+#include "geo/gdal_handles.h"
 
 namespace covgap::geo {
 namespace {
@@ -88,21 +90,17 @@ class UtmProjector final : public PointProjector {
   double alpha_[6] = {};
 };
 
-// Any CRS through PROJ; one PROJ context and transformation per calling thread.
+// Any CRS through PROJ. A PROJ context may be used by one thread at a time, so each calling thread
+// gets its own context and transformation, made on its first call and owned by the projector
+// (freed with it). A thread id reused after its thread ended takes over that thread's objects,
+// which is safe: the old thread no longer uses them.
 class ProjProjector final : public PointProjector {
  public:
-  explicit ProjProjector(std::string target) : target_(std::move(target)), id_(++next_id_) {}
-  ~ProjProjector() override {
-    for (auto& [ctx, pj] : handles_) {
-      proj_destroy(pj);
-      proj_context_destroy(ctx);
-    }
-  }
+  explicit ProjProjector(std::string target) : target_(std::move(target)) {}
 
   Status Check() {
-    PJ* pj = Transformation();
-    return pj ? Status::Ok()
-              : InvalidArgument("unknown or unusable analysis CRS '" + target_ + "'");
+    return Transformation() ? Status::Ok()
+                            : InvalidArgument("unknown or unusable analysis CRS '" + target_ + "'");
   }
 
   void Project(const double* lon, const double* lat, double* x, double* y,
@@ -123,35 +121,28 @@ class ProjProjector final : public PointProjector {
   bool fast_path() const override { return false; }
 
  private:
+  // Declared context first: the transformation is destroyed before the context it lives in.
+  struct ThreadTransform {
+    ProjContextPtr ctx;
+    ProjPtr pj;
+  };
+
   PJ* Transformation() const {
-    // Keyed by a never-reused id, not by address: a stale entry of a destroyed projector is
-    // never matched again.
-    thread_local std::vector<std::pair<std::uint64_t, PJ*>> cache;
-    for (auto& [owner, pj] : cache) {
-      if (owner == id_) return pj;
+    std::lock_guard lock(mu_);
+    auto [it, fresh] = per_thread_.try_emplace(std::this_thread::get_id());
+    ThreadTransform& t = it->second;
+    if (fresh) {
+      t.ctx.reset(proj_context_create());
+      proj_log_level(t.ctx.get(), PJ_LOG_NONE);  // failures are reported through Status
+      const ProjPtr raw(proj_create_crs_to_crs(t.ctx.get(), "EPSG:4326", target_.c_str(), nullptr));
+      if (raw) t.pj.reset(proj_normalize_for_visualization(t.ctx.get(), raw.get()));
     }
-    PJ_CONTEXT* ctx = proj_context_create();
-    proj_log_level(ctx, PJ_LOG_NONE);  // failures are reported through Status
-    PJ* raw = proj_create_crs_to_crs(ctx, "EPSG:4326", target_.c_str(), nullptr);
-    PJ* pj = raw ? proj_normalize_for_visualization(ctx, raw) : nullptr;
-    proj_destroy(raw);
-    if (!pj) {
-      proj_context_destroy(ctx);
-      return nullptr;
-    }
-    {
-      std::lock_guard lock(mu_);
-      handles_.emplace_back(ctx, pj);
-    }
-    cache.emplace_back(id_, pj);
-    return pj;
+    return t.pj.get();
   }
 
-  static inline std::atomic<std::uint64_t> next_id_{0};
   std::string target_;
-  std::uint64_t id_;
   mutable std::mutex mu_;
-  mutable std::vector<std::pair<PJ_CONTEXT*, PJ*>> handles_;
+  mutable std::unordered_map<std::thread::id, ThreadTransform> per_thread_;
 };
 
 }  // namespace

@@ -8,11 +8,10 @@
 #include "geo/area_lookup.h"
 #include "geo/gdal_handles.h"
 #include "geo/point_projector.h"
+#include "geo/time_format.h"
 
 namespace covgap::geo {
 namespace {
-
-constexpr std::int64_t kDayMs = 86'400'000;
 
 std::int64_t FloorDiv(std::int64_t a, std::int64_t b) {
   return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
@@ -32,11 +31,7 @@ StatusOr<std::vector<std::vector<std::size_t>>> PlacesInGaps(const std::vector<P
   std::vector<std::vector<std::size_t>> in(places.size());
   GeosContext geos;
   GEOSContextHandle_t ctx = geos.get();
-  struct Reader {
-    GEOSContextHandle_t ctx;
-    GEOSWKBReader* r;
-    ~Reader() { GEOSWKBReader_destroy_r(ctx, r); }
-  } reader{ctx, GEOSWKBReader_create_r(ctx)};
+  const GeosWkbReader reader(ctx);
   // Places projected once per CRS, sorted by x for a range search.
   struct Projected {
     std::vector<double> x, y;
@@ -68,25 +63,19 @@ StatusOr<std::vector<std::vector<std::size_t>>> PlacesInGaps(const std::vector<P
       it = projected.emplace(gap.crs, std::move(p)).first;
     }
     const Projected& p = it->second;
-    GeosGeometry g(ctx, GEOSWKBReader_read_r(ctx, reader.r,
-                                             reinterpret_cast<const unsigned char*>(gap.wkb.data()),
-                                             gap.wkb.size()));
-    if (!g) return InvalidArgument("gap " + gap.gap_id + " has no readable WKB geometry");
-    double minx = 0, miny = 0, maxx = 0, maxy = 0;
-    GEOSGeom_getXMin_r(ctx, g.get(), &minx);
-    GEOSGeom_getYMin_r(ctx, g.get(), &miny);
-    GEOSGeom_getXMax_r(ctx, g.get(), &maxx);
-    GEOSGeom_getYMax_r(ctx, g.get(), &maxy);
-    const GEOSPreparedGeometry* prepared = GEOSPrepare_r(ctx, g.get());
-    auto first = std::lower_bound(p.by_x.begin(), p.by_x.end(), minx,
+    const PreparedShape shape = PreparedShape::Make(ctx, reader.Read(gap.wkb), false);
+    if (!shape.geometry)
+      return InvalidArgument("gap " + gap.gap_id + " has no readable WKB geometry");
+    const Envelope& env = shape.envelope;
+    auto first = std::lower_bound(p.by_x.begin(), p.by_x.end(), env.minx,
                                   [&](std::size_t i, double v) { return p.x[i] < v; });
-    for (auto k = first; k != p.by_x.end() && p.x[*k] <= maxx; ++k) {
+    for (auto k = first; k != p.by_x.end() && p.x[*k] <= env.maxx; ++k) {
       const std::size_t i = *k;
-      if (p.y[i] < miny || p.y[i] > maxy) continue;
-      GeosGeometry point(ctx, GEOSGeom_createPointFromXY_r(ctx, p.x[i], p.y[i]));
-      if (GEOSPreparedIntersects_r(ctx, prepared, point.get()) == 1) in[i].push_back(gi);
+      if (p.y[i] < env.miny || p.y[i] > env.maxy) continue;
+      const GeosGeometry point = Own(ctx, GEOSGeom_createPointFromXY_r(ctx, p.x[i], p.y[i]));
+      if (GEOSPreparedIntersects_r(ctx, shape.prepared.get(), point.get()) == 1)
+        in[i].push_back(gi);
     }
-    GEOSPreparedGeom_destroy_r(ctx, prepared);
   }
   return in;
 }
@@ -125,7 +114,7 @@ bool Verified(const Gap& gap) { return ParseGapStatus(gap.status) == GapStatus::
 }  // namespace
 
 std::int64_t DaysLeft(std::int64_t now_ms, std::int64_t deadline_ms) {
-  return FloorDiv(deadline_ms, kDayMs) - FloorDiv(now_ms, kDayMs);
+  return FloorDiv(deadline_ms, kMsPerDay) - FloorDiv(now_ms, kMsPerDay);
 }
 
 std::string StripDistrictPrefix(const std::string& name) {

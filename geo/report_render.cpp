@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "geo/csv.h"
 #include "geo/gdal_handles.h"
 #include "geo/json_writer.h"
 #include "geo/point_projector.h"
@@ -14,11 +15,9 @@
 namespace covgap::geo {
 namespace {
 
-std::string Date(std::int64_t ms) { return FormatIso8601(ms).substr(0, 10); }
-
 // "20/12/2021", the Vietnamese way.
 std::string DateVn(std::int64_t ms) {
-  const std::string iso = Date(ms);
+  const std::string iso = FormatDate(ms);
   return iso.substr(8, 2) + "/" + iso.substr(5, 2) + "/" + iso.substr(0, 4);
 }
 
@@ -131,29 +130,14 @@ std::vector<std::string> FirstPlaceCells(const FirstPlace& p) {
           Num(p.schools),
           Num(p.students_nodev),
           p.status,
-          p.target_ms ? Date(*p.target_ms) : "",
+          p.target_ms ? FormatDate(*p.target_ms) : "",
           p.gap_id};
-}
-
-std::string CsvField(std::string_view s) {
-  std::string v(s);
-  // A leading =, +, - or @ would be read as a formula by spreadsheets.
-  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@') &&
-      !std::all_of(v.begin() + 1, v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    v = "'" + v;
-  }
-  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 std::string CsvLine(const std::vector<std::string>& cells) {
   std::string line;
-  for (std::size_t i = 0; i < cells.size(); ++i) line += (i ? "," : "") + CsvField(cells[i]);
+  for (std::size_t i = 0; i < cells.size(); ++i)
+    line += (i ? "," : "") + SpreadsheetCsvQuote(cells[i]);
   return line + "\r\n";
 }
 
@@ -409,8 +393,8 @@ std::string_view StatusColour(GapStatus status) {
 
 std::string RenderTable(const ProgressReport& r) {
   std::string out = "Progress report: clearing the mobile dead spots\n";
-  out += "as of " + Date(r.now_ms) + ", deadline " + Date(r.deadline_ms) + ", days left " +
-         Num(r.days_left) + "\n";
+  out += "as of " + FormatDate(r.now_ms) + ", deadline " + FormatDate(r.deadline_ms) +
+         ", days left " + Num(r.days_left) + "\n";
   out += "latest analysis run " + Num(r.latest_run_id) + ", baseline run " +
          Num(r.baseline_run_id) + "\n\n";
   out += "Operator gaps: " + Num(r.total.gaps.open) + " open, " + Num(r.total.gaps.planned) +
@@ -460,7 +444,7 @@ std::string RenderJson(const ProgressReport& r) {
   JsonWriter w;
   w.BeginObject();
   w.Key("as_of").String(FormatIso8601(r.now_ms));
-  w.Key("deadline").String(Date(r.deadline_ms));
+  w.Key("deadline").String(FormatDate(r.deadline_ms));
   w.Key("days_left").Number(r.days_left);
   w.Key("latest_run_id").Number(r.latest_run_id);
   w.Key("baseline_run_id").Number(r.baseline_run_id);
@@ -487,7 +471,8 @@ std::string RenderJson(const ProgressReport& r) {
     w.Key("contains").String(p.contains).Key("tech").String(ToString(p.tech));
     w.Key("district").String(p.district).Key("commune").String(p.commune);
     w.Key("schools").Number(p.schools).Key("stud_nodev").Number(p.students_nodev);
-    w.Key("status").String(p.status).Key("target").String(p.target_ms ? Date(*p.target_ms) : "");
+    w.Key("status").String(p.status).Key("target").String(p.target_ms ? FormatDate(*p.target_ms)
+                                                                      : "");
     w.EndObject();
   }
   w.EndArray();
@@ -498,7 +483,7 @@ std::string RenderJson(const ProgressReport& r) {
 std::string RenderCsv(const ProgressReport& r) {
   std::string out = CsvLine({"section", "key", "value"});
   out += CsvLine({"summary", "as_of", FormatIso8601(r.now_ms)});
-  out += CsvLine({"summary", "deadline", Date(r.deadline_ms)});
+  out += CsvLine({"summary", "deadline", FormatDate(r.deadline_ms)});
   out += CsvLine({"summary", "days_left", Num(r.days_left)});
   out += CsvLine({"summary", "latest_run_id", Num(r.latest_run_id)});
   out += CsvLine({"summary", "baseline_run_id", Num(r.baseline_run_id)});

@@ -17,8 +17,25 @@ std::optional<std::int64_t> ParseIso8601(std::string_view text);
 // "YYYY-MM-DDTHH:MM:SSZ", with ".mmm" when the milliseconds are not zero.
 std::string FormatIso8601(std::int64_t unix_ms);
 
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+inline constexpr std::int64_t kMsPerDay = 86'400'000;
+
+// A proleptic Gregorian calendar date.
+struct CivilDate {
+  int year = 1970;
+  int month = 1;  // 1..12
+  int day = 1;    // 1..31
+};
+
+// Days since 1970-01-01 of a proleptic Gregorian date, and back (Howard Hinnant's algorithms;
+// the one copy of calendar arithmetic in covgap).
 std::int64_t DaysFromCivil(std::int64_t year, unsigned month, unsigned day);
+CivilDate CivilFromDays(std::int64_t days);
+// The UTC calendar date of a Unix timestamp in milliseconds (negative ones included).
+CivilDate CivilFromUnixMs(std::int64_t unix_ms);
+
+// "YYYY-MM-DD" of a date, or of the UTC day of a timestamp.
+std::string FormatDate(const CivilDate& date);
+std::string FormatDate(std::int64_t unix_ms);
 
 // Milliseconds since the epoch, from the system clock.
 std::int64_t NowUnixMs();

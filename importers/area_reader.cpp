@@ -147,14 +147,9 @@ std::string IsoWkb(OGRGeometryH g) {
 // WKB in and out of one GEOS context. GEOS's last error message is kept for reasons.
 class GeosIo {
  public:
-  GeosIo()
-      : reader_(GEOSWKBReader_create_r(ctx_.get())), writer_(GEOSWKBWriter_create_r(ctx_.get())) {
+  GeosIo() : reader_(ctx_.get()), writer_(GEOSWKBWriter_create_r(ctx_.get()), {ctx_.get()}) {
     GEOSContext_setErrorMessageHandler_r(ctx_.get(), &GeosIo::OnError, error_);
-    GEOSWKBWriter_setFlavor_r(ctx_.get(), writer_, GEOS_WKB_ISO);
-  }
-  ~GeosIo() {
-    GEOSWKBReader_destroy_r(ctx_.get(), reader_);
-    GEOSWKBWriter_destroy_r(ctx_.get(), writer_);
+    GEOSWKBWriter_setFlavor_r(ctx_.get(), writer_.get(), GEOS_WKB_ISO);
   }
   GeosIo(const GeosIo&) = delete;
   GeosIo& operator=(const GeosIo&) = delete;
@@ -164,29 +159,22 @@ class GeosIo {
 
   GeosGeometry Read(std::string_view wkb) {
     error_[0] = '\0';
-    return GeosGeometry(
-        ctx(), GEOSWKBReader_read_r(
-                   ctx(), reader_, reinterpret_cast<const unsigned char*>(wkb.data()), wkb.size()));
+    return reader_.Read(wkb);
   }
 
   // GEOS -> OGR MultiPolygon; null on failure.
   OgrGeometryPtr ToOgrMultiPolygon(const GEOSGeometry* g) {
     std::size_t size = 0;
-    unsigned char* wkb = GEOSWKBWriter_write_r(ctx(), writer_, g, &size);
+    const geo::GeosBuffer wkb(GEOSWKBWriter_write_r(ctx(), writer_.get(), g, &size), {ctx()});
     if (wkb == nullptr) return nullptr;
     OGRGeometryH out = nullptr;
-    const OGRErr err = OGR_G_CreateFromWkbEx(wkb, nullptr, &out, size);
-    GEOSFree_r(ctx(), wkb);
-    if (err != OGRERR_NONE) return nullptr;
+    if (OGR_G_CreateFromWkbEx(wkb.get(), nullptr, &out, size) != OGRERR_NONE) return nullptr;
     return OgrGeometryPtr(OGR_G_ForceToMultiPolygon(out));
   }
 
   std::string ValidityReason(const GEOSGeometry* g) {
-    char* reason = GEOSisValidReason_r(ctx(), g);
-    if (reason == nullptr) return "invalid geometry";
-    std::string out = reason;
-    GEOSFree_r(ctx(), reason);
-    return out;
+    const geo::GeosString reason(GEOSisValidReason_r(ctx(), g), {ctx()});
+    return reason ? std::string(reason.get()) : "invalid geometry";
   }
 
   // The polygons of `g` (any nesting of collections) as one MultiPolygon; null when there are none.
@@ -194,9 +182,8 @@ class GeosIo {
     std::vector<GEOSGeometry*> polygons;
     CollectPolygons(g, polygons);
     if (polygons.empty()) return {};
-    return GeosGeometry(ctx(),
-                        GEOSGeom_createCollection_r(ctx(), GEOS_MULTIPOLYGON, polygons.data(),
-                                                    static_cast<unsigned>(polygons.size())));
+    return geo::Own(ctx(), GEOSGeom_createCollection_r(ctx(), GEOS_MULTIPOLYGON, polygons.data(),
+                                                       static_cast<unsigned>(polygons.size())));
   }
 
  private:
@@ -218,8 +205,8 @@ class GeosIo {
   static constexpr std::size_t kErrorSize = 256;
   geo::GeosContext ctx_;
   char error_[kErrorSize] = {};
-  GEOSWKBReader* reader_;
-  GEOSWKBWriter* writer_;
+  geo::GeosWkbReader reader_;
+  geo::GeosWkbWriterPtr writer_;
 };
 
 }  // namespace
@@ -333,7 +320,7 @@ StatusOr<AreaImport> ReadAreas(const std::string& path, const AreaReadOptions& o
     }
     if (GEOSisValid_r(geos.ctx(), g.get()) != 1) {
       const std::string why = geos.ValidityReason(g.get());
-      GeosGeometry made(geos.ctx(), GEOSMakeValid_r(geos.ctx(), g.get()));
+      const GeosGeometry made = geo::Own(geos.ctx(), GEOSMakeValid_r(geos.ctx(), g.get()));
       GeosGeometry polygonal = made ? geos.PolygonalPart(made.get()) : GeosGeometry();
       OgrGeometryPtr repaired = polygonal ? geos.ToOgrMultiPolygon(polygonal.get()) : nullptr;
       if (!repaired || OGR_G_IsEmpty(repaired.get())) {
@@ -357,7 +344,8 @@ StatusOr<AreaImport> ReadAreas(const std::string& path, const AreaReadOptions& o
         }
         GeosGeometry a = geos.Read(first.wkb);
         GeosGeometry b = geos.Read(IsoWkb(geom.get()));
-        GeosGeometry u(geos.ctx(), a && b ? GEOSUnion_r(geos.ctx(), a.get(), b.get()) : nullptr);
+        const GeosGeometry u =
+            geo::Own(geos.ctx(), a && b ? GEOSUnion_r(geos.ctx(), a.get(), b.get()) : nullptr);
         GeosGeometry polygonal = u ? geos.PolygonalPart(u.get()) : GeosGeometry();
         OgrGeometryPtr merged = polygonal ? geos.ToOgrMultiPolygon(polygonal.get()) : nullptr;
         if (!merged) {

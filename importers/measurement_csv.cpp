@@ -101,17 +101,6 @@ void SplitCsvLine(std::string_view line, std::vector<std::string_view>& fields,
   }
 }
 
-std::string CsvQuote(std::string_view field) {
-  if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);
-  std::string out = "\"";
-  for (char c : field) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
 StatusOr<std::unique_ptr<MeasurementCsvReader>> MeasurementCsvReader::Open(
     const std::string& path) {
   std::unique_ptr<MeasurementCsvReader> reader(new MeasurementCsvReader());

@@ -92,7 +92,4 @@ class MeasurementCsvReader {
 void SplitCsvLine(std::string_view line, std::vector<std::string_view>& fields,
                   std::string& storage, char delimiter = ',');
 
-// Quotes a field for CSV output when it needs it.
-std::string CsvQuote(std::string_view field);
-
 }  // namespace covgap::importers

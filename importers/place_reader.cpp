@@ -131,13 +131,12 @@ class RecordSplitter {
 };
 
 StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  VSILFILE* f = VSIFOpenL(path.c_str(), "rb");
+  const geo::VsiFile f(VSIFOpenL(path.c_str(), "rb"));
   if (f == nullptr) return NotFound(path + ": no such file");
   std::string content;
   char buf[1 << 16];
   std::size_t n = 0;
-  while ((n = VSIFReadL(buf, 1, sizeof buf, f)) > 0) content.append(buf, n);
-  VSIFCloseL(f);
+  while ((n = VSIFReadL(buf, 1, sizeof buf, f.get())) > 0) content.append(buf, n);
   if (content.starts_with("\xEF\xBB\xBF")) content.erase(0, 3);
   return content;
 }

@@ -8,6 +8,8 @@
 
 #include <cstdio>
 
+#include "geo/gdal_handles.h"
+
 namespace covgap::importers {
 namespace {
 
@@ -176,11 +178,10 @@ TextDecoder TextDecoder::ForLayer(GDALDatasetH ds, OGRLayerH layer, const std::s
       base = path + "/" + OGR_L_GetName(layer);
     }
     for (const char* ext : {".cpg", ".CPG"}) {
-      VSILFILE* f = VSIFOpenL((base + ext).c_str(), "rb");
+      const geo::VsiFile f(VSIFOpenL((base + ext).c_str(), "rb"));
       if (f == nullptr) continue;
       char buf[64] = {};
-      const std::size_t n = VSIFReadL(buf, 1, sizeof buf - 1, f);
-      VSIFCloseL(f);
+      const std::size_t n = VSIFReadL(buf, 1, sizeof buf - 1, f.get());
       const std::string cpg(TrimBlanks(std::string_view(buf, n)));
       claimed = ParseEncoding(cpg);
       if (!claimed && (cpg == "65001" || LowerAscii(cpg) == "utf8")) claimed = Encoding::kUtf8;

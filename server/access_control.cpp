@@ -14,9 +14,13 @@ constexpr std::size_t kIdBytes = 6;       // 12 hex characters
 constexpr std::size_t kSecretBytes = 24;  // 48 hex characters
 constexpr std::size_t kMinSecretChars = 32;
 
-std::string RandomHex(std::size_t bytes) {
+// Hex of `bytes` bytes from OpenSSL's CSPRNG; Unavailable when it cannot give them (never a
+// predictable secret).
+StatusOr<std::string> RandomHex(std::size_t bytes) {
   std::string raw(bytes, '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes));
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
+    return Unavailable("the system random generator failed: no token was made");
+  }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   for (unsigned char c : raw) {
@@ -196,8 +200,12 @@ std::string AccessControl::HashSecret(std::string_view secret) {
 
 StatusOr<NewToken> AccessControl::MakeToken(std::string_view role_text, std::string label,
                                             std::string created_by) {
-  return TokenFromText(std::string(kPrefix) + RandomHex(kIdBytes) + "_" + RandomHex(kSecretBytes),
-                       role_text, std::move(label), std::move(created_by));
+  auto id = RandomHex(kIdBytes);
+  if (!id.ok()) return id.status();
+  auto secret = RandomHex(kSecretBytes);
+  if (!secret.ok()) return secret.status();
+  return TokenFromText(std::string(kPrefix) + *id + "_" + *secret, role_text, std::move(label),
+                       std::move(created_by));
 }
 
 StatusOr<NewToken> AccessControl::TokenFromText(std::string_view text, std::string_view role_text,

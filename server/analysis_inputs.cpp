@@ -65,7 +65,7 @@ StatusOr<store::RegistryCounts> CountRegistry(store::Store& store) {
 geo::MeasurementSource StoredMeasurements(store::Store& store, const geo::AnalysisParams& params) {
   store::ScanFilter filter;
   if (params.window_days > 0) {
-    filter.from_time_ms = params.as_of_ms - std::int64_t{params.window_days} * 86'400'000;
+    filter.from_time_ms = params.as_of_ms - std::int64_t{params.window_days} * geo::kMsPerDay;
   }
   filter.to_time_ms = params.as_of_ms;
   return [&store, filter](const auto& visit) {

@@ -14,8 +14,6 @@ namespace {
 
 using geo::GapStatus;
 
-std::string Day(std::int64_t ms) { return geo::FormatIso8601(ms).substr(0, 10); }
-
 // A change of `g` to `new_status` that keeps its plan, target, cleared time and note.
 store::GapStateChange ChangeOf(const geo::Gap& g, std::string_view new_status) {
   store::GapStateChange c;
@@ -96,7 +94,7 @@ StatusOr<geo::Gap> GapLifecycle::Apply(const Caller& caller, store::GapStateChan
   details.Key("from").String(stored.from_status);
   details.Key("to").String(stored.to_status);
   if (!stored.note.empty()) details.Key("note").String(stored.note);
-  if (change.target_ms) details.Key("target").String(Day(*change.target_ms));
+  if (change.target_ms) details.Key("target").String(geo::FormatDate(*change.target_ms));
   if (change.cleared_ms) details.Key("cleared").String(geo::FormatIso8601(*change.cleared_ms));
   details.EndObject();
   audit_.Record(caller, action, "gap " + change.gap_id, details.str());
@@ -129,7 +127,7 @@ StatusOr<geo::Gap> GapLifecycle::Plan(const Caller& caller, const std::string& g
   c.cleared_ms = gap->cleared_ms;
   c.status_note = gap->status_note;
   c.event.type = "planned";
-  c.event.note = action + " (target " + Day(target_ms) + ")";
+  c.event.note = action + " (target " + geo::FormatDate(target_ms) + ")";
   return Apply(caller, c, "gap.plan");
 }
 

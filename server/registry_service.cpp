@@ -1,9 +1,6 @@
 #include "server/registry_service.h"
 
-#include <cpl_vsi.h>
-
 #include <algorithm>
-#include <atomic>
 
 #include "geo/area_lookup.h"
 #include "geo/json_writer.h"
@@ -12,6 +9,7 @@
 #include "importers/place_reader.h"
 #include "server/analysis_inputs.h"
 #include "server/api/conversions.h"
+#include "server/app/upload_buffer.h"
 #include "server/status_mapping.h"
 
 namespace covgap::server {
@@ -47,28 +45,6 @@ grpc::Status ImportRows(const google::protobuf::RepeatedPtrField<Row>& rows, Con
 }
 
 // A directory in GDAL's in-memory file system, removed with everything in it.
-class MemoryDir {
- public:
-  MemoryDir() {
-    static std::atomic<std::uint64_t> counter{0};
-    path_ = "/vsimem/covgap-import-" + std::to_string(++counter);
-    VSIMkdir(path_.c_str(), 0755);
-  }
-  ~MemoryDir() { VSIRmdirRecursive(path_.c_str()); }
-  MemoryDir(const MemoryDir&) = delete;
-  MemoryDir& operator=(const MemoryDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// A plain file name: no directories, no "..", not empty.
-bool IsPlainFileName(const std::string& name) {
-  return !name.empty() && name.size() <= 255 && name.find('/') == std::string::npos &&
-         name.find('\\') == std::string::npos && name != "." && name != "..";
-}
-
 void AddIssues(const std::vector<importers::RowIssue>& issues,
                google::protobuf::RepeatedPtrField<v1::RowIssue>* out) {
   for (const auto& i : issues) {
@@ -171,67 +147,32 @@ grpc::Status RegistryService::Import(grpc::ServerContext* context,
                                                      spec.kind() +
                                                      " (an operator imports only its own sites)"};
   }
-  MemoryDir dir;
-  std::vector<std::string> files;
-  std::uint64_t total = 0;
-  VSILFILE* current = nullptr;
-  std::string current_name;
-  auto close_current = [&] {
-    if (current != nullptr) VSIFCloseL(current);
-    current = nullptr;
-  };
+  UploadBuffer upload(max_upload_bytes_);
   while (reader->Read(&message)) {
     if (!message.has_file()) {
-      close_current();
+      upload.Finish();
       return {grpc::StatusCode::INVALID_ARGUMENT, "the spec may only come first"};
     }
-    const v1::UploadPart& part = message.file();
-    if (!IsPlainFileName(part.file_name())) {
-      close_current();
-      return {grpc::StatusCode::INVALID_ARGUMENT,
-              "'" + part.file_name() + "' is not a plain file name"};
-    }
-    total += part.data().size();
-    if (total > max_upload_bytes_) {
-      close_current();
-      const std::string limit = max_upload_bytes_ % (1 << 20) == 0
-                                    ? std::to_string(max_upload_bytes_ >> 20) + " MiB"
-                                    : std::to_string(max_upload_bytes_) + " bytes";
-      return {grpc::StatusCode::RESOURCE_EXHAUSTED,
-              "the upload is larger than the server's limit of " + limit +
-                  " (covgapd --max-upload-mb)"};
-    }
-    if (part.file_name() != current_name) {
-      close_current();
-      current_name = part.file_name();
-      if (std::find(files.begin(), files.end(), current_name) != files.end()) {
-        return {grpc::StatusCode::INVALID_ARGUMENT,
-                "the parts of '" + current_name + "' must be sent one after the other"};
-      }
-      files.push_back(current_name);
-      current = VSIFOpenL((dir.path() + "/" + current_name).c_str(), "wb");
-      if (current == nullptr) return {grpc::StatusCode::INTERNAL, "cannot buffer the upload"};
-    }
-    if (VSIFWriteL(part.data().data(), 1, part.data().size(), current) != part.data().size()) {
-      close_current();
-      return {grpc::StatusCode::RESOURCE_EXHAUSTED, "out of memory buffering the upload"};
+    if (Status s = upload.Add(message.file().file_name(), message.file().data()); !s.ok()) {
+      return ToGrpcStatus(s);
     }
     if (context->IsCancelled()) {
-      close_current();
+      upload.Finish();
       return {grpc::StatusCode::CANCELLED, "the client cancelled the upload"};
     }
   }
-  close_current();
+  upload.Finish();
   // A cancelled stream ends like a finished one: import nothing of it.
   if (context->IsCancelled()) {
     return {grpc::StatusCode::CANCELLED, "the client cancelled the upload"};
   }
+  const std::vector<std::string>& files = upload.files();
   if (files.empty()) return {grpc::StatusCode::INVALID_ARGUMENT, "the upload holds no file"};
   const std::string main = spec.main_file().empty() ? files.front() : spec.main_file();
   if (std::find(files.begin(), files.end(), main) == files.end()) {
     return {grpc::StatusCode::INVALID_ARGUMENT, "main file '" + main + "' was not uploaded"};
   }
-  const std::string path = dir.path() + "/" + main;
+  const std::string path = upload.PathOf(main);
   std::optional<importers::Encoding> encoding;
   if (!spec.encoding().empty()) {
     encoding = importers::ParseEncoding(spec.encoding());
@@ -241,7 +182,7 @@ grpc::Status RegistryService::Import(grpc::ServerContext* context,
     }
   }
   report->set_kind(spec.kind());
-  report->set_bytes(total);
+  report->set_bytes(upload.bytes());
   // Importer messages name the buffer's path; the client knows the file by its own name.
   auto fail = [&](const Status& s) {
     std::string text = s.message();
@@ -357,13 +298,13 @@ grpc::Status RegistryService::Import(grpc::ServerContext* context,
   std::sort(report->mutable_rejections()->begin(), report->mutable_rejections()->end(),
             [](const v1::RowIssue& a, const v1::RowIssue& b) { return a.row() < b.row(); });
   geo::JsonWriter details;
-  details.BeginObject().Key("file").String(main).Key("bytes").Number(total);
+  details.BeginObject().Key("file").String(main).Key("bytes").Number(upload.bytes());
   details.Key("rows_read").Number(report->rows_read()).Key("inserted").Number(report->inserted());
   details.Key("updated").Number(report->updated()).Key("rejected").Number(report->rejected());
   details.EndObject();
   audit_.Record(caller.value(), "import." + spec.kind(), main, details.str());
-  LogInfo("import of " + spec.kind() + " from " + main + " (" + std::to_string(total) + " bytes, " +
-          report->format() + ", " + report->encoding() + "): " +
+  LogInfo("import of " + spec.kind() + " from " + main + " (" + std::to_string(upload.bytes()) +
+          " bytes, " + report->format() + ", " + report->encoding() + "): " +
           std::to_string(report->inserted()) + " new, " + std::to_string(report->updated()) +
           " updated, " + std::to_string(report->rejected()) + " rejected");
   return grpc::Status::OK;

@@ -88,8 +88,8 @@ grpc::Status ReportService::BuildReport(grpc::ServerContext* context,
   auto text = geo::RenderReport(*format, *report, *in);
   if (!text.ok()) return ToGrpcStatus(text.status());
 
-  const std::string name = "covgap-report-" + geo::FormatIso8601(in->now_ms).substr(0, 10) +
-                           std::string(geo::ReportExtension(*format));
+  const std::string name =
+      "covgap-report-" + geo::FormatDate(in->now_ms) + std::string(geo::ReportExtension(*format));
   std::size_t offset = 0;
   do {
     if (context->IsCancelled()) return {grpc::StatusCode::CANCELLED, "cancelled"};

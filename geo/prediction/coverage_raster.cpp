@@ -86,10 +86,10 @@ Status WriteCoverageRaster(const CoverageGrid& grid, const GroupPrediction& pred
   GDALSetGeoTransform(mem.get(), gt);
   auto srs = MakeSrs(params.analysis_crs);
   if (!srs.ok()) return srs.status();
-  char* wkt = nullptr;
-  OSRExportToWkt(srs.value().get(), &wkt);
-  GDALSetProjection(mem.get(), wkt);
-  CPLFree(wkt);
+  char* raw_wkt = nullptr;
+  OSRExportToWkt(srs.value().get(), &raw_wkt);
+  const CplString wkt(raw_wkt);
+  GDALSetProjection(mem.get(), wkt.get());
   GDALRasterBandH band = GDALGetRasterBand(mem.get(), 1);
   GDALSetRasterNoDataValue(band, byte ? 0.0 : kRasterNoData);
   GDALSetDescription(band, std::string(ToString(layer)).c_str());

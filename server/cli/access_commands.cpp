@@ -42,16 +42,15 @@ std::unique_ptr<v1::AccessService::Stub> StubFor(const GlobalOptions& options, i
 // --expires: "YYYY-MM-DD" is valid through that day in Viet Nam (UTC+7, no daylight saving);
 // "Nd" is N days from now; an ISO 8601 date and time is that moment.
 std::optional<std::int64_t> ParseExpiry(const std::string& text) {
-  constexpr std::int64_t kDayMs = 86'400'000;
   if (text.size() > 1 && text.back() == 'd') {
     auto days = ParseInteger(text.substr(0, text.size() - 1), 1, 3660);
     if (!days) return std::nullopt;
-    return geo::NowUnixMs() + *days * kDayMs;
+    return geo::NowUnixMs() + *days * geo::kMsPerDay;
   }
   if (text.size() != 10) return geo::ParseIso8601(text);  // a moment, e.g. 2021-12-31T17:00+07
   auto start = geo::ParseIso8601(text + "T00:00:00+07:00");
   if (!start) return std::nullopt;
-  return *start + kDayMs;
+  return *start + geo::kMsPerDay;
 }
 
 void TokenJson(JsonWriter& j, const v1::Token& t) {

@@ -130,8 +130,7 @@ void GapJson(JsonWriter& j, const v1::Gap& g) {
   j.Key("rank").Number(g.rank()).Key("grp_rank").Number(g.grp_rank());
   j.Key("common_id").String(g.common_id()).Key("contains").String(g.contains());
   j.Key("status").String(g.status()).Key("plan").String(g.plan());
-  j.Key("target_dt")
-      .String(g.has_target_unix_ms() ? geo::FormatIso8601(g.target_unix_ms()).substr(0, 10) : "");
+  j.Key("target_dt").String(g.has_target_unix_ms() ? geo::FormatDate(g.target_unix_ms()) : "");
   j.Key("analysed").String(geo::FormatIso8601(g.analysed_unix_ms()));
   j.Key("cleared").String(g.has_cleared_unix_ms() ? geo::FormatIso8601(g.cleared_unix_ms()) : "");
   j.Key("status_note").String(g.status_note());
@@ -296,7 +295,7 @@ int RunGap(const GlobalOptions& options, const Args& args) {
   std::printf("  status     %s%s%s\n", gap.status().c_str(),
               gap.plan().empty() ? "" : (", plan: " + gap.plan()).c_str(),
               gap.has_target_unix_ms()
-                  ? (", target " + geo::FormatIso8601(gap.target_unix_ms()).substr(0, 10)).c_str()
+                  ? (", target " + geo::FormatDate(gap.target_unix_ms())).c_str()
                   : "");
   if (gap.has_cleared_unix_ms()) {
     std::printf("  cleared    %s\n", geo::FormatIso8601(gap.cleared_unix_ms()).c_str());

@@ -22,11 +22,13 @@
 #include <vector>
 
 #include "covgap/v1/measurement.grpc.pb.h"
+#include "geo/csv.h"
 #include "importers/drive_test_log.h"
 #include "importers/measurement_csv.h"
 #include "server/api/conversions.h"
 #include "server/cli/commands.h"
 #include "server/cli/progress.h"
+#include "server/openssl_handles.h"
 
 namespace covgap::cli {
 
@@ -76,15 +78,14 @@ Exit status: 0 done (rejected rows are reported, not an error), 1 bad file or re
 namespace {
 
 std::string BatchId(const std::string& header, const std::string& text) {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  const server::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  EVP_DigestUpdate(ctx, header.data(), header.size());
-  EVP_DigestUpdate(ctx, "\n", 1);
-  EVP_DigestUpdate(ctx, text.data(), text.size());
-  EVP_DigestFinal_ex(ctx, digest, &len);
-  EVP_MD_CTX_free(ctx);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  EVP_DigestUpdate(ctx.get(), header.data(), header.size());
+  EVP_DigestUpdate(ctx.get(), "\n", 1);
+  EVP_DigestUpdate(ctx.get(), text.data(), text.size());
+  EVP_DigestFinal_ex(ctx.get(), digest, &len);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id = "csv-";
   for (unsigned i = 0; i < 16; ++i) {
@@ -126,7 +127,6 @@ struct SentBatch {
 // A field for a line separated by `delimiter`: CSV quoting for commas and semicolons; a
 // tab-separated line is not quoted, so tabs and line ends become spaces.
 std::string DelimitedField(std::string_view field, char delimiter) {
-  if (delimiter == ',') return importers::CsvQuote(field);
   if (delimiter == '\t') {
     std::string out(field);
     for (char& c : out) {
@@ -134,16 +134,7 @@ std::string DelimitedField(std::string_view field, char delimiter) {
     }
     return out;
   }
-  if (field.find_first_of(std::string{delimiter, '"', '\r', '\n'}) == std::string_view::npos) {
-    return std::string(field);
-  }
-  std::string out = "\"";
-  for (char c : field) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
+  return geo::CsvQuote(field, delimiter);
 }
 
 class RejectsFile {

@@ -64,8 +64,6 @@ Operators see only their own and common gaps.
 
 namespace {
 
-std::string Day(std::int64_t ms) { return geo::FormatIso8601(ms).substr(0, 10); }
-
 // The help text is reached with `covgap help gap`; errors are one line (UsageError).
 int Usage(std::string_view what, const std::string& why, const char*) {
   return UsageError(what, why);
@@ -101,7 +99,8 @@ std::string EventLine(const v1::GapEvent& e) {
 void PrintGapState(const v1::Gap& g) {
   std::printf("gap %s is %s", g.gap_id().c_str(), g.status().c_str());
   if (!g.plan().empty()) std::printf(", plan: %s", g.plan().c_str());
-  if (g.has_target_unix_ms()) std::printf(", target %s", Day(g.target_unix_ms()).c_str());
+  if (g.has_target_unix_ms())
+    std::printf(", target %s", geo::FormatDate(g.target_unix_ms()).c_str());
   if (g.has_cleared_unix_ms()) {
     std::printf(", cleared %s", geo::FormatIso8601(g.cleared_unix_ms()).c_str());
   }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "covgap/v1/prediction.grpc.pb.h"
+#include "geo/csv.h"
 #include "geo/json_writer.h"
 #include "geo/measurement.h"
 #include "importers/measurement_csv.h"
@@ -293,10 +294,9 @@ int RunCampaign(const GlobalOptions& options, const Args& args) {
     for (const auto& w : plan.waypoints()) {
       char figures[256];
       std::snprintf(figures, sizeof figures, "%.6f,%.6f", w.lon(), w.lat());
-      std::string row =
-          std::to_string(w.order()) + "," + w.kind() + "," + importers::CsvQuote(w.id()) + "," +
-          importers::CsvQuote(w.name()) + "," + TechName(w.tech()) + "," + figures + "," +
-          importers::CsvQuote(w.district()) + "," + importers::CsvQuote(w.commune()) + ",";
+      std::string row = std::to_string(w.order()) + "," + w.kind() + "," + geo::CsvQuote(w.id()) +
+                        "," + geo::CsvQuote(w.name()) + "," + TechName(w.tech()) + "," + figures +
+                        "," + geo::CsvQuote(w.district()) + "," + geo::CsvQuote(w.commune()) + ",";
       std::snprintf(figures, sizeof figures, "%.3f,%.1f,%.1f,%lld,%lld,%.3f,%.2f,%.2f", w.p_good(),
                     w.sigma_db(), w.predicted_dbm(), static_cast<long long>(w.students_nodev()),
                     static_cast<long long>(w.households()), w.weight(), w.leg_km(), w.route_km());

@@ -9,6 +9,7 @@
 
 #include "covgap/v1/schools.grpc.pb.h"
 #include "geo/coverage_grid.h"
+#include "geo/csv.h"
 #include "geo/measurement.h"
 #include "server/api/conversions.h"
 #include "server/cli/commands.h"
@@ -64,13 +65,6 @@ std::optional<double> Nearest(const std::map<geo::Technology, TechSummary>& tech
     if (t.nearest_m && (!best || *t.nearest_m < *best)) best = t.nearest_m;
   }
   return best;
-}
-
-std::string Csv(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 std::string Pad(const std::string& s, std::size_t width) {
@@ -174,11 +168,11 @@ int RunSchools(const GlobalOptions& options, const Args& args) {
     for (const auto& row : response.schools()) {
       const auto& s = row.school();
       const auto summary = Summarise(row);
-      std::printf("%s,%s,%s,%s,%s,%lld,%lld,%s,%s", Csv(s.school_id()).c_str(),
-                  Csv(s.name()).c_str(), s.level().c_str(), Csv(s.district()).c_str(),
-                  Csv(s.commune()).c_str(), static_cast<long long>(s.students()),
-                  static_cast<long long>(s.students_nodev()), row.white_zone() ? "yes" : "no",
-                  row.no_data() ? "yes" : "no");
+      std::printf("%s,%s,%s,%s,%s,%lld,%lld,%s,%s", geo::CsvQuote(s.school_id()).c_str(),
+                  geo::CsvQuote(s.name()).c_str(), s.level().c_str(),
+                  geo::CsvQuote(s.district()).c_str(), geo::CsvQuote(s.commune()).c_str(),
+                  static_cast<long long>(s.students()), static_cast<long long>(s.students_nodev()),
+                  row.white_zone() ? "yes" : "no", row.no_data() ? "yes" : "no");
       for (geo::Technology t : techs) {
         auto it = summary.find(t);
         const TechSummary ts = it == summary.end() ? TechSummary{} : it->second;

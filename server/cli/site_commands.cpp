@@ -6,6 +6,7 @@
 #include <string>
 
 #include "covgap/v1/gaps.grpc.pb.h"
+#include "geo/csv.h"
 #include "geo/measurement.h"
 #include "server/api/conversions.h"
 #include "server/cli/commands.h"
@@ -40,13 +41,6 @@ std::string Figure(bool present, double v) {
   char text[32];
   std::snprintf(text, sizeof text, "%.15g", v);
   return text;
-}
-
-std::string Csv(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 }  // namespace
@@ -100,12 +94,13 @@ int RunSites(const GlobalOptions& options, const Args& args) {
     std::printf(
         "site_id,operator,tech,lat,lon,height_m,azimuth_deg,band_mhz,eirp_dbm,beamwidth_deg\n");
     for (const auto& s : response.sites()) {
-      std::printf(
-          "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", Csv(s.site_id()).c_str(), Csv(s.operator_id()).c_str(),
-          TechName(s.tech()).c_str(), Figure(true, s.lat()).c_str(), Figure(true, s.lon()).c_str(),
-          Figure(true, s.height_m()).c_str(), Figure(s.has_azimuth_deg(), s.azimuth_deg()).c_str(),
-          Figure(true, s.band_mhz()).c_str(), Figure(true, s.eirp_dbm()).c_str(),
-          Figure(s.has_beamwidth_deg(), s.beamwidth_deg()).c_str());
+      std::printf("%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", geo::CsvQuote(s.site_id()).c_str(),
+                  geo::CsvQuote(s.operator_id()).c_str(), TechName(s.tech()).c_str(),
+                  Figure(true, s.lat()).c_str(), Figure(true, s.lon()).c_str(),
+                  Figure(true, s.height_m()).c_str(),
+                  Figure(s.has_azimuth_deg(), s.azimuth_deg()).c_str(),
+                  Figure(true, s.band_mhz()).c_str(), Figure(true, s.eirp_dbm()).c_str(),
+                  Figure(s.has_beamwidth_deg(), s.beamwidth_deg()).c_str());
     }
     return kExitOk;
   }

@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -68,6 +71,30 @@ running calls finish, commits every acknowledged batch and closes the store.
   std::exit(code);
 }
 
+// A whole number of `flag` between min and max, or Die with what is expected.
+std::uint64_t ParseWhole(std::string_view flag, const std::string& text, std::uint64_t min,
+                         std::uint64_t max, std::string_view what) {
+  std::uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || n < min || n > max) {
+    Die(std::string(flag) + " needs " + std::string(what) + " from " + std::to_string(min) +
+            " to " + std::to_string(max) + ", not '" + text + "'",
+        2);
+  }
+  return n;
+}
+
+// A number >= 0 (decimals allowed) for `flag`, or Die.
+double ParseRate(std::string_view flag, const std::string& text, std::string_view what) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !std::isfinite(v) || v < 0) {
+    Die(std::string(flag) + " needs " + std::string(what) + " (a number >= 0), not '" + text + "'",
+        2);
+  }
+  return v;
+}
+
 std::string ReadFileOrEmpty(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return {};
@@ -111,7 +138,8 @@ int main(int argc, char** argv) {
     } else if (arg == "--port-file") {
       port_file = value();
     } else if (arg == "--max-batch-rows") {
-      options.ingest_limits.max_rows_per_batch = std::strtoul(value().c_str(), nullptr, 10);
+      options.ingest_limits.max_rows_per_batch =
+          ParseWhole(arg, value(), 1, 10'000'000, "a number of rows");
     } else if (arg == "--bootstrap-token-file") {
       bootstrap_file = value();
     } else if (arg == "--tls-cert") {
@@ -121,16 +149,18 @@ int main(int argc, char** argv) {
     } else if (arg == "--tls-client-ca") {
       tls_client_ca = value();
     } else if (arg == "--ingest-rate-limit") {
-      options.ingest_limits.rows_per_second_per_token = std::strtod(value().c_str(), nullptr);
+      options.ingest_limits.rows_per_second_per_token =
+          ParseRate(arg, value(), "rows per second per token");
       // A burst of two seconds' worth (at least one full batch, see MeasurementService).
       options.ingest_limits.burst_rows_per_token =
           2 * options.ingest_limits.rows_per_second_per_token;
     } else if (arg == "--max-threads") {
-      options.max_threads = std::atoi(value().c_str());
+      options.max_threads =
+          static_cast<int>(ParseWhole(arg, value(), 1, 4096, "a number of threads"));
     } else if (arg == "--max-upload-mb") {
-      options.max_upload_bytes = std::strtoull(value().c_str(), nullptr, 10) << 20;
+      options.max_upload_bytes = ParseWhole(arg, value(), 1, 1 << 20, "a size in MiB") << 20;
     } else if (arg == "--shutdown-grace") {
-      grace_s = std::atoi(value().c_str());
+      grace_s = static_cast<int>(ParseWhole(arg, value(), 0, 3600, "a number of seconds"));
     } else if (arg == "--ranking-weights") {
       const std::string path = value();
       std::ifstream file(path, std::ios::binary);
@@ -140,13 +170,8 @@ int main(int argc, char** argv) {
       if (!weights.ok()) Die("--ranking-weights " + path + ": " + weights.status().message(), 2);
       options.ranking_weights = weights.value();
     } else if (arg == "--analysis-threads") {
-      const std::string text = value();
-      char* end = nullptr;
-      const long n = std::strtol(text.c_str(), &end, 10);
-      if (text.empty() || *end != '\0' || n < 1 || n > 1024) {
-        Die("--analysis-threads needs a number of threads from 1 to 1024, not '" + text + "'", 2);
-      }
-      options.analysis_threads = static_cast<unsigned>(n);
+      options.analysis_threads =
+          static_cast<unsigned>(ParseWhole(arg, value(), 1, 1024, "a number of threads"));
     } else if (arg == "--deadline") {
       const std::string text = value();
       const auto day = covgap::geo::ParseIso8601(text);

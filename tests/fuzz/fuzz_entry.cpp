@@ -350,10 +350,9 @@ std::string RunImporterInput(std::string_view input) {
   const std::string path =
       std::string(dir) + "/input." + std::string(ImporterExtension(input.front()));
   // GDAL reads `content` in place; the file is unlinked before `content` goes.
-  VSILFILE* f = VSIFileFromMemBuffer(path.c_str(), reinterpret_cast<GByte*>(content.data()),
-                                     content.size(), FALSE);
+  const geo::VsiFile f(VSIFileFromMemBuffer(path.c_str(), reinterpret_cast<GByte*>(content.data()),
+                                            content.size(), FALSE));
   if (f == nullptr) return "cannot create " + path;
-  VSIFCloseL(f);
   std::string problem = ReadPlacesAndAreas(path);
   VSIUnlink(path.c_str());
   VSIRmdirRecursive(dir);  // anything a driver left beside it

@@ -346,12 +346,11 @@ DatasetPtr OpenExport(ExportFormat format, const std::string& path,
 }
 
 std::string ReadAll(const std::string& vsi_path) {
-  VSILFILE* file = VSIFOpenL(vsi_path.c_str(), "rb");
+  const VsiFile file(VSIFOpenL(vsi_path.c_str(), "rb"));
   if (file == nullptr) return "<missing>";
   std::string out;
   char buf[4096];
-  for (std::size_t n; (n = VSIFReadL(buf, 1, sizeof buf, file)) > 0;) out.append(buf, n);
-  VSIFCloseL(file);
+  for (std::size_t n; (n = VSIFReadL(buf, 1, sizeof buf, file.get())) > 0;) out.append(buf, n);
   return out;
 }
 

@@ -80,11 +80,7 @@ std::vector<int> Repeat(int dbm, int n) {
 // Checks validity and returns the area of a WKB geometry with GEOS.
 double GeosArea(const std::string& wkb, bool* valid = nullptr) {
   GeosContext ctx;
-  GEOSWKBReader* reader = GEOSWKBReader_create_r(ctx.get());
-  GeosGeometry g(ctx.get(), GEOSWKBReader_read_r(ctx.get(), reader,
-                                                 reinterpret_cast<const unsigned char*>(wkb.data()),
-                                                 wkb.size()));
-  GEOSWKBReader_destroy_r(ctx.get(), reader);
+  const GeosGeometry g = GeosWkbReader(ctx.get()).Read(wkb);
   EXPECT_TRUE(g);
   if (valid) *valid = GEOSisValid_r(ctx.get(), g.get()) == 1;
   double area = 0;
@@ -294,7 +290,7 @@ TEST(GapFinder, GapIdsAreDeterministic) {
 // union of its squares.
 TEST(CellPolygon, RandomGridsEqualTheUnionOfSquares) {
   GeosContext ctx;
-  GEOSWKBReader* reader = GEOSWKBReader_create_r(ctx.get());
+  const GeosWkbReader reader(ctx.get());
   std::uint32_t seed = 12345;
   auto rnd = [&] {
     seed = seed * 1664525u + 1013904223u;
@@ -311,35 +307,32 @@ TEST(CellPolygon, RandomGridsEqualTheUnionOfSquares) {
     }
     if (cells.empty()) continue;
     const std::string wkb = ToMultiPolygonWkb(TraceCells(cells), 10.0);
-    GeosGeometry traced(
-        ctx.get(),
-        GEOSWKBReader_read_r(ctx.get(), reader, reinterpret_cast<const unsigned char*>(wkb.data()),
-                             wkb.size()));
+    const GeosGeometry traced = reader.Read(wkb);
     ASSERT_TRUE(traced);
-    char* reason = GEOSisValidReason_r(ctx.get(), traced.get());
-    EXPECT_EQ(GEOSisValid_r(ctx.get(), traced.get()), 1) << "trial " << trial << ": " << reason;
-    GEOSFree_r(ctx.get(), reason);
+    const GeosString reason(GEOSisValidReason_r(ctx.get(), traced.get()), {ctx.get()});
+    EXPECT_EQ(GEOSisValid_r(ctx.get(), traced.get()), 1)
+        << "trial " << trial << ": " << reason.get();
     std::vector<GEOSGeometry*> squares;
     for (const auto& c : cells) {
       GEOSGeometry* box = GEOSGeom_createRectangle_r(ctx.get(), c.ix * 10.0, c.iy * 10.0,
                                                      c.ix * 10.0 + 10, c.iy * 10.0 + 10);
       squares.push_back(box);
     }
-    GeosGeometry collection(
+    const GeosGeometry collection = Own(
         ctx.get(), GEOSGeom_createCollection_r(ctx.get(), GEOS_GEOMETRYCOLLECTION, squares.data(),
                                                static_cast<unsigned>(squares.size())));
-    GeosGeometry reference(ctx.get(), GEOSUnaryUnion_r(ctx.get(), collection.get()));
+    const GeosGeometry reference = Own(ctx.get(), GEOSUnaryUnion_r(ctx.get(), collection.get()));
     double a = 0, r = 0;
     GEOSArea_r(ctx.get(), traced.get(), &a);
     GEOSArea_r(ctx.get(), reference.get(), &r);
     EXPECT_DOUBLE_EQ(a, 100.0 * static_cast<double>(cells.size()));
     EXPECT_DOUBLE_EQ(a, r);
-    GeosGeometry sym(ctx.get(), GEOSSymDifference_r(ctx.get(), traced.get(), reference.get()));
+    const GeosGeometry sym =
+        Own(ctx.get(), GEOSSymDifference_r(ctx.get(), traced.get(), reference.get()));
     double d = 0;
     GEOSArea_r(ctx.get(), sym.get(), &d);
     EXPECT_EQ(d, 0.0) << "trial " << trial;
   }
-  GEOSWKBReader_destroy_r(ctx.get(), reader);
 }
 
 }  // namespace

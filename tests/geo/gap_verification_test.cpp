@@ -172,6 +172,24 @@ TEST(GapVerification, TheRunsThresholdsAndCellSizeAreUsed) {
   EXPECT_EQ(Verify(gap, {At(0, 0, -103)}).status, GapStatus::kVerified);
 }
 
+TEST(GapVerification, RunParametersAreReadAsJsonNotAsText) {
+  // A substring search would take the 5 inside the note; a JSON reader takes the key.
+  const AnalysisParams p =
+      AnalysisParamsFromJson(R"({"note":"\"cell_size_m\": 5","min_samples":3,"cell_size_m":200,)"
+                             R"("thresholds":{"UMTS":{"dead_dbm":-112,"good_dbm":-99}}})");
+  EXPECT_EQ(p.cell_size_m, 200);
+  EXPECT_EQ(p.min_samples, 3);
+  EXPECT_EQ(p.ThresholdsFor(Technology::kUmts).good_dbm, -99);
+  EXPECT_EQ(p.ThresholdsFor(Technology::kUmts).dead_dbm, -112);
+  // Not JSON, or the wrong types: the defaults.
+  const AnalysisParams defaults;
+  for (const char* bad : {"", "not json", R"({"cell_size_m":"big","min_samples":-4})"}) {
+    const AnalysisParams q = AnalysisParamsFromJson(bad);
+    EXPECT_EQ(q.cell_size_m, defaults.cell_size_m) << bad;
+    EXPECT_EQ(q.min_samples, defaults.min_samples) << bad;
+  }
+}
+
 TEST(GapVerification, BadRuleParametersAreRefused) {
   const Gap gap = MakeGap(Row(1));
   VerificationRule bad;

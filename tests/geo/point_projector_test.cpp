@@ -7,6 +7,8 @@
 #include <random>
 #include <vector>
 
+#include "geo/gdal_handles.h"
+
 namespace covgap::geo {
 namespace {
 
@@ -28,21 +30,18 @@ TEST(PointProjector, UtmFastPathMatchesProj) {
       lat[i] = south ? -dlat(rng) : dlat(rng);
     }
     fast.value()->Project(lon.data(), lat.data(), x.data(), y.data(), n);
-    PJ_CONTEXT* ctx = proj_context_create();
-    PJ* raw = proj_create_crs_to_crs(ctx, "EPSG:4326", crs, nullptr);
-    PJ* pj = proj_normalize_for_visualization(ctx, raw);
+    const ProjContextPtr ctx(proj_context_create());
+    const ProjPtr raw(proj_create_crs_to_crs(ctx.get(), "EPSG:4326", crs, nullptr));
+    const ProjPtr pj(proj_normalize_for_visualization(ctx.get(), raw.get()));
     px = lon;
     py = lat;
-    proj_trans_generic(pj, PJ_FWD, px.data(), sizeof(double), n, py.data(), sizeof(double), n,
+    proj_trans_generic(pj.get(), PJ_FWD, px.data(), sizeof(double), n, py.data(), sizeof(double), n,
                        nullptr, 0, 0, nullptr, 0, 0);
     double worst = 0;
     for (int i = 0; i < n; ++i) {
       worst = std::max({worst, std::abs(x[i] - px[i]), std::abs(y[i] - py[i])});
     }
     EXPECT_LT(worst, 1e-6) << crs;
-    proj_destroy(pj);
-    proj_destroy(raw);
-    proj_context_destroy(ctx);
   }
 }
 

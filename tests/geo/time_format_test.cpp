@@ -40,5 +40,21 @@ TEST(FormatIso8601, RoundTrips) {
   EXPECT_EQ(FormatIso8601(1638260100250), "2021-11-30T08:15:00.250Z");
 }
 
+TEST(CivilDate, DaysRoundTripOverFourCenturies) {
+  for (std::int64_t days = -146097; days <= 146097; days += 7) {
+    const CivilDate d = CivilFromDays(days);
+    EXPECT_EQ(DaysFromCivil(d.year, static_cast<unsigned>(d.month), static_cast<unsigned>(d.day)),
+              days);
+  }
+  EXPECT_EQ(FormatDate(CivilFromDays(0)), "1970-01-01");
+  EXPECT_EQ(FormatDate(CivilFromDays(DaysFromCivil(2000, 2, 29))), "2000-02-29");
+}
+
+TEST(FormatDate, IsTheUtcDayOfATimestamp) {
+  EXPECT_EQ(FormatDate(std::int64_t{1638260100000}), "2021-11-30");
+  EXPECT_EQ(FormatDate(std::int64_t{-1}), "1969-12-31");  // before the epoch: the day before
+  EXPECT_EQ(FormatDate(DaysFromCivil(2021, 12, 31) * kMsPerDay + kMsPerDay - 1), "2021-12-31");
+}
+
 }  // namespace
 }  // namespace covgap::geo

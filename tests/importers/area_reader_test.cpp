@@ -66,9 +66,8 @@ void WriteDataset(const char* driver_name, const std::string& path,
                                              const_cast<char**>(utf8));
     ASSERT_NE(layer, nullptr) << CPLGetLastErrorMsg();
     for (const std::string& f : spec.fields) {
-      OGRFieldDefnH defn = OGR_Fld_Create(f.c_str(), OFTString);
-      ASSERT_EQ(OGR_L_CreateField(layer, defn, TRUE), OGRERR_NONE);
-      OGR_Fld_Destroy(defn);
+      const geo::FieldDefnPtr defn(OGR_Fld_Create(f.c_str(), OFTString));
+      ASSERT_EQ(OGR_L_CreateField(layer, defn.get(), TRUE), OGRERR_NONE);
     }
     for (const auto& [wkt, values] : spec.features) {
       geo::FeaturePtr feature(OGR_F_Create(OGR_L_GetLayerDefn(layer)));

@@ -136,11 +136,5 @@ TEST(MeasurementCsv, MissingFileIsNotFound) {
   EXPECT_EQ(reader.status().code(), StatusCode::kNotFound);
 }
 
-TEST(CsvQuote, QuotesOnlyWhenNeeded) {
-  EXPECT_EQ(CsvQuote("plain"), "plain");
-  EXPECT_EQ(CsvQuote("a,b"), "\"a,b\"");
-  EXPECT_EQ(CsvQuote("say \"hi\""), "\"say \"\"hi\"\"\"");
-}
-
 }  // namespace
 }  // namespace covgap::importers

@@ -46,9 +46,8 @@ void WriteLayer(const std::string& driver, const std::string& path,
                                            const_cast<char**>(layer_options.data()));
   ASSERT_NE(layer, nullptr) << CPLGetLastErrorMsg();
   for (const auto& c : columns) {
-    OGRFieldDefnH f = OGR_Fld_Create(c.c_str(), OFTString);
-    OGR_L_CreateField(layer, f, TRUE);
-    OGR_Fld_Destroy(f);
+    const geo::FieldDefnPtr f(OGR_Fld_Create(c.c_str(), OFTString));
+    OGR_L_CreateField(layer, f.get(), TRUE);
   }
   for (const auto& feature : features) {
     geo::FeaturePtr f(OGR_F_Create(OGR_L_GetLayerDefn(layer)));
@@ -334,9 +333,8 @@ TEST(AreaFormats, Tcvn3BoundariesWithAWrongCpgAreDecoded) {
   const char* options[] = {"ENCODING=", nullptr};
   OGRLayerH layer = GDALDatasetCreateLayer(ds.get(), "huyen_tcvn3", srs->get(), wkbPolygon,
                                            const_cast<char**>(options));
-  OGRFieldDefnH f = OGR_Fld_Create("ten", OFTString);
-  OGR_L_CreateField(layer, f, TRUE);
-  OGR_Fld_Destroy(f);
+  const geo::FieldDefnPtr f(OGR_Fld_Create("ten", OFTString));
+  OGR_L_CreateField(layer, f.get(), TRUE);
   const std::vector<std::string> names = {"Huyện Lục Ngạn", "Huyện Sơn Động",
                                           "Thành phố Bắc Giang"};
   for (std::size_t i = 0; i < names.size(); ++i) {

@@ -10,13 +10,12 @@
 #include <type_traits>
 #include <vector>
 
+#include "tests/support/iconv_handle.h"
+
 namespace covgap::importers {
 namespace {
 
-struct IconvCloser {
-  void operator()(void* cd) const { iconv_close(static_cast<iconv_t>(cd)); }
-};
-using IconvHandle = std::unique_ptr<std::remove_pointer_t<iconv_t>, IconvCloser>;
+using test_support::IconvHandle;
 
 // UTF-8 -> `to` with glibc iconv (the legacy bytes a file would hold). Fails the test on error.
 std::string Encode(std::string_view utf8, const char* to) {

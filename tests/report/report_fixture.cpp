@@ -29,12 +29,11 @@ std::string SquareWkb(double x, double y, double side) {
   const double h = side / 2;
   std::snprintf(wkt, sizeof wkt, "POLYGON ((%f %f,%f %f,%f %f,%f %f,%f %f))", x - h, y - h, x + h,
                 y - h, x + h, y + h, x - h, y + h, x - h, y - h);
-  OGRGeometryH g = nullptr;
+  OGRGeometryH raw = nullptr;
   char* p = wkt;
-  OGR_G_CreateFromWkt(&p, nullptr, &g);
-  std::string wkb = ToWkb(g);
-  OGR_G_DestroyGeometry(g);
-  return wkb;
+  OGR_G_CreateFromWkt(&p, nullptr, &raw);
+  const OgrGeometryPtr g(raw);
+  return ToWkb(g.get());
 }
 
 }  // namespace

@@ -1086,7 +1086,7 @@ std::map<std::string, GapCounts> ReadExport(const std::string& bytes, const std:
   geo::InitGdal();
   const std::string ext = format == "shp" ? ".zip" : "." + format;
   const std::string mem = "/vsimem/acl_export_" + std::to_string(++counter) + ext;
-  VSIFCloseL(VSIFileFromMemBuffer(
+  geo::VsiFile(VSIFileFromMemBuffer(
       mem.c_str(), reinterpret_cast<GByte*>(const_cast<char*>(bytes.data())), bytes.size(), FALSE));
   std::string open = mem;
   if (format == "shp") open = "/vsizip/" + mem + "/gaps.shp";
@@ -1121,18 +1121,18 @@ std::map<std::string, GapCounts> ReadExport(const std::string& bytes, const std:
 // Every member of a zip, uncompressed, concatenated.
 std::string Unzipped(const std::string& zip) {
   const std::string mem = "/vsimem/acl_unzip.zip";
-  VSIFCloseL(VSIFileFromMemBuffer(
+  geo::VsiFile(VSIFileFromMemBuffer(
       mem.c_str(), reinterpret_cast<GByte*>(const_cast<char*>(zip.data())), zip.size(), FALSE));
   std::string all;
   char** names = VSIReadDir(("/vsizip/" + mem).c_str());
   EXPECT_GE(CSLCount(names), 5);
   for (char** n = names; n != nullptr && *n != nullptr; ++n) {
-    GByte* data = nullptr;
+    GByte* raw = nullptr;
     vsi_l_offset size = 0;
     const std::string member = "/vsizip/" + mem + "/" + *n;
-    EXPECT_TRUE(VSIIngestFile(nullptr, member.c_str(), &data, &size, -1)) << member;
-    if (data != nullptr) all.append(reinterpret_cast<const char*>(data), size);
-    VSIFree(data);
+    EXPECT_TRUE(VSIIngestFile(nullptr, member.c_str(), &raw, &size, -1)) << member;
+    const geo::VsiBuffer data(raw);
+    if (data != nullptr) all.append(reinterpret_cast<const char*>(data.get()), size);
   }
   CSLDestroy(names);
   VSIUnlink(mem.c_str());

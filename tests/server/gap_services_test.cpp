@@ -111,24 +111,20 @@ class Utm48 {
   }
   Utm48(const Utm48&) = delete;
   Utm48& operator=(const Utm48&) = delete;
-  ~Utm48() {
-    proj_destroy(pj_);
-    proj_context_destroy(ctx_);
-  }
+  ~Utm48() = default;
   // {lon, lat} of the point (x, y) in EPSG:32648.
   std::pair<double, double> LonLat(double x, double y) const {
-    const PJ_COORD c = proj_trans(pj_, PJ_INV, proj_coord(x, y, 0, 0));
+    const PJ_COORD c = proj_trans(pj_.get(), PJ_INV, proj_coord(x, y, 0, 0));
     return {c.xy.x, c.xy.y};
   }
 
  private:
   Utm48() : ctx_(proj_context_create()) {
-    PJ* raw = proj_create_crs_to_crs(ctx_, "EPSG:4326", "EPSG:32648", nullptr);
-    pj_ = proj_normalize_for_visualization(ctx_, raw);
-    proj_destroy(raw);
+    const geo::ProjPtr raw(proj_create_crs_to_crs(ctx_.get(), "EPSG:4326", "EPSG:32648", nullptr));
+    pj_.reset(proj_normalize_for_visualization(ctx_.get(), raw.get()));
   }
-  PJ_CONTEXT* ctx_;
-  PJ* pj_ = nullptr;
+  geo::ProjContextPtr ctx_;
+  geo::ProjPtr pj_;
 };
 
 // {lon, lat} of a point `ox`, `oy` metres off the centre of cell (dx, dy).
@@ -712,8 +708,7 @@ TEST_F(GapServicesTest, GetGapOfAnUnknownIdIsNotFound) {
     grpc::ClientContext ctx;
     v1::ListGapsResponse response;
     status = gaps_->ListGaps(&ctx, v1::ListGapsRequest(), &response);
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
-        << status.error_message();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
   }
   ASSERT_NO_FATAL_FAILURE(IngestDesign());
   Analyse();

@@ -96,9 +96,8 @@ void WriteLayer(const std::string& driver, const fs::path& path, const std::stri
                                            const_cast<char**>(layer_options.data()));
   ASSERT_NE(layer, nullptr) << CPLGetLastErrorMsg();
   for (const std::string& c : columns) {
-    OGRFieldDefnH f = OGR_Fld_Create(c.c_str(), OFTString);
-    ASSERT_EQ(OGR_L_CreateField(layer, f, TRUE), OGRERR_NONE) << c;
-    OGR_Fld_Destroy(f);
+    const geo::FieldDefnPtr f(OGR_Fld_Create(c.c_str(), OFTString));
+    ASSERT_EQ(OGR_L_CreateField(layer, f.get(), TRUE), OGRERR_NONE) << c;
   }
   for (const Feature& feature : features) {
     geo::FeaturePtr f(OGR_F_Create(OGR_L_GetLayerDefn(layer)));

@@ -20,6 +20,7 @@
 #include "covgap/v1/access.grpc.pb.h"
 #include "covgap/v1/gaps.grpc.pb.h"
 #include "covgap/v1/prediction.grpc.pb.h"
+#include "geo/gdal_handles.h"
 #include "geo/point_projector.h"
 #include "geo/prediction/propagation.h"
 #include "server/covgap_server.h"
@@ -373,15 +374,15 @@ TEST_F(PredictionServiceTest, ARasterIsACogGdalOpensInTheAskedCrs) {
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(name, "covgap-viettel-LTE-p_good.tif");
   GDALAllRegister();
-  GDALDatasetH ds = GDALOpen(path.c_str(), GA_ReadOnly);
-  ASSERT_NE(ds, nullptr);
+  const geo::DatasetPtr owned(GDALOpen(path.c_str(), GA_ReadOnly));
+  ASSERT_NE(owned, nullptr);
+  GDALDatasetH ds = owned.get();
   const char* layout = GDALGetMetadataItem(ds, "LAYOUT", "IMAGE_STRUCTURE");
   ASSERT_NE(layout, nullptr);
   EXPECT_STREQ(layout, "COG");
-  OGRSpatialReferenceH srs = OSRNewSpatialReference(GDALGetProjectionRef(ds));
+  const geo::SrsPtr srs(OSRNewSpatialReference(GDALGetProjectionRef(ds)));
   ASSERT_NE(srs, nullptr);
-  EXPECT_STREQ(OSRGetAuthorityCode(srs, nullptr), "4326");
-  OSRDestroySpatialReference(srs);
+  EXPECT_STREQ(OSRGetAuthorityCode(srs.get(), nullptr), "4326");
   GDALRasterBandH band = GDALGetRasterBand(ds, 1);
   int has_nodata = 0;
   GDALGetRasterNoDataValue(band, &has_nodata);
@@ -391,7 +392,7 @@ TEST_F(PredictionServiceTest, ARasterIsACogGdalOpensInTheAskedCrs) {
   EXPECT_GE(minmax[0], 0.0);
   EXPECT_LE(minmax[1], 1.0);
   EXPECT_GT(minmax[1], minmax[0]);
-  GDALClose(ds);
+
   // No file is left behind in the scratch directory.
   for (const auto& entry : fs::directory_iterator(dir_)) {
     EXPECT_FALSE(Contains(entry.path().filename().string(), "raster-")) << entry.path();

@@ -24,12 +24,12 @@ constexpr char kViewer[] = "cgp_view0000_0123456789abcdef0123456789abcdef0123vie
 constexpr char kOperator[] = "cgp_oper0000_0123456789abcdef0123456789abcdef0123operat";
 
 std::string Wkb(const std::string& wkt) {
-  OGRGeometryH g = nullptr;
+  OGRGeometryH raw = nullptr;
   char* text = const_cast<char*>(wkt.c_str());
-  EXPECT_EQ(OGR_G_CreateFromWkt(&text, nullptr, &g), OGRERR_NONE);
-  std::string wkb(static_cast<std::size_t>(OGR_G_WkbSize(g)), '\0');
-  OGR_G_ExportToIsoWkb(g, wkbNDR, reinterpret_cast<unsigned char*>(wkb.data()));
-  OGR_G_DestroyGeometry(g);
+  EXPECT_EQ(OGR_G_CreateFromWkt(&text, nullptr, &raw), OGRERR_NONE);
+  const geo::OgrGeometryPtr g(raw);
+  std::string wkb(static_cast<std::size_t>(OGR_G_WkbSize(g.get())), '\0');
+  OGR_G_ExportToIsoWkb(g.get(), wkbNDR, reinterpret_cast<unsigned char*>(wkb.data()));
   return wkb;
 }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "server/store/postgres_store.h"
+#include "server/store/sqlite_db.h"
 #include "server/store/sqlite_store.h"
 #include "server/store/store.h"
 #include "tests/store/pg_test_support.h"
@@ -1594,13 +1595,10 @@ TEST(SqliteStore, SchemaVersion3IsMigratedWithItsGaps) {
     ASSERT_TRUE(store.value()->SaveAnalysis(SampleRun(5), gaps).ok());
   }
   {  // Turn it back into version 3: no gap_events, no new gap columns.
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((dir + "/covgap.sqlite").c_str(), &db), SQLITE_OK);
-    char* error = nullptr;
-    const int rc = sqlite3_exec(db, kBackToVersion3, nullptr, nullptr, &error);
-    EXPECT_EQ(rc, SQLITE_OK) << (error ? error : "");
-    sqlite3_free(error);
-    sqlite3_close(db);
+    auto db = OpenSqlite(dir + "/covgap.sqlite", SQLITE_OPEN_READWRITE);
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    const Status done = Exec(db->get(), kBackToVersion3);
+    EXPECT_TRUE(done.ok()) << done.message();
   }
   auto store = OpenSqliteStore(dir);
   ASSERT_TRUE(store.ok()) << store.status().message();
@@ -1639,8 +1637,10 @@ TEST(SqliteStore, VersionThreeStoreMigratesToSixKeepingItsRuns) {
     ASSERT_TRUE((*store)->SaveAnalysis(SampleRun(5), SampleGaps()).ok());
   }
   auto pragma = [&](const std::string& sql) {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open((dir + "/covgap.sqlite").c_str(), &db), SQLITE_OK);
+    auto opened = OpenSqlite(dir + "/covgap.sqlite", SQLITE_OPEN_READWRITE);
+    EXPECT_TRUE(opened.ok()) << opened.status().message();
+    if (!opened.ok()) return std::int64_t{-1};
+    sqlite3* db = opened->get();
     std::int64_t version = -1;
     EXPECT_EQ(sqlite3_exec(
                   db, sql.c_str(),
@@ -1651,7 +1651,6 @@ TEST(SqliteStore, VersionThreeStoreMigratesToSixKeepingItsRuns) {
                   &version, nullptr),
               SQLITE_OK)
         << sqlite3_errmsg(db);
-    sqlite3_close(db);
     return version;
   };
   EXPECT_EQ(pragma("PRAGMA user_version"), 7);
@@ -1694,22 +1693,18 @@ TEST(SqliteStore, VersionFiveRowsReadAsBinnedResults) {
     ASSERT_TRUE((*store)->SaveAnalysis(SampleRun(5), SampleGaps(), coverage).ok());
   }
   {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((dir + "/covgap.sqlite").c_str(), &db), SQLITE_OK);
-    char* error = nullptr;
-    const int rc = sqlite3_exec(
-        db,
+    auto db = OpenSqlite(dir + "/covgap.sqlite", SQLITE_OPEN_READWRITE);
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    const Status done = Exec(
+        db->get(),
         "DROP TABLE sites; ALTER TABLE gaps DROP COLUMN evidence; ALTER TABLE gaps DROP COLUMN "
         "p_good; ALTER TABLE gaps DROP COLUMN meas_share; ALTER TABLE school_coverage DROP COLUMN "
         "predicted_dbm; ALTER TABLE school_coverage DROP COLUMN sigma_db; ALTER TABLE "
         "school_coverage DROP COLUMN p_good_indoor; ALTER TABLE gaps DROP COLUMN grp_rank; "
         "ALTER TABLE gaps DROP COLUMN common_id; ALTER TABLE gaps DROP COLUMN contains; "
         "ALTER TABLE tokens DROP COLUMN expires_ms; "
-        "PRAGMA user_version = 5;",
-        nullptr, nullptr, &error);
-    ASSERT_EQ(rc, SQLITE_OK) << (error ? error : "");
-    sqlite3_free(error);
-    sqlite3_close(db);
+        "PRAGMA user_version = 5;");
+    ASSERT_TRUE(done.ok()) << done.message();
   }
   auto store = OpenSqliteStore(dir);
   ASSERT_TRUE(store.ok()) << store.status().message();

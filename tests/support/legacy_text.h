@@ -9,19 +9,19 @@
 #include <utility>
 
 #include "geo/gdal_handles.h"
+#include "tests/support/iconv_handle.h"
 
 namespace covgap::test_support {
 
 // UTF-8 text as TCVN3 (ABC) bytes.
 inline std::string ToTcvn3(const std::string& utf8) {
-  iconv_t cd = iconv_open("TCVN5712-1", "UTF-8");
-  EXPECT_NE(cd, reinterpret_cast<iconv_t>(-1));
+  const IconvHandle cd(iconv_open("TCVN5712-1", "UTF-8"));
+  EXPECT_TRUE(IsOpen(cd));
   std::string in = utf8, out(utf8.size() * 2 + 8, '\0');
   char* ip = in.data();
   char* op = out.data();
   std::size_t il = in.size(), ol = out.size();
-  EXPECT_NE(iconv(cd, &ip, &il, &op, &ol), static_cast<std::size_t>(-1)) << utf8;
-  iconv_close(cd);
+  EXPECT_NE(iconv(cd.get(), &ip, &il, &op, &ol), static_cast<std::size_t>(-1)) << utf8;
   out.resize(out.size() - ol);
   return out;
 }

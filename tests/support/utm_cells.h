@@ -6,16 +6,15 @@
 
 #include <utility>
 
+#include "geo/gdal_handles.h"
+
 namespace covgap::testing {
 
 inline std::pair<double, double> CellCentreLonLat(int x, int y) {
-  PJ_CONTEXT* ctx = proj_context_create();
-  PJ* raw = proj_create_crs_to_crs(ctx, "EPSG:4326", "EPSG:32648", nullptr);
-  PJ* pj = proj_normalize_for_visualization(ctx, raw);
-  const PJ_COORD c = proj_trans(pj, PJ_INV, proj_coord(x * 100.0 + 50, y * 100.0 + 50, 0, 0));
-  proj_destroy(pj);
-  proj_destroy(raw);
-  proj_context_destroy(ctx);
+  const geo::ProjContextPtr ctx(proj_context_create());
+  const geo::ProjPtr raw(proj_create_crs_to_crs(ctx.get(), "EPSG:4326", "EPSG:32648", nullptr));
+  const geo::ProjPtr pj(proj_normalize_for_visualization(ctx.get(), raw.get()));
+  const PJ_COORD c = proj_trans(pj.get(), PJ_INV, proj_coord(x * 100.0 + 50, y * 100.0 + 50, 0, 0));
   return {c.xy.x, c.xy.y};
 }
 

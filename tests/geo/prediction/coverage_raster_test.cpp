@@ -8,6 +8,8 @@
 
 #include <filesystem>
 
+#include "geo/gdal_handles.h"
+
 namespace covgap::geo::prediction {
 namespace {
 
@@ -57,18 +59,18 @@ TEST(CoverageRaster, ClassLayerIsACogInTheAnalysisCrs) {
   const std::string path = TempPath("class");
   ASSERT_TRUE(
       WriteCoverageRaster(f.grid, f.prediction, RasterLayer::kClass, f.params, "", path).ok());
-  GDALDatasetH ds = GDALOpen(path.c_str(), GA_ReadOnly);
-  ASSERT_NE(ds, nullptr);
+  const DatasetPtr owned(GDALOpen(path.c_str(), GA_ReadOnly));
+  ASSERT_NE(owned, nullptr);
+  GDALDatasetH ds = owned.get();
   EXPECT_STREQ(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "GTiff");
   const char* layout = GDALGetMetadataItem(ds, "LAYOUT", "IMAGE_STRUCTURE");
   ASSERT_NE(layout, nullptr);
   EXPECT_STREQ(layout, "COG");
   EXPECT_EQ(GDALGetRasterXSize(ds), 600);
   EXPECT_EQ(GDALGetRasterYSize(ds), 500);
-  OGRSpatialReferenceH srs = OSRNewSpatialReference(GDALGetProjectionRef(ds));
+  const SrsPtr srs(OSRNewSpatialReference(GDALGetProjectionRef(ds)));
   ASSERT_NE(srs, nullptr);
-  EXPECT_STREQ(OSRGetAuthorityCode(srs, nullptr), "32648");
-  OSRDestroySpatialReference(srs);
+  EXPECT_STREQ(OSRGetAuthorityCode(srs.get(), nullptr), "32648");
   double gt[6];
   ASSERT_EQ(GDALGetGeoTransform(ds, gt), CE_None);
   EXPECT_DOUBLE_EQ(gt[0], 600000.0);
@@ -90,7 +92,6 @@ TEST(CoverageRaster, ClassLayerIsACogInTheAnalysisCrs) {
   EXPECT_EQ(px[1], 2);
   EXPECT_EQ(px[2], 3);
   EXPECT_STREQ(GDALGetMetadataItem(ds, "COVGAP_LAYER", nullptr), "class");
-  GDALClose(ds);
   std::filesystem::remove(path);
 }
 
@@ -99,11 +100,11 @@ TEST(CoverageRaster, FloatLayersReprojectToAnotherEpsgWithNodata) {
   for (RasterLayer layer : {RasterLayer::kRsrp, RasterLayer::kSigma, RasterLayer::kPGood}) {
     const std::string path = TempPath(std::string(ToString(layer)));
     ASSERT_TRUE(WriteCoverageRaster(f.grid, f.prediction, layer, f.params, "EPSG:4326", path).ok());
-    GDALDatasetH ds = GDALOpen(path.c_str(), GA_ReadOnly);
-    ASSERT_NE(ds, nullptr);
-    OGRSpatialReferenceH srs = OSRNewSpatialReference(GDALGetProjectionRef(ds));
-    EXPECT_STREQ(OSRGetAuthorityCode(srs, nullptr), "4326");
-    OSRDestroySpatialReference(srs);
+    const DatasetPtr owned(GDALOpen(path.c_str(), GA_ReadOnly));
+    ASSERT_NE(owned, nullptr);
+    GDALDatasetH ds = owned.get();
+    const SrsPtr srs(OSRNewSpatialReference(GDALGetProjectionRef(ds)));
+    EXPECT_STREQ(OSRGetAuthorityCode(srs.get(), nullptr), "4326");
     GDALRasterBandH band = GDALGetRasterBand(ds, 1);
     int has = 0;
     EXPECT_EQ(GDALGetRasterNoDataValue(band, &has), kRasterNoData);
@@ -121,7 +122,6 @@ TEST(CoverageRaster, FloatLayersReprojectToAnotherEpsgWithNodata) {
       EXPECT_NEAR(minmax[0], -120, 0.6);
       EXPECT_NEAR(minmax[1], -90, 0.6);
     }
-    GDALClose(ds);
     std::filesystem::remove(path);
   }
 }
