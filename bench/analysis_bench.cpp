@@ -22,10 +22,10 @@
 #include <string>
 #include <vector>
 
-#include "geo/gap_analysis.h"
-#include "geo/parallel.h"
+#include "geo/base/parallel.h"
+#include "geo/base/time_format.h"
+#include "geo/gaps/gap_analysis.h"
 #include "geo/prediction/validation.h"
-#include "geo/time_format.h"
 #include "importers/area_reader.h"
 #include "importers/measurement_csv.h"
 #include "importers/place_reader.h"

@@ -8,7 +8,7 @@
 #include <random>
 #include <string>
 
-#include "geo/measurement_rules.h"
+#include "geo/model/measurement_rules.h"
 #include "importers/measurement_csv.h"
 #include "server/api/conversions.h"
 #include "server/store/postgres_store.h"

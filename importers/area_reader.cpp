@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "geo/gdal_handles.h"
+#include "geo/spatial/gdal_handles.h"
 #include "importers/vector_source.h"
 
 namespace covgap::importers {

@@ -41,8 +41,8 @@
 #include <string>
 #include <vector>
 
-#include "geo/gap.h"
-#include "geo/status.h"
+#include "geo/base/status.h"
+#include "geo/model/gap.h"
 #include "importers/place_reader.h"
 #include "importers/text_encoding.h"
 

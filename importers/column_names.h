@@ -29,7 +29,7 @@
 #include <string_view>
 #include <vector>
 
-#include "geo/status.h"
+#include "geo/base/status.h"
 
 namespace covgap::importers {
 

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <vector>
 
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
 #include "importers/line_source.h"
 #include "importers/text_fields.h"
 

@@ -32,8 +32,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "geo/measurement.h"
-#include "geo/status.h"
+#include "geo/base/status.h"
+#include "geo/model/measurement.h"
 #include "importers/measurement_csv.h"
 
 namespace covgap::importers {

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
 #include "importers/column_names.h"
 #include "importers/text_fields.h"
 

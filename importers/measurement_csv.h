@@ -23,9 +23,9 @@
 #include <string_view>
 #include <vector>
 
-#include "geo/measurement.h"
-#include "geo/measurement_rules.h"
-#include "geo/status.h"
+#include "geo/base/status.h"
+#include "geo/model/measurement.h"
+#include "geo/model/measurement_rules.h"
 #include "importers/column_names.h"
 #include "importers/line_source.h"
 

@@ -12,7 +12,7 @@
 #include <span>
 #include <unordered_map>
 
-#include "geo/gdal_handles.h"
+#include "geo/spatial/gdal_handles.h"
 #include "importers/drive_test_log.h"
 #include "importers/measurement_csv.h"
 #include "importers/vector_source.h"

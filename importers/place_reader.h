@@ -49,10 +49,10 @@
 #include <string_view>
 #include <vector>
 
-#include "geo/gap.h"
-#include "geo/measurement_rules.h"
-#include "geo/site.h"
-#include "geo/status.h"
+#include "geo/base/status.h"
+#include "geo/model/gap.h"
+#include "geo/model/measurement_rules.h"
+#include "geo/model/site.h"
 #include "importers/column_names.h"
 #include "importers/text_encoding.h"
 

@@ -8,7 +8,7 @@
 
 #include <cstdio>
 
-#include "geo/gdal_handles.h"
+#include "geo/spatial/gdal_handles.h"
 
 namespace covgap::importers {
 namespace {

@@ -17,8 +17,8 @@
 #include <string_view>
 #include <vector>
 
-#include "geo/gdal_handles.h"
-#include "geo/status.h"
+#include "geo/base/status.h"
+#include "geo/spatial/gdal_handles.h"
 #include "importers/text_encoding.h"
 #include "importers/text_fields.h"
 

@@ -4,7 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
 
 namespace covgap::server {
 namespace {

@@ -1,7 +1,7 @@
 #include "server/access_service.h"
 
-#include "geo/json_writer.h"
-#include "geo/time_format.h"
+#include "geo/base/json_writer.h"
+#include "geo/base/time_format.h"
 #include "server/analysis_inputs.h"
 #include "server/api/conversions.h"
 #include "server/status_mapping.h"

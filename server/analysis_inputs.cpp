@@ -2,8 +2,8 @@
 
 #include <cpl_json.h>
 
-#include "geo/json_writer.h"
-#include "geo/time_format.h"
+#include "geo/base/json_writer.h"
+#include "geo/base/time_format.h"
 
 namespace covgap::server {
 

@@ -6,8 +6,8 @@
 
 #include <string>
 
-#include "geo/gap_analysis.h"
-#include "geo/gap_attribution.h"
+#include "geo/gaps/gap_analysis.h"
+#include "geo/gaps/gap_attribution.h"
 #include "server/store/store.h"
 
 namespace covgap::server {

@@ -9,7 +9,7 @@
 #include <mutex>
 
 #include "covgap/v1/gaps.grpc.pb.h"
-#include "geo/gap_attribution.h"
+#include "geo/gaps/gap_attribution.h"
 #include "server/access_control.h"
 #include "server/audit_trail.h"
 #include "server/gap_lifecycle.h"

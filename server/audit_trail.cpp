@@ -1,7 +1,7 @@
 #include "server/audit_trail.h"
 
-#include "geo/log.h"
-#include "geo/time_format.h"
+#include "geo/base/log.h"
+#include "geo/base/time_format.h"
 
 namespace covgap::server {
 

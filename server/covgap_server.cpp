@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "geo/log.h"
+#include "geo/base/log.h"
 
 namespace covgap::server {
 

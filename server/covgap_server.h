@@ -10,9 +10,9 @@
 #include <optional>
 #include <string>
 
-#include "geo/gap_attribution.h"
-#include "geo/measurement_rules.h"
-#include "geo/status.h"
+#include "geo/base/status.h"
+#include "geo/gaps/gap_attribution.h"
+#include "geo/model/measurement_rules.h"
 #include "server/access_control.h"
 #include "server/access_service.h"
 #include "server/analysis_service.h"

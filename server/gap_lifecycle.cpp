@@ -5,9 +5,9 @@
 #include <map>
 #include <set>
 
-#include "geo/json_writer.h"
-#include "geo/log.h"
-#include "geo/time_format.h"
+#include "geo/base/json_writer.h"
+#include "geo/base/log.h"
+#include "geo/base/time_format.h"
 
 namespace covgap::server {
 namespace {

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "geo/gap_verification.h"
-#include "geo/status.h"
+#include "geo/base/status.h"
+#include "geo/gaps/gap_verification.h"
 #include "server/access_control.h"
 #include "server/audit_trail.h"
 #include "server/store/store.h"

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "geo/gap_export.h"
+#include "geo/export/gap_export.h"
 #include "server/analysis_inputs.h"
 #include "server/api/conversions.h"
 #include "server/file_stream.h"

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "geo/log.h"
-#include "geo/time_format.h"
+#include "geo/base/log.h"
+#include "geo/base/time_format.h"
 #include "server/api/conversions.h"
 #include "server/status_mapping.h"
 

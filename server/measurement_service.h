@@ -17,7 +17,7 @@
 #include <unordered_map>
 
 #include "covgap/v1/measurement.grpc.pb.h"
-#include "geo/measurement_rules.h"
+#include "geo/model/measurement_rules.h"
 #include "server/access_control.h"
 #include "server/batch_committer.h"
 #include "server/store/store.h"

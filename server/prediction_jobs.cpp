@@ -5,8 +5,8 @@
 #include <atomic>
 #include <chrono>
 
-#include "geo/gap_analysis.h"
-#include "geo/log.h"
+#include "geo/base/log.h"
+#include "geo/gaps/gap_analysis.h"
 #include "geo/prediction/hybrid_grids.h"
 #include "server/analysis_inputs.h"
 

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "geo/gap.h"
-#include "geo/gap_analysis.h"
+#include "geo/gaps/gap_analysis.h"
+#include "geo/model/gap.h"
 #include "geo/prediction/campaign.h"
 #include "geo/prediction/coverage_raster.h"
 #include "geo/prediction/validation.h"

@@ -1,6 +1,6 @@
 #include "server/prediction_service.h"
 
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
 #include "server/api/conversions.h"
 #include "server/file_stream.h"
 #include "server/status_mapping.h"

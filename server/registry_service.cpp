@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "geo/area_lookup.h"
-#include "geo/json_writer.h"
-#include "geo/log.h"
+#include "geo/base/json_writer.h"
+#include "geo/base/log.h"
+#include "geo/spatial/area_lookup.h"
 #include "importers/area_reader.h"
 #include "importers/place_reader.h"
 #include "server/analysis_inputs.h"

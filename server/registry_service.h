@@ -15,7 +15,7 @@
 #include <cstdint>
 
 #include "covgap/v1/gaps.grpc.pb.h"
-#include "geo/measurement_rules.h"
+#include "geo/model/measurement_rules.h"
 #include "server/access_control.h"
 #include "server/audit_trail.h"
 #include "server/store/store.h"

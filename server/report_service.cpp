@@ -1,7 +1,7 @@
 #include "server/report_service.h"
 
-#include "geo/report_render.h"
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
+#include "geo/report/report_render.h"
 #include "server/status_mapping.h"
 
 namespace covgap::server {

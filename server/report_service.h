@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "covgap/v1/report.grpc.pb.h"
-#include "geo/progress_report.h"
+#include "geo/report/progress_report.h"
 #include "server/access_control.h"
 #include "server/store/store.h"
 

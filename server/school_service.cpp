@@ -3,7 +3,7 @@
 #include <map>
 #include <string_view>
 
-#include "geo/school_coverage.h"
+#include "geo/gaps/school_coverage.h"
 #include "server/api/conversions.h"
 #include "server/status_mapping.h"
 

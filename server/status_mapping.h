@@ -3,7 +3,7 @@
 
 #include <grpcpp/support/status.h>
 
-#include "geo/status.h"
+#include "geo/base/status.h"
 
 namespace covgap::server {
 

@@ -3,7 +3,7 @@ cmake_minimum_required(VERSION 3.25)
 # GDAL/OGR/OSR/VSI/CPL, OpenSSL, SQLite, libpq, iconv and stdio handle is released by a
 # std::unique_ptr deleter (or a small owning class) in these files only.
 set(owners
-  geo/gdal_handles.h geo/gdal_handles.cpp
+  geo/spatial/gdal_handles.h geo/spatial/gdal_handles.cpp
   server/openssl_handles.h
   server/store/sqlite_db.h server/store/sqlite_db.cpp server/store/pg_conn.h
   importers/line_source.h importers/text_encoding.cpp tests/support/iconv_handle.h)
@@ -23,7 +23,7 @@ foreach(dir geo importers server bench tests)
   endforeach()
 endforeach()
 if(failures)
-  message(FATAL_ERROR "handles freed by hand (use the owners in geo/gdal_handles.h, "
+  message(FATAL_ERROR "handles freed by hand (use the owners in geo/spatial/gdal_handles.h, "
                       "server/openssl_handles.h, server/store/sqlite_db.h or pg_conn.h):${failures}")
 endif()
 message(STATUS "handles ok")

@@ -5,10 +5,10 @@
 #include <map>
 #include <unordered_map>
 
-#include "geo/area_lookup.h"
-#include "geo/gap_finder.h"
-#include "geo/gdal_handles.h"
-#include "geo/point_projector.h"
+#include "geo/gaps/gap_finder.h"
+#include "geo/spatial/area_lookup.h"
+#include "geo/spatial/gdal_handles.h"
+#include "geo/spatial/point_projector.h"
 
 namespace covgap::geo::prediction {
 namespace {

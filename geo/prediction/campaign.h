@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
-#include "geo/coverage_grid.h"
-#include "geo/gap.h"
+#include "geo/grid/coverage_grid.h"
+#include "geo/model/gap.h"
 #include "geo/prediction/coverage_prediction.h"
 
 namespace covgap::geo::prediction {

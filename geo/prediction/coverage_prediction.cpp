@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "geo/gdal_handles.h"
-#include "geo/parallel.h"
+#include "geo/base/parallel.h"
+#include "geo/spatial/gdal_handles.h"
 
 namespace covgap::geo::prediction {
 

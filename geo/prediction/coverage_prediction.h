@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "geo/coverage_grid.h"
-#include "geo/gap.h"
+#include "geo/base/status.h"
+#include "geo/grid/coverage_grid.h"
+#include "geo/model/gap.h"
 #include "geo/prediction/kriging.h"
 #include "geo/prediction/propagation.h"
-#include "geo/status.h"
 
 namespace covgap::geo::prediction {
 

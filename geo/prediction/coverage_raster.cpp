@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "geo/gdal_handles.h"
+#include "geo/spatial/gdal_handles.h"
 
 namespace covgap::geo::prediction {
 

@@ -13,10 +13,10 @@
 #include <string>
 #include <string_view>
 
-#include "geo/coverage_grid.h"
-#include "geo/gap.h"
+#include "geo/base/status.h"
+#include "geo/grid/coverage_grid.h"
+#include "geo/model/gap.h"
 #include "geo/prediction/coverage_prediction.h"
-#include "geo/status.h"
 
 namespace covgap::geo::prediction {
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <set>
 
-#include "geo/point_projector.h"
+#include "geo/spatial/point_projector.h"
 
 namespace covgap::geo::prediction {
 

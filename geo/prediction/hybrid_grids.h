@@ -8,11 +8,11 @@
 #include <optional>
 #include <vector>
 
-#include "geo/coverage_grid.h"
-#include "geo/gap.h"
+#include "geo/gaps/school_coverage.h"
+#include "geo/grid/coverage_grid.h"
+#include "geo/model/gap.h"
+#include "geo/model/site.h"
 #include "geo/prediction/coverage_prediction.h"
-#include "geo/school_coverage.h"
-#include "geo/site.h"
 
 namespace covgap::geo::prediction {
 

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <map>
 
-#include "geo/parallel.h"
+#include "geo/base/parallel.h"
 #include "geo/prediction/point_index.h"
 
 namespace covgap::geo::prediction {

@@ -5,9 +5,9 @@
 #include <cmath>
 #include <numbers>
 
-#include "geo/parallel.h"
-#include "geo/point_projector.h"
+#include "geo/base/parallel.h"
 #include "geo/prediction/point_index.h"
+#include "geo/spatial/point_projector.h"
 
 namespace covgap::geo::prediction {
 

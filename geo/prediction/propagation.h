@@ -21,9 +21,9 @@
 #include <string>
 #include <vector>
 
-#include "geo/measurement.h"
-#include "geo/site.h"
-#include "geo/status.h"
+#include "geo/base/status.h"
+#include "geo/model/measurement.h"
+#include "geo/model/site.h"
 
 namespace covgap::geo::prediction {
 

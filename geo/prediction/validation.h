@@ -18,10 +18,10 @@
 #include <string>
 #include <vector>
 
-#include "geo/coverage_grid.h"
-#include "geo/gap.h"
+#include "geo/grid/coverage_grid.h"
+#include "geo/model/gap.h"
+#include "geo/model/site.h"
 #include "geo/prediction/coverage_prediction.h"
-#include "geo/site.h"
 
 namespace covgap::geo::prediction {
 

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <string>
 
-#include "geo/gdal_handles.h"
+#include "geo/spatial/gdal_handles.h"
 
 namespace covgap::api {
 

@@ -12,13 +12,13 @@
 #include "covgap/v1/measurement.pb.h"
 #include "covgap/v1/prediction.pb.h"
 #include "covgap/v1/schools.pb.h"
-#include "geo/gap.h"
-#include "geo/measurement.h"
-#include "geo/measurement_rules.h"
+#include "geo/model/gap.h"
+#include "geo/model/measurement.h"
+#include "geo/model/measurement_rules.h"
+#include "geo/model/school_coverage.h"
+#include "geo/model/site.h"
 #include "geo/prediction/campaign.h"
 #include "geo/prediction/validation.h"
-#include "geo/school_coverage.h"
-#include "geo/site.h"
 #include "server/store/store.h"
 
 namespace covgap::api {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <atomic>
 
-#include "geo/gdal_handles.h"
+#include "geo/spatial/gdal_handles.h"
 
 namespace covgap::server {
 

@@ -2,7 +2,7 @@
 #include <cstdio>
 
 #include "covgap/v1/access.grpc.pb.h"
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
 #include "server/cli/commands.h"
 
 namespace covgap::cli {

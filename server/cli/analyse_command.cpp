@@ -6,9 +6,9 @@
 #include <iterator>
 
 #include "covgap/v1/gaps.grpc.pb.h"
-#include "geo/gap_attribution.h"
-#include "geo/measurement.h"
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
+#include "geo/gaps/gap_attribution.h"
+#include "geo/model/measurement.h"
 #include "server/api/conversions.h"
 #include "server/cli/analysis_options.h"
 #include "server/cli/commands.h"

@@ -4,9 +4,9 @@
 #include <fstream>
 #include <iterator>
 
-#include "geo/gap_attribution.h"
-#include "geo/measurement.h"
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
+#include "geo/gaps/gap_attribution.h"
+#include "geo/model/measurement.h"
 #include "server/api/conversions.h"
 
 namespace covgap::cli {

@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <initializer_list>
 
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
 
 namespace covgap::cli {
 

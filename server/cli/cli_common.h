@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "geo/json_writer.h"
+#include "geo/base/json_writer.h"
 
 namespace covgap::cli {
 

@@ -11,7 +11,7 @@
 #include "covgap/v1/access.grpc.pb.h"
 #include "covgap/v1/gaps.grpc.pb.h"
 #include "covgap/v1/measurement.grpc.pb.h"
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
 #include "server/api/conversions.h"
 #include "server/cli/commands.h"
 

@@ -4,8 +4,8 @@
 #include <fstream>
 
 #include "covgap/v1/gaps.grpc.pb.h"
-#include "geo/measurement.h"
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
+#include "geo/model/measurement.h"
 #include "server/api/conversions.h"
 #include "server/cli/analysis_options.h"
 #include "server/cli/commands.h"

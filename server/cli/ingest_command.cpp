@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "covgap/v1/measurement.grpc.pb.h"
-#include "geo/csv.h"
+#include "geo/base/csv.h"
 #include "importers/drive_test_log.h"
 #include "importers/measurement_csv.h"
 #include "server/api/conversions.h"

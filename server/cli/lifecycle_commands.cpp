@@ -4,8 +4,8 @@
 #include <cstdlib>
 
 #include "covgap/v1/lifecycle.grpc.pb.h"
-#include "geo/measurement.h"
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
+#include "geo/model/measurement.h"
 #include "server/api/conversions.h"
 #include "server/cli/commands.h"
 

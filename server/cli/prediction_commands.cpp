@@ -7,9 +7,9 @@
 #include <string>
 
 #include "covgap/v1/prediction.grpc.pb.h"
-#include "geo/csv.h"
-#include "geo/json_writer.h"
-#include "geo/measurement.h"
+#include "geo/base/csv.h"
+#include "geo/base/json_writer.h"
+#include "geo/model/measurement.h"
 #include "importers/measurement_csv.h"
 #include "server/api/conversions.h"
 #include "server/cli/analysis_options.h"

@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "covgap/v1/report.grpc.pb.h"
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
 #include "server/cli/commands.h"
 
 namespace covgap::cli {

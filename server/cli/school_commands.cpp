@@ -8,9 +8,9 @@
 #include <set>
 
 #include "covgap/v1/schools.grpc.pb.h"
-#include "geo/coverage_grid.h"
-#include "geo/csv.h"
-#include "geo/measurement.h"
+#include "geo/base/csv.h"
+#include "geo/grid/coverage_grid.h"
+#include "geo/model/measurement.h"
 #include "server/api/conversions.h"
 #include "server/cli/commands.h"
 

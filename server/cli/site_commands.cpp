@@ -6,8 +6,8 @@
 #include <string>
 
 #include "covgap/v1/gaps.grpc.pb.h"
-#include "geo/csv.h"
-#include "geo/measurement.h"
+#include "geo/base/csv.h"
+#include "geo/model/measurement.h"
 #include "server/api/conversions.h"
 #include "server/cli/commands.h"
 

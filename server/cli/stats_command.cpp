@@ -2,7 +2,7 @@
 #include <cstdio>
 
 #include "covgap/v1/measurement.grpc.pb.h"
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
 #include "server/api/conversions.h"
 #include "server/cli/commands.h"
 

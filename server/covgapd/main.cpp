@@ -15,8 +15,8 @@
 #include <string>
 #include <string_view>
 
-#include "geo/log.h"
-#include "geo/time_format.h"
+#include "geo/base/log.h"
+#include "geo/base/time_format.h"
 #include "server/covgap_server.h"
 #include "server/store/postgres_store.h"
 #include "server/store/sqlite_store.h"

@@ -7,7 +7,7 @@
 #include <span>
 #include <string>
 
-#include "geo/status.h"
+#include "geo/base/status.h"
 #include "server/store/store.h"
 
 namespace covgap::store {

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "geo/status.h"
+#include "geo/base/status.h"
 
 namespace covgap::store {
 

@@ -17,7 +17,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
 #include "server/store/chunk_codec.h"
 #include "server/store/device_hash.h"
 #include "server/store/pg_conn.h"

@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "geo/status.h"
+#include "geo/base/status.h"
 #include "server/store/store.h"
 
 namespace covgap::store {

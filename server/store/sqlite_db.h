@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "geo/status.h"
+#include "geo/base/status.h"
 
 namespace covgap::store {
 

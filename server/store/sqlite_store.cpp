@@ -17,7 +17,7 @@
 #include <mutex>
 #include <set>
 
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
 #include "server/store/chunk_codec.h"
 #include "server/store/device_hash.h"
 #include "server/store/sqlite_db.h"

@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "geo/status.h"
+#include "geo/base/status.h"
 #include "server/store/store.h"
 
 namespace covgap::store {

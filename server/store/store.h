@@ -20,11 +20,11 @@
 #include <utility>
 #include <vector>
 
-#include "geo/gap.h"
-#include "geo/measurement.h"
-#include "geo/school_coverage.h"
-#include "geo/site.h"
-#include "geo/status.h"
+#include "geo/base/status.h"
+#include "geo/model/gap.h"
+#include "geo/model/measurement.h"
+#include "geo/model/school_coverage.h"
+#include "geo/model/site.h"
 
 namespace covgap::store {
 

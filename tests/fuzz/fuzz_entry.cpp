@@ -21,8 +21,8 @@
 #include <string_view>
 #include <vector>
 
-#include "geo/gdal_handles.h"
-#include "geo/log.h"
+#include "geo/base/log.h"
+#include "geo/spatial/gdal_handles.h"
 #include "importers/area_reader.h"
 #include "importers/drive_test_log.h"
 #include "importers/measurement_csv.h"

@@ -1,4 +1,4 @@
-#include "geo/csv.h"
+#include "geo/base/csv.h"
 
 #include <gtest/gtest.h>
 

@@ -1,14 +1,14 @@
 // Areas, schools and households joined to gaps, and the ranking model.
-#include "geo/gap_attribution.h"
+#include "geo/gaps/gap_attribution.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <functional>
 
-#include "geo/cell_polygon.h"
-#include "geo/coverage_grid.h"
-#include "geo/gdal_handles.h"
+#include "geo/gaps/cell_polygon.h"
+#include "geo/grid/coverage_grid.h"
+#include "geo/spatial/gdal_handles.h"
 
 namespace covgap::geo {
 namespace {

@@ -1,4 +1,4 @@
-#include "geo/gap_export.h"
+#include "geo/export/gap_export.h"
 
 #include <cpl_conv.h>
 #include <cpl_string.h>
@@ -21,8 +21,8 @@
 #include <variant>
 #include <vector>
 
-#include "geo/gdal_handles.h"
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
+#include "geo/spatial/gdal_handles.h"
 
 namespace covgap::geo {
 namespace {

@@ -2,16 +2,16 @@
 //
 // Grids are built in EPSG:4326 as the "analysis CRS" (PROJ's identity, lon/lat order) with a cell
 // size of 1 degree, so a sample at lon 2.5, lat -0.5 lands in cell (2, -1) by hand arithmetic.
-#include "geo/gap_finder.h"
+#include "geo/gaps/gap_finder.h"
 
 #include <geos_c.h>
 #include <gtest/gtest.h>
 
 #include <map>
 
-#include "geo/cell_polygon.h"
-#include "geo/coverage_grid.h"
-#include "geo/gdal_handles.h"
+#include "geo/gaps/cell_polygon.h"
+#include "geo/grid/coverage_grid.h"
+#include "geo/spatial/gdal_handles.h"
 
 namespace covgap::geo {
 namespace {

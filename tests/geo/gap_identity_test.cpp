@@ -1,9 +1,9 @@
 // Gap identity across analyses: overlap, splits, merges, groups.
-#include "geo/gap_identity.h"
+#include "geo/gaps/gap_identity.h"
 
 #include <gtest/gtest.h>
 
-#include "geo/cell_polygon.h"
+#include "geo/gaps/cell_polygon.h"
 
 namespace covgap::geo {
 namespace {

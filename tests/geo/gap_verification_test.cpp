@@ -1,12 +1,12 @@
 // Verification of cleared gaps by re-measurement: hand-made gaps (whole 100 m cells in UTM 48N)
 // and samples placed in chosen cells.
-#include "geo/gap_verification.h"
+#include "geo/gaps/gap_verification.h"
 
 #include <gtest/gtest.h>
 
-#include "geo/cell_polygon.h"
-#include "geo/gdal_handles.h"
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
+#include "geo/gaps/cell_polygon.h"
+#include "geo/spatial/gdal_handles.h"
 
 namespace covgap::geo {
 namespace {

@@ -1,12 +1,12 @@
 // One test per rule of docs/domain.md "Valid input".
-#include "geo/measurement_rules.h"
+#include "geo/model/measurement_rules.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
 
 namespace covgap::geo {
 namespace {

@@ -1,4 +1,4 @@
-#include "geo/point_projector.h"
+#include "geo/spatial/point_projector.h"
 
 #include <gtest/gtest.h>
 #include <proj.h>
@@ -7,7 +7,7 @@
 #include <random>
 #include <vector>
 
-#include "geo/gdal_handles.h"
+#include "geo/spatial/gdal_handles.h"
 
 namespace covgap::geo {
 namespace {

@@ -1,7 +1,7 @@
 // The progress report on a hand-made scenario: two districts, four schools, two households,
 // baseline and latest gaps of two operators and common gaps; every expected figure is worked out
 // by hand in the comments.
-#include "geo/progress_report.h"
+#include "geo/report/progress_report.h"
 
 #include <gtest/gtest.h>
 #include <ogr_api.h>
@@ -10,10 +10,10 @@
 #include <iterator>
 #include <sstream>
 
-#include "geo/gdal_handles.h"
-#include "geo/point_projector.h"
-#include "geo/report_render.h"
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
+#include "geo/report/report_render.h"
+#include "geo/spatial/gdal_handles.h"
+#include "geo/spatial/point_projector.h"
 
 namespace covgap::geo {
 namespace {

@@ -1,5 +1,5 @@
 // Per-school coverage: the school's cell judged indoors, and the exact nearest good cell.
-#include "geo/school_coverage.h"
+#include "geo/gaps/school_coverage.h"
 
 #include <gtest/gtest.h>
 

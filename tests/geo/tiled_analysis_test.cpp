@@ -10,9 +10,9 @@
 #include <random>
 #include <set>
 
-#include "geo/coverage_grid.h"
-#include "geo/gap_analysis.h"
-#include "geo/gap_finder.h"
+#include "geo/gaps/gap_analysis.h"
+#include "geo/gaps/gap_finder.h"
+#include "geo/grid/coverage_grid.h"
 
 namespace covgap::geo {
 namespace {

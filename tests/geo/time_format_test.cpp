@@ -1,4 +1,4 @@
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
 
 #include <gtest/gtest.h>
 

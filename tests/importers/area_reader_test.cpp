@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "geo/gdal_handles.h"
+#include "geo/spatial/gdal_handles.h"
 
 namespace covgap::importers {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
 
 namespace covgap::importers {
 namespace {

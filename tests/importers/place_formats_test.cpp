@@ -8,7 +8,7 @@
 #include <fstream>
 #include <map>
 
-#include "geo/gdal_handles.h"
+#include "geo/spatial/gdal_handles.h"
 #include "importers/area_reader.h"
 #include "importers/place_reader.h"
 #include "tests/support/legacy_text.h"

@@ -7,11 +7,11 @@
 #include <cstdio>
 #include <fstream>
 
-#include "geo/gdal_handles.h"
-#include "geo/point_projector.h"
-#include "geo/progress_report.h"
-#include "geo/report_render.h"
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
+#include "geo/report/progress_report.h"
+#include "geo/report/report_render.h"
+#include "geo/spatial/gdal_handles.h"
+#include "geo/spatial/point_projector.h"
 
 using namespace covgap::geo;
 

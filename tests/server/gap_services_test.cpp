@@ -21,8 +21,8 @@
 #include "covgap/v1/gaps.grpc.pb.h"
 #include "covgap/v1/measurement.grpc.pb.h"
 #include "covgap/v1/schools.grpc.pb.h"
-#include "geo/gdal_handles.h"
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
+#include "geo/spatial/gdal_handles.h"
 #include "server/covgap_server.h"
 #include "server/store/sqlite_store.h"
 

@@ -28,8 +28,8 @@
 #include <vector>
 
 #include "covgap/v1/gaps.grpc.pb.h"
-#include "geo/gap.h"
-#include "geo/gdal_handles.h"
+#include "geo/model/gap.h"
+#include "geo/spatial/gdal_handles.h"
 #include "server/covgap_server.h"
 #include "server/store/sqlite_store.h"
 #include "tests/support/legacy_text.h"

@@ -4,7 +4,7 @@
 #include <filesystem>
 
 #include "covgap/v1/measurement.grpc.pb.h"
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
 #include "server/covgap_server.h"
 #include "server/store/sqlite_store.h"
 

@@ -19,7 +19,7 @@
 #include "covgap/v1/gaps.grpc.pb.h"
 #include "covgap/v1/lifecycle.grpc.pb.h"
 #include "covgap/v1/measurement.grpc.pb.h"
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
 #include "server/covgap_server.h"
 #include "server/store/sqlite_store.h"
 #include "tests/support/utm_cells.h"

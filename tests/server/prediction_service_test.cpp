@@ -20,9 +20,9 @@
 #include "covgap/v1/access.grpc.pb.h"
 #include "covgap/v1/gaps.grpc.pb.h"
 #include "covgap/v1/prediction.grpc.pb.h"
-#include "geo/gdal_handles.h"
-#include "geo/point_projector.h"
 #include "geo/prediction/propagation.h"
+#include "geo/spatial/gdal_handles.h"
+#include "geo/spatial/point_projector.h"
 #include "server/covgap_server.h"
 #include "server/store/sqlite_store.h"
 

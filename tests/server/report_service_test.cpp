@@ -8,9 +8,9 @@
 #include <filesystem>
 
 #include "covgap/v1/report.grpc.pb.h"
-#include "geo/gdal_handles.h"
-#include "geo/point_projector.h"
-#include "geo/time_format.h"
+#include "geo/base/time_format.h"
+#include "geo/spatial/gdal_handles.h"
+#include "geo/spatial/point_projector.h"
 #include "server/covgap_server.h"
 #include "server/store/sqlite_store.h"
 

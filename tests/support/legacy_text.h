@@ -8,7 +8,7 @@
 #include <string>
 #include <utility>
 
-#include "geo/gdal_handles.h"
+#include "geo/spatial/gdal_handles.h"
 #include "tests/support/iconv_handle.h"
 
 namespace covgap::test_support {

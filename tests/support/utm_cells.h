@@ -6,7 +6,7 @@
 
 #include <utility>
 
-#include "geo/gdal_handles.h"
+#include "geo/spatial/gdal_handles.h"
 
 namespace covgap::testing {
 

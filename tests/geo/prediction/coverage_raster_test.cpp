@@ -8,7 +8,7 @@
 
 #include <filesystem>
 
-#include "geo/gdal_handles.h"
+#include "geo/spatial/gdal_handles.h"
 
 namespace covgap::geo::prediction {
 namespace {

@@ -7,11 +7,11 @@
 #include <cstring>
 #include <random>
 
-#include "geo/gap_analysis.h"
-#include "geo/point_projector.h"
+#include "geo/gaps/gap_analysis.h"
 #include "geo/prediction/campaign.h"
 #include "geo/prediction/hybrid_grids.h"
 #include "geo/prediction/validation.h"
+#include "geo/spatial/point_projector.h"
 
 namespace covgap::geo::prediction {
 namespace {
