@@ -17,7 +17,7 @@ DEMO_PACKAGES=(
 TEST_PACKAGES=(
   git gdal-bin openssl sqlite3
   postgresql-15 postgresql-15-postgis-3
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev clang-format clang-tidy
   python3-grpcio
 )
 

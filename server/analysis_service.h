@@ -5,12 +5,10 @@
 // cancelled stops the analysis at its next stage and stores nothing.
 #pragma once
 
-#include <atomic>
-#include <mutex>
-
 #include "covgap/v1/gaps.grpc.pb.h"
 #include "geo/gaps/gap_attribution.h"
 #include "server/access_control.h"
+#include "server/app/analysis_runner.h"
 #include "server/audit_trail.h"
 #include "server/gap_lifecycle.h"
 #include "server/store/store.h"
@@ -24,11 +22,7 @@ class AnalysisService final : public v1::AnalysisService::Service {
                   GapLifecycle* lifecycle = nullptr, unsigned analysis_threads = 0)
       : store_(store),
         access_(access),
-        audit_(audit),
-        max_waiting_(max_waiting),
-        ranking_weights_(ranking_weights),
-        lifecycle_(lifecycle),
-        analysis_threads_(analysis_threads) {}
+        runner_(store, audit, max_waiting, ranking_weights, lifecycle, analysis_threads) {}
 
   grpc::Status RunAnalysis(grpc::ServerContext* context, const v1::RunAnalysisRequest* request,
                            grpc::ServerWriter<v1::AnalysisProgress>* writer) override;
@@ -38,14 +32,7 @@ class AnalysisService final : public v1::AnalysisService::Service {
  private:
   store::Store& store_;
   const AccessControl& access_;
-  AuditTrail& audit_;
-  int max_waiting_;
-  geo::RankingWeights ranking_weights_;  // the default for every run (covgapd --ranking-weights)
-  std::atomic<int> pending_{0};          // running + waiting
-  // When set: watchers are woken after a run is stored, and cleared or awaiting_measurement gaps
-  // are verified with the default rule (docs/gaps.md "Life cycle and verification").
-  GapLifecycle* lifecycle_ = nullptr;
-  unsigned analysis_threads_ = 0;  // threads of a run; 0 = every core (covgapd --analysis-threads)
+  AnalysisRunner runner_;  // the use case (server/app/analysis_runner.h)
 };
 
 }  // namespace covgap::server

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "server/access_control.h"
+#include "server/roles.h"
 #include "server/store/store.h"
 
 namespace covgap::server {

@@ -18,8 +18,8 @@
 
 #include "geo/base/status.h"
 #include "geo/gaps/gap_verification.h"
-#include "server/access_control.h"
 #include "server/audit_trail.h"
+#include "server/roles.h"
 #include "server/store/store.h"
 
 namespace covgap::server {

@@ -5,6 +5,7 @@
 #   geo/model/                 geo/base/ and geo/model/ only, no GDAL/GEOS/PROJ
 #   the engine (geo/spatial, grid, gaps, prediction, export): nothing of geo/report/
 #   server/store/              no protobuf or gRPC; of geo/ only base/ and model/
+#   server/app/                no protobuf or gRPC, no service or conversion headers
 #   server/api/, server/cli/   of the store only its interface, server/store/store.h
 set(forbidden_transport "#include[ \t]*[<\"](grpcpp/|grpc/|google/protobuf/|[^\">]*\\.pb\\.h)")
 set(failures "")
@@ -20,6 +21,8 @@ endfunction()
 check_dir(geo "${forbidden_transport}" "protobuf/gRPC include")
 check_dir(importers "${forbidden_transport}" "protobuf/gRPC include")
 check_dir(server/store "${forbidden_transport}" "protobuf/gRPC include")
+check_dir(server/app "${forbidden_transport}" "protobuf/gRPC include")
+check_dir(server/app "#include[ \t]*\"server/(access_control|[a-z_]+_service|api/)" "gRPC-side header")
 check_dir(geo "#include[ \t]*\"(server|importers)/" "upward include")
 check_dir(importers "#include[ \t]*\"server/" "upward include")
 set(c_libraries "#include[ \t]*<(gdal|ogr_|cpl_|geos|proj|sqlite3|libpq)")

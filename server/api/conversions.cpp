@@ -469,4 +469,39 @@ StatusOr<geo::prediction::CampaignOptions> FromProto(const v1::CampaignRequest& 
   return o;
 }
 
+void ToProto(const store::AnalysisRun& run, std::string_view method, std::int64_t as_of_ms,
+             v1::AnalysisRunInfo& out) {
+  out.set_run_id(run.run_id);
+  out.set_started_unix_ms(run.started_ms);
+  out.set_finished_unix_ms(run.finished_ms);
+  out.set_measurements(run.measurements);
+  out.set_gaps(run.gaps);
+  out.set_params_json(run.params_json);
+  out.set_summary_json(run.summary_json);
+  out.set_method(std::string(method));
+  out.set_as_of_unix_ms(as_of_ms);
+}
+
+void ToProto(const store::AnalysisRun& run, const geo::AnalysisParams& params,
+             const geo::AnalysisResult& result, v1::AnalysisRunInfo& out) {
+  ToProto(run, geo::ToString(params.method), params.as_of_ms, out);
+  for (const auto& m : result.models) ToProto(m, *out.add_models());
+  for (const auto& g : result.grids) {
+    auto* grid = out.add_grids();
+    grid->set_operator_id(g.operator_id);
+    grid->set_tech(ToProto(g.tech));
+    grid->set_samples(g.samples);
+    grid->set_good_cells(g.good);
+    grid->set_weak_cells(g.weak);
+    grid->set_dead_cells(g.dead);
+    grid->set_unmeasured_cells(g.unmeasured);
+    grid->set_gaps(g.gaps);
+  }
+  for (const auto& s : result.stages) {
+    auto* stage = out.add_stages();
+    stage->set_stage(s.stage);
+    stage->set_seconds(s.seconds);
+  }
+}
+
 }  // namespace covgap::api

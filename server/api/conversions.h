@@ -12,6 +12,7 @@
 #include "covgap/v1/measurement.pb.h"
 #include "covgap/v1/prediction.pb.h"
 #include "covgap/v1/schools.pb.h"
+#include "geo/gaps/gap_analysis.h"
 #include "geo/model/gap.h"
 #include "geo/model/measurement.h"
 #include "geo/model/measurement_rules.h"
@@ -71,6 +72,14 @@ void ToProto(const store::GapEvent& e, v1::GapEvent& out);
 
 // Coverage prediction (docs/prediction.md).
 void ToProto(const geo::prediction::ModelSummary& m, v1::PredictionModel& out);
+
+// A stored run: its record, the method it ran with and its as-of time (from its params_json).
+void ToProto(const store::AnalysisRun& run, std::string_view method, std::int64_t as_of_ms,
+             v1::AnalysisRunInfo& out);
+// A run just stored, with what the engine reports: the fitted models, per-grid class counts and
+// the stage timings (GetLatestRun has only the stored record).
+void ToProto(const store::AnalysisRun& run, const geo::AnalysisParams& params,
+             const geo::AnalysisResult& result, v1::AnalysisRunInfo& out);
 void ToProto(const geo::prediction::ValidationMetrics& m, v1::ValidationMetrics& out);
 void ToProto(const geo::prediction::GroupValidation& g, v1::GroupValidation& out);
 void ToProto(const geo::prediction::Waypoint& w, v1::Waypoint& out);

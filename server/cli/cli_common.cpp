@@ -12,7 +12,7 @@
 
 namespace covgap::cli {
 
-Args::Args(std::vector<std::string> args, std::vector<std::string> switches) {
+Args::Args(std::vector<std::string> args, const std::vector<std::string>& switches) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a.size() > 2 && a.starts_with("--")) {
@@ -40,7 +40,7 @@ Args::Args(std::vector<std::string> args, std::vector<std::string> switches) {
 
 bool Args::Has(std::string_view name) const { return flags_.find(name) != flags_.end(); }
 
-std::string Args::Get(std::string_view name, std::string fallback) const {
+std::string Args::Get(std::string_view name, const std::string& fallback) const {
   auto it = flags_.find(name);
   return it == flags_.end() ? fallback : it->second;
 }
@@ -133,7 +133,7 @@ bool Mentions(const std::string& text, std::initializer_list<const char*> words)
 }  // namespace
 
 std::string DescribeRpcError(const grpc::Status& status, const GlobalOptions& options) {
-  const std::string message = OneLine(status.error_message());
+  std::string message = OneLine(status.error_message());
   switch (status.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
       if (Mentions(message, {"ssl", "SSL", "handshake", "certificate"})) {

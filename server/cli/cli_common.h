@@ -43,9 +43,9 @@ void Authorize(grpc::ClientContext& context, const GlobalOptions& options);
 // positional arguments.
 class Args {
  public:
-  Args(std::vector<std::string> args, std::vector<std::string> switches);
+  Args(std::vector<std::string> args, const std::vector<std::string>& switches);
   bool Has(std::string_view name) const;
-  std::string Get(std::string_view name, std::string fallback = "") const;
+  std::string Get(std::string_view name, const std::string& fallback = "") const;
   std::vector<std::string> GetAll(std::string_view name) const;
   const std::vector<std::string>& positional() const { return positional_; }
   // Flags given that are not in `known`; empty when all are known.

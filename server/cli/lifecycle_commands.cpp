@@ -223,7 +223,7 @@ bool IsGapLifecycleVerb(const std::string& word) {
 
 int RunGapLifecycle(const GlobalOptions& options, const Args& args) {
   const auto& pos = args.positional();
-  const std::string verb = pos.at(0);
+  const std::string& verb = pos.at(0);
   const char* help = verb == "plan"     ? kGapPlanHelp
                      : verb == "clear"  ? kGapClearHelp
                      : verb == "reopen" ? kGapReopenHelp

@@ -381,7 +381,7 @@ class SqliteStore final : public Store {
         writer_(std::move(writer)),
         reader_(std::move(reader)),
         lookup_(std::move(lookup)),
-        secret_(std::move(secret)) {}
+        secret_(secret) {}
 
   Status Prepare() {
     auto s1 = Statement::Prepare(writer_.get(), "SELECT 1 FROM batches WHERE batch_id = ?");
@@ -1304,9 +1304,9 @@ StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& data_dir,
   std::copy(blob.begin(), blob.end(), secret.begin());
   key->Reset();
 
-  auto store = std::make_unique<SqliteStore>(std::move(lock.value()), std::move(writer.value()),
-                                             std::move(reader.value()), std::move(lookup.value()),
-                                             std::move(secret));
+  auto store =
+      std::make_unique<SqliteStore>(std::move(lock.value()), std::move(writer.value()),
+                                    std::move(reader.value()), std::move(lookup.value()), secret);
   if (Status s = store->Prepare(); !s.ok()) return s;
   return std::unique_ptr<Store>(std::move(store));
 }

@@ -199,6 +199,8 @@ class Store {
   // Registers `changed`, called from a store thread whenever another process sharing the store
   // has appended gap events or stored an analysis (so watch streams wake at once). The embedded
   // store has no other process and never calls it. At most one callback; call before serving.
+  // By value: an implementation keeps the callback (moves it into its listener thread).
+  // NOLINTNEXTLINE(performance-unnecessary-value-param)
   virtual void OnExternalChange(std::function<void()> changed) { (void)changed; }
 
   virtual StatusOr<std::vector<BatchOutcome>> CommitBatches(

@@ -1086,8 +1086,9 @@ std::map<std::string, GapCounts> ReadExport(const std::string& bytes, const std:
   geo::InitGdal();
   const std::string ext = format == "shp" ? ".zip" : "." + format;
   const std::string mem = "/vsimem/acl_export_" + std::to_string(++counter) + ext;
-  geo::VsiFile(VSIFileFromMemBuffer(
-      mem.c_str(), reinterpret_cast<GByte*>(const_cast<char*>(bytes.data())), bytes.size(), FALSE));
+  geo::CloseVsiFile(geo::VsiFile(
+      VSIFileFromMemBuffer(mem.c_str(), reinterpret_cast<GByte*>(const_cast<char*>(bytes.data())),
+                           bytes.size(), FALSE)));
   std::string open = mem;
   if (format == "shp") open = "/vsizip/" + mem + "/gaps.shp";
   std::map<std::string, GapCounts> out;
@@ -1121,8 +1122,8 @@ std::map<std::string, GapCounts> ReadExport(const std::string& bytes, const std:
 // Every member of a zip, uncompressed, concatenated.
 std::string Unzipped(const std::string& zip) {
   const std::string mem = "/vsimem/acl_unzip.zip";
-  geo::VsiFile(VSIFileFromMemBuffer(
-      mem.c_str(), reinterpret_cast<GByte*>(const_cast<char*>(zip.data())), zip.size(), FALSE));
+  geo::CloseVsiFile(geo::VsiFile(VSIFileFromMemBuffer(
+      mem.c_str(), reinterpret_cast<GByte*>(const_cast<char*>(zip.data())), zip.size(), FALSE)));
   std::string all;
   char** names = VSIReadDir(("/vsizip/" + mem).c_str());
   EXPECT_GE(CSLCount(names), 5);
