@@ -6,6 +6,8 @@
 # $COVGAP_LINT_BASE (default: the commit before HEAD), plus uncommitted ones; --all checks every
 # source (minutes). Generated code (build directories, *.pb.*) is never checked. Needs a
 # configured build/ (compile_commands.json); scripts/test.sh builds it first.
+# Commit messages since the same base: a subject of at most 72 characters, then a blank line
+# and a body that says why (merge commits excepted).
 #   --fix   rewrite the files with clang-format instead of failing on them
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +39,24 @@ fi
 rm -f /tmp/covgap-format.$$
 echo "lint.sh: format ok (${#sources[@]} files)" >&2
 
+base=${COVGAP_LINT_BASE:-HEAD~1}
+git rev-parse -q --verify "$base^{commit}" > /dev/null || base=$(git rev-list --max-parents=0 HEAD)
+bad_commits=0
+while read -r sha; do
+  subject=$(git log -1 --format=%s "$sha")
+  body=$(git log -1 --format=%b "$sha" | sed '/^[[:space:]]*$/d')
+  if [ ${#subject} -gt 72 ]; then
+    echo "  commit ${sha:0:10}: subject of ${#subject} characters (at most 72): $subject" >&2
+    bad_commits=1
+  fi
+  if [ -z "$body" ]; then
+    echo "  commit ${sha:0:10}: no body saying why: $subject" >&2
+    bad_commits=1
+  fi
+done < <(git rev-list --no-merges "$base..HEAD")
+[ "$bad_commits" = 0 ] || { echo "lint.sh: commit messages need fixing (git commit --amend / rebase)" >&2; exit 1; }
+echo "lint.sh: commit messages ok" >&2
+
 if [ ! -f "$build_dir/compile_commands.json" ]; then
   echo "lint.sh: no $build_dir/compile_commands.json: run scripts/build.sh first" >&2
   exit 1
@@ -44,8 +64,6 @@ fi
 if [ "$all" = 1 ]; then
   mapfile -t tidy < <(git ls-files '*.cpp' | grep -v '\.pb\.')
 else
-  base=${COVGAP_LINT_BASE:-HEAD~1}
-  git rev-parse -q --verify "$base^{commit}" > /dev/null || base=$(git rev-list --max-parents=0 HEAD)
   mapfile -t tidy < <({ git diff --name-only --diff-filter=d "$base" -- '*.cpp';
                         git ls-files --others --exclude-standard -- '*.cpp'; } |
                       grep -v '\.pb\.' | sort -u)

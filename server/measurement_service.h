@@ -10,27 +10,17 @@
 // RESOURCE_EXHAUSTED, the batches before stay acknowledged.
 #pragma once
 
-#include <chrono>
 #include <cstddef>
-#include <mutex>
 #include <string>
-#include <unordered_map>
 
 #include "covgap/v1/measurement.grpc.pb.h"
 #include "geo/model/measurement_rules.h"
 #include "server/access_control.h"
+#include "server/app/ingest_call.h"
 #include "server/batch_committer.h"
 #include "server/store/store.h"
 
 namespace covgap::server {
-
-struct IngestLimits {
-  std::size_t max_rows_per_batch = 50'000;
-  double rows_per_second_per_token = 5'000'000;  // token bucket rate; 0 = unlimited
-  double burst_rows_per_token = 10'000'000;      // bucket size
-  std::size_t max_in_flight_batches = 8;
-  std::size_t max_reported_rejections = 100'000;  // per call; the rest are counted
-};
 
 class MeasurementService final : public v1::MeasurementService::Service {
  public:
@@ -49,14 +39,7 @@ class MeasurementService final : public v1::MeasurementService::Service {
   geo::ValidationRules rules_;
   IngestLimits limits_;
   const AccessControl& access_;
-  // Per-token ingestion rate limit (token buckets).
-  bool TakeRows(const std::string& token_id, std::size_t rows);
-  std::mutex buckets_mu_;
-  struct Bucket {
-    double rows = 0;
-    std::chrono::steady_clock::time_point refilled;
-  };
-  std::unordered_map<std::string, Bucket> buckets_;
+  IngestRateLimiter rate_;  // per token, over every call
 };
 
 }  // namespace covgap::server

@@ -3,9 +3,10 @@
 // For the UTM zones on WGS84 (EPSG:32601–32660 north, 32701–32760 south; the default analysis CRS
 // EPSG:32648 is one) it uses the Krüger series to order n^6 (Karney 2011, "Transverse Mercator
 // with an accuracy of a few nanometers") — the same series PROJ's exact tmerc evaluates — and is
-// about five times faster than PROJ's generic pipeline; tests/geo/point_projector_test.cpp checks
-// it against PROJ to a micrometre. Any other CRS goes through PROJ (axis order normalised to
-// easting/northing). Project() may be called from several threads at once.
+// about 1.5 times as fast as PROJ (bench/projector_bench; docs/gaps.md);
+// tests/geo/point_projector_test.cpp checks it against PROJ to a micrometre. Any other CRS goes
+// through PROJ (axis order normalised to easting/northing). Project() may be called from several
+// threads at once.
 #pragma once
 
 #include <cstddef>

@@ -504,4 +504,28 @@ void ToProto(const store::AnalysisRun& run, const geo::AnalysisParams& params,
   }
 }
 
+void ToProto(const geo::IngestReport& report, v1::IngestSummary& out) {
+  out.set_accepted(report.accepted);
+  out.set_rejected(report.rejected);
+  out.set_duplicate(report.duplicate);
+  for (const auto& b : report.batches) {
+    v1::BatchResult* batch = out.add_batches();
+    batch->set_batch_id(b.batch_id);
+    if (b.duplicate > 0) {
+      batch->set_duplicate(b.duplicate);
+    } else {
+      batch->set_accepted(b.accepted);
+      batch->set_rejected(b.rejected);
+    }
+  }
+  for (const auto& r : report.rejections) {
+    v1::RejectedRow* row = out.add_rejections();
+    row->set_batch_id(r.batch_id);
+    row->set_index(r.index);
+    row->set_code(r.code);
+    row->set_reason(r.reason);
+  }
+  out.set_rejections_omitted(report.rejections_omitted);
+}
+
 }  // namespace covgap::api

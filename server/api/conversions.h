@@ -14,6 +14,7 @@
 #include "covgap/v1/schools.pb.h"
 #include "geo/gaps/gap_analysis.h"
 #include "geo/model/gap.h"
+#include "geo/model/ingest_report.h"
 #include "geo/model/measurement.h"
 #include "geo/model/measurement_rules.h"
 #include "geo/model/school_coverage.h"
@@ -72,6 +73,9 @@ void ToProto(const store::GapEvent& e, v1::GapEvent& out);
 
 // Coverage prediction (docs/prediction.md).
 void ToProto(const geo::prediction::ModelSummary& m, v1::PredictionModel& out);
+
+// What an ingest call did.
+void ToProto(const geo::IngestReport& report, v1::IngestSummary& out);
 
 // A stored run: its record, the method it ran with and its as-of time (from its params_json).
 void ToProto(const store::AnalysisRun& run, std::string_view method, std::int64_t as_of_ms,
