@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <future>
@@ -450,6 +451,7 @@ struct Watch {
   std::unique_ptr<grpc::ClientContext> ctx;
   std::unique_ptr<grpc::ClientReader<v1::GapEvent>> reader;
   std::mutex mu;
+  std::condition_variable arrived;
   std::vector<v1::GapEvent> events;
   std::future<grpc::Status> done;
 
@@ -462,8 +464,11 @@ struct Watch {
     done = std::async(std::launch::async, [this] {
       v1::GapEvent e;
       while (reader->Read(&e)) {
-        std::lock_guard lock(mu);
-        events.push_back(e);
+        {
+          std::lock_guard lock(mu);
+          events.push_back(e);
+        }
+        arrived.notify_all();
       }
       return reader->Finish();
     });
@@ -474,17 +479,10 @@ struct Watch {
     for (const auto& e : events) out.push_back(e.type() + " " + e.gap_id());
     return out;
   }
-  // Waits up to 10 s for `n` events.
+  // Waits (up to 10 s) until `n` events have arrived.
   bool WaitFor(std::size_t n) {
-    const auto until = steady_clock::now() + seconds(10);
-    while (steady_clock::now() < until) {
-      {
-        std::lock_guard lock(mu);
-        if (events.size() >= n) return true;
-      }
-      std::this_thread::sleep_for(milliseconds(5));
-    }
-    return false;
+    std::unique_lock lock(mu);
+    return arrived.wait_for(lock, seconds(10), [&] { return events.size() >= n; });
   }
 };
 
