@@ -528,4 +528,51 @@ void ToProto(const geo::IngestReport& report, v1::IngestSummary& out) {
   out.set_rejections_omitted(report.rejections_omitted);
 }
 
+importers::ImportOrder FromProto(const v1::ImportSpec& in) {
+  importers::ImportOrder out;
+  out.kind = in.kind();
+  out.level = static_cast<int>(in.level());
+  out.name_field = in.name_field();
+  out.code_field = in.code_field();
+  out.crs = in.crs();
+  out.encoding = in.encoding();
+  out.columns = in.columns();
+  out.main_file = in.main_file();
+  return out;
+}
+
+void ToProto(const importers::ImportReport& report, v1::ImportReport& out) {
+  out.set_kind(report.kind);
+  out.set_bytes(report.bytes);
+  out.set_rows_read(report.rows_read);
+  out.set_inserted(report.inserted);
+  out.set_updated(report.updated);
+  auto issues = [](const std::vector<importers::RowIssue>& in,
+                   google::protobuf::RepeatedPtrField<v1::RowIssue>* to) {
+    for (const auto& i : in) {
+      v1::RowIssue* r = to->Add();
+      r->set_row(i.row);
+      r->set_code(i.code);
+      r->set_reason(i.reason);
+    }
+  };
+  issues(report.rejections, out.mutable_rejections());
+  issues(report.repairs, out.mutable_repairs());
+  out.set_rejected(report.rejections.size());
+  out.set_repaired(report.repairs.size());
+  out.set_format(report.format);
+  out.set_layer(report.layer);
+  out.set_encoding(report.encoding);
+  out.set_encoding_note(report.encoding_note);
+  out.set_crs(report.crs);
+  out.set_name_field(report.name_field);
+  out.set_code_field(report.code_field);
+  for (const auto& u : report.columns) {
+    v1::ColumnUse* c = out.add_columns();
+    c->set_field(u.field);
+    c->set_column(u.column);
+    c->set_mapped(u.mapped);
+  }
+}
+
 }  // namespace covgap::api

@@ -21,6 +21,7 @@
 #include "geo/model/site.h"
 #include "geo/prediction/campaign.h"
 #include "geo/prediction/validation.h"
+#include "importers/import_report.h"
 #include "server/store/store.h"
 
 namespace covgap::api {
@@ -73,6 +74,10 @@ void ToProto(const store::GapEvent& e, v1::GapEvent& out);
 
 // Coverage prediction (docs/prediction.md).
 void ToProto(const geo::prediction::ModelSummary& m, v1::PredictionModel& out);
+
+// A file import: its spec in, its report out.
+importers::ImportOrder FromProto(const v1::ImportSpec& in);
+void ToProto(const importers::ImportReport& report, v1::ImportReport& out);
 
 // What an ingest call did.
 void ToProto(const geo::IngestReport& report, v1::IngestSummary& out);
