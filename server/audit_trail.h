@@ -13,12 +13,12 @@ namespace covgap::server {
 
 class AuditTrail {
  public:
-  explicit AuditTrail(store::Store& store) : store_(store) {}
+  explicit AuditTrail(store::AccessStore& store) : store_(store) {}
   void Record(const Caller& caller, std::string_view action, std::string_view target,
               std::string details_json = "{}");
 
  private:
-  store::Store& store_;
+  store::AccessStore& store_;
 };
 
 }  // namespace covgap::server

@@ -4,7 +4,7 @@
 
 namespace covgap::server {
 
-BatchCommitter::BatchCommitter(store::Store& store, BatchCommitterOptions options)
+BatchCommitter::BatchCommitter(store::MeasurementStore& store, BatchCommitterOptions options)
     : store_(store), options_(options), writer_([this] { Run(); }) {}
 
 BatchCommitter::~BatchCommitter() {

@@ -26,7 +26,7 @@ struct BatchCommitterOptions {
 
 class BatchCommitter {
  public:
-  BatchCommitter(store::Store& store, BatchCommitterOptions options = {});
+  BatchCommitter(store::MeasurementStore& store, BatchCommitterOptions options = {});
   ~BatchCommitter();  // commits what is queued, then stops
   BatchCommitter(const BatchCommitter&) = delete;
   BatchCommitter& operator=(const BatchCommitter&) = delete;
@@ -40,7 +40,7 @@ class BatchCommitter {
   };
   void Run();
 
-  store::Store& store_;
+  store::MeasurementStore& store_;
   BatchCommitterOptions options_;
   std::mutex mu_;
   std::condition_variable has_work_;

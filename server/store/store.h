@@ -184,11 +184,10 @@ class AnalysisLease {
   virtual ~AnalysisLease() = default;
 };
 
-class Store {
+// Coordination of the covgapd processes sharing one store (docs/deployment.md).
+class StoreCoordination {
  public:
-  virtual ~Store() = default;
-
-  // ---- coordination of covgapd processes sharing one store (docs/deployment.md) ----
+  virtual ~StoreCoordination() = default;
 
   // The store-wide analysis lock: one analysis at a time over every covgapd process using this
   // store. With wait = false, returns nullptr at once when another holder has it; with wait =
@@ -202,20 +201,32 @@ class Store {
   // By value: an implementation keeps the callback (moves it into its listener thread).
   // NOLINTNEXTLINE(performance-unnecessary-value-param)
   virtual void OnExternalChange(std::function<void()> changed) { (void)changed; }
+};
+
+// Measurements: durable batches (idempotent by batch id), counts, scans.
+class MeasurementStore {
+ public:
+  virtual ~MeasurementStore() = default;
 
   virtual StatusOr<std::vector<BatchOutcome>> CommitBatches(
       std::span<const BatchToStore* const> batches) = 0;
 
   virtual StatusOr<StoreStats> Stats() = 0;
 
-  // Registered operator ids, sorted.
-  virtual StatusOr<std::vector<std::string>> Operators() = 0;
-  virtual Status RegisterOperator(const std::string& operator_id, const std::string& name) = 0;
-
   // Calls `visit` for each stored chunk matching the filter, from one consistent snapshot. Rows
   // within a chunk may still lie outside the filter's time range: callers filter rows.
   virtual Status Scan(const ScanFilter& filter,
                       const std::function<void(const MeasurementChunk&)>& visit) = 0;
+};
+
+// The registry: operators, administrative areas, schools, households, sites.
+class RegistryStore {
+ public:
+  virtual ~RegistryStore() = default;
+
+  // Registered operator ids, sorted.
+  virtual StatusOr<std::vector<std::string>> Operators() = 0;
+  virtual Status RegisterOperator(const std::string& operator_id, const std::string& name) = 0;
 
   // Registry. Areas are keyed by (level, code), schools by school_id, households by
   // household_id; an import updates what it names and adds the rest.
@@ -231,6 +242,12 @@ class Store {
   // order: GSM, UMTS, LTE, NR), site_id.
   virtual StatusOr<UpsertCounts> UpsertSites(const std::vector<geo::Site>& sites) = 0;
   virtual StatusOr<std::vector<geo::Site>> Sites() = 0;
+};
+
+// Analysis runs, their gaps and per-school coverage.
+class RunStore {
+ public:
+  virtual ~RunStore() = default;
 
   // Stores a finished run and its gaps in one transaction: readers see the previous run until
   // it commits, then only the new one. A gap whose id the previous run had keeps its status,
@@ -260,17 +277,12 @@ class Store {
   // The per-school coverage records of the latest run, by school id, operator, technology
   // (empty when there is no run).
   virtual StatusOr<std::vector<geo::SchoolCoverage>> LatestSchoolCoverage() = 0;
+};
 
-  // Access tokens (server/access_control.h).
-  virtual Status CreateToken(const TokenRecord& token) = 0;
-  virtual StatusOr<std::optional<TokenRecord>> FindToken(const std::string& token_id) = 0;
-  virtual StatusOr<std::vector<TokenRecord>> ListTokens() = 0;
-  // False when there is no such token or it was revoked already.
-  virtual StatusOr<bool> RevokeToken(const std::string& token_id, std::int64_t when_ms) = 0;
-
-  // The audit trail: appended durably, read newest first.
-  virtual Status AppendAudit(const AuditEntry& entry) = 0;
-  virtual StatusOr<std::vector<AuditEntry>> ListAudit(std::uint64_t limit) = 0;
+// The gap life cycle: state changes and their events.
+class LifecycleStore {
+ public:
+  virtual ~LifecycleStore() = default;
 
   // Gap life cycle. UpdateGapState sets status, plan, target, cleared date and note of the latest
   // run's gap and appends the event, atomically, only if the gap's status is still
@@ -282,6 +294,36 @@ class Store {
   // Events with event_id > after_id, oldest first, at most `limit`; only `gap_id`'s when given.
   virtual StatusOr<std::vector<GapEvent>> ListGapEvents(std::int64_t after_id, std::uint64_t limit,
                                                         const std::string& gap_id = {}) = 0;
+};
+
+// Access tokens and the audit trail (server/access_control.h, server/audit_trail.h).
+class AccessStore {
+ public:
+  virtual ~AccessStore() = default;
+
+  // Access tokens (server/access_control.h).
+  virtual Status CreateToken(const TokenRecord& token) = 0;
+  virtual StatusOr<std::optional<TokenRecord>> FindToken(const std::string& token_id) = 0;
+  virtual StatusOr<std::vector<TokenRecord>> ListTokens() = 0;
+  // False when there is no such token or it was revoked already.
+  virtual StatusOr<bool> RevokeToken(const std::string& token_id, std::int64_t when_ms) = 0;
+
+  // The audit trail: appended durably, read newest first.
+  virtual Status AppendAudit(const AuditEntry& entry) = 0;
+  virtual StatusOr<std::vector<AuditEntry>> ListAudit(std::uint64_t limit) = 0;
+};
+
+// The whole store: every role above, implemented by the embedded SQLite store
+// (sqlite_store.h) and by PostgreSQL (postgres_store.h), checked by one conformance suite
+// (tests/store/store_conformance_test.cpp). Code that needs one concern takes its interface.
+class Store : public StoreCoordination,
+              public MeasurementStore,
+              public RegistryStore,
+              public RunStore,
+              public LifecycleStore,
+              public AccessStore {
+ public:
+  ~Store() override = default;
 };
 
 // Operators registered in a new store: the licensed mobile operators of Vietnam.

@@ -263,7 +263,7 @@ class ImportServiceTest : public ::testing::Test {
 
   // What the store holds, read with the server stopped (then started again).
   template <typename T>
-  std::vector<T> Stored(StatusOr<std::vector<T>> (store::Store::*read)()) {
+  std::vector<T> Stored(StatusOr<std::vector<T>> (store::RegistryStore::*read)()) {
     Stop();
     std::vector<T> rows;
     {
