@@ -7,20 +7,6 @@
 #include "server/status_mapping.h"
 
 namespace covgap::server {
-namespace {
-
-void ToProto(const store::TokenRecord& t, v1::Token& out) {
-  out.set_token_id(t.token_id);
-  out.set_role(t.role);
-  out.set_operator_id(t.operator_id);
-  out.set_label(t.label);
-  out.set_created_by(t.created_by);
-  out.set_created_unix_ms(t.created_ms);
-  if (t.revoked_ms) out.set_revoked_unix_ms(*t.revoked_ms);
-  if (t.expires_ms) out.set_expires_unix_ms(*t.expires_ms);
-}
-
-}  // namespace
 
 grpc::Status AccessService::CreateToken(grpc::ServerContext* context,
                                         const v1::CreateTokenRequest* request,
@@ -50,7 +36,7 @@ grpc::Status AccessService::CreateToken(grpc::ServerContext* context,
     j.Key("expires").String(geo::FormatIso8601(*token->record.expires_ms));
   j.EndObject();
   audit_.Record(caller.value(), "token.create", "tok_" + token->record.token_id, j.str());
-  ToProto(token->record, *response->mutable_token());
+  api::ToProto(token->record, *response->mutable_token());
   response->set_secret_token(token->text);
   return grpc::Status::OK;
 }
@@ -61,7 +47,7 @@ grpc::Status AccessService::ListTokens(grpc::ServerContext* context, const v1::L
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto tokens = store_.ListTokens();
   if (!tokens.ok()) return ToGrpcStatus(tokens.status());
-  for (const auto& t : tokens.value()) ToProto(t, *response->add_tokens());
+  for (const auto& t : tokens.value()) api::ToProto(t, *response->add_tokens());
   return grpc::Status::OK;
 }
 
@@ -81,7 +67,7 @@ grpc::Status AccessService::RevokeToken(grpc::ServerContext* context,
     return {grpc::StatusCode::FAILED_PRECONDITION, "token tok_" + id + " was revoked already"};
   }
   audit_.Record(caller.value(), "token.revoke", "tok_" + id);
-  ToProto(*token.value(), *response->mutable_token());
+  api::ToProto(*token.value(), *response->mutable_token());
   return grpc::Status::OK;
 }
 
@@ -92,15 +78,7 @@ grpc::Status AccessService::ListAudit(grpc::ServerContext* context,
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto entries = store_.ListAudit(request->limit() == 0 ? 100 : request->limit());
   if (!entries.ok()) return ToGrpcStatus(entries.status());
-  for (const auto& e : entries.value()) {
-    auto* out = response->add_entries();
-    out->set_id(e.id);
-    out->set_time_unix_ms(e.time_ms);
-    out->set_actor(e.actor);
-    out->set_action(e.action);
-    out->set_target(e.target);
-    out->set_details_json(e.details);
-  }
+  for (const auto& e : entries.value()) api::ToProto(e, *response->add_entries());
   return grpc::Status::OK;
 }
 

@@ -68,4 +68,22 @@ inline bool InWhiteZone(std::span<const SchoolCoverage> coverage) {
   return ClassifySchool(coverage) == SchoolSignal::kWhiteZone;
 }
 
+// The schools of one run as SchoolService.ListSchools reports them: per school its signal and
+// records, and counts over the schools listed (before an uncovered-only filter drops rows).
+struct SchoolListingRow {
+  School school;
+  SchoolSignal signal = SchoolSignal::kNoData;
+  std::vector<SchoolCoverage> coverage;
+};
+struct SchoolListing {
+  std::int64_t run_id = 0;
+  std::uint64_t total_schools = 0;
+  std::uint64_t no_data_schools = 0;
+  std::uint64_t no_data_students = 0;
+  std::uint64_t white_zone_schools = 0;
+  std::uint64_t white_zone_students = 0;
+  std::uint64_t white_zone_students_nodev = 0;
+  std::vector<SchoolListingRow> rows;
+};
+
 }  // namespace covgap::geo

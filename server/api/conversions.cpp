@@ -575,4 +575,42 @@ void ToProto(const importers::ImportReport& report, v1::ImportReport& out) {
   }
 }
 
+void ToProto(const geo::SchoolListing& listing, v1::ListSchoolsResponse& out) {
+  out.set_run_id(listing.run_id);
+  out.set_nearest_good_limit_m(geo::kNearestGoodLimitM);
+  out.set_total_schools(listing.total_schools);
+  out.set_no_data_schools(listing.no_data_schools);
+  out.set_no_data_students(listing.no_data_students);
+  out.set_white_zone_schools(listing.white_zone_schools);
+  out.set_white_zone_students(listing.white_zone_students);
+  out.set_white_zone_students_nodev(listing.white_zone_students_nodev);
+  for (const geo::SchoolListingRow& r : listing.rows) {
+    v1::SchoolRow* row = out.add_schools();
+    ToProto(r.school, *row->mutable_school());
+    row->set_white_zone(r.signal == geo::SchoolSignal::kWhiteZone);
+    row->set_no_data(r.signal == geo::SchoolSignal::kNoData);
+    for (const geo::SchoolCoverage& c : r.coverage) ToProto(c, *row->add_coverage());
+  }
+}
+
+void ToProto(const store::TokenRecord& t, v1::Token& out) {
+  out.set_token_id(t.token_id);
+  out.set_role(t.role);
+  out.set_operator_id(t.operator_id);
+  out.set_label(t.label);
+  out.set_created_by(t.created_by);
+  out.set_created_unix_ms(t.created_ms);
+  if (t.revoked_ms) out.set_revoked_unix_ms(*t.revoked_ms);
+  if (t.expires_ms) out.set_expires_unix_ms(*t.expires_ms);
+}
+
+void ToProto(const store::AuditEntry& e, v1::AuditEntry& out) {
+  out.set_id(e.id);
+  out.set_time_unix_ms(e.time_ms);
+  out.set_actor(e.actor);
+  out.set_action(e.action);
+  out.set_target(e.target);
+  out.set_details_json(e.details);
+}
+
 }  // namespace covgap::api

@@ -75,6 +75,13 @@ void ToProto(const store::GapEvent& e, v1::GapEvent& out);
 // Coverage prediction (docs/prediction.md).
 void ToProto(const geo::prediction::ModelSummary& m, v1::PredictionModel& out);
 
+// The schools of a run with their signal and coverage records.
+void ToProto(const geo::SchoolListing& listing, v1::ListSchoolsResponse& out);
+
+// Access tokens (never their secret) and audit entries.
+void ToProto(const store::TokenRecord& token, v1::Token& out);
+void ToProto(const store::AuditEntry& entry, v1::AuditEntry& out);
+
 // A file import: its spec in, its report out.
 importers::ImportOrder FromProto(const v1::ImportSpec& in);
 void ToProto(const importers::ImportReport& report, v1::ImportReport& out);

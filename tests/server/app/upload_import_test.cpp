@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "server/app/school_listing.h"
 #include "server/store/sqlite_store.h"
 
 namespace covgap::server {
@@ -120,6 +121,18 @@ TEST_F(UploadImportTest, AnOperatorImportsOnlyItsOwnSites) {
   EXPECT_EQ(read->inserted, 1u);
   ASSERT_EQ(read->rejections.size(), 1u);
   EXPECT_EQ(read->rejections[0].code, "not_your_operator");
+}
+
+TEST_F(UploadImportTest, SchoolListingNeedsARunAndFiltersByDistrict) {
+  auto none = ListSchoolCoverage(*store_, *store_, "", false);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(none.status().message(), "no analysis has been run yet: run covgap analyse first");
+  EXPECT_TRUE(DistrictMatches("Huyện Lục Ngạn", "Lục Ngạn"));
+  EXPECT_TRUE(DistrictMatches("Thành phố Bắc Giang", "Bắc Giang"));
+  EXPECT_TRUE(DistrictMatches("Huyện Lục Ngạn", ""));
+  EXPECT_FALSE(DistrictMatches("Huyện Lục Nam", "Lục Ngạn"));
+  EXPECT_FALSE(DistrictMatches("Huyện Lục Ngạn", "Ngạn"));
 }
 
 }  // namespace
