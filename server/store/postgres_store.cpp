@@ -20,6 +20,7 @@
 #include "geo/base/time_format.h"
 #include "server/store/chunk_codec.h"
 #include "server/store/device_hash.h"
+#include "server/store/gap_rows.h"
 #include "server/store/pg_conn.h"
 
 namespace covgap::store {
@@ -258,12 +259,6 @@ FROM (SELECT run_id, gap_id,
 WHERE p.run_id = gaps.run_id AND p.gap_id = gaps.gap_id;
 )sql";
 
-constexpr const char* kGapColumns =
-    "gap_id, kind, operator_id, tech, severity, area_m2, n_cells, n_dead_cells, n_samples, "
-    "median_dbm, min_dbm, province, district, commune, schools, students_nodev, poor_hh, "
-    "npoor_hh, hardship_students, score, rank, status, plan, target_ms, analysed_ms, crs, "
-    "cleared_ms, status_note, evidence, p_good, meas_share, grp_rank, common_id, contains";
-
 constexpr const char* kGapEventColumns =
     "event_id, time_ms, gap_id, type, from_status, to_status, actor, note, operator_id, tech, "
     "kind, district";
@@ -276,43 +271,19 @@ constexpr const char* kRunSelect =
     "SELECT run_id, started_ms, finished_ms, params_json, summary_json, measurements, gaps FROM "
     "analysis_runs";
 
+// Row `i` of a result, by column (ReadGapColumns' row).
+struct PgRow {
+  const PgResult& r;
+  int i;
+  std::string Text(int col) const { return r.Text(i, col); }
+  std::int64_t Int(int col) const { return r.Int(i, col); }
+  double Real(int col) const { return r.Real(i, col); }
+  bool IsNull(int col) const { return r.IsNull(i, col); }
+};
+
 geo::Gap ReadGap(const PgResult& r, int i, bool with_wkb) {
-  geo::Gap g;
-  g.gap_id = r.Text(i, 0);
-  g.kind = static_cast<geo::GapKind>(r.Int(i, 1));
-  g.operator_id = r.Text(i, 2);
-  g.tech = static_cast<geo::Technology>(r.Int(i, 3));
-  g.severity = r.Real(i, 4);
-  g.area_m2 = r.Real(i, 5);
-  g.n_cells = r.Int(i, 6);
-  g.n_dead_cells = r.Int(i, 7);
-  g.n_samples = r.Int(i, 8);
-  g.median_dbm = r.Real(i, 9);
-  g.min_dbm = static_cast<int>(r.Int(i, 10));
-  g.province = r.Text(i, 11);
-  g.district = r.Text(i, 12);
-  g.commune = r.Text(i, 13);
-  g.schools = r.Int(i, 14);
-  g.students_nodev = r.Int(i, 15);
-  g.poor_hh = r.Int(i, 16);
-  g.npoor_hh = r.Int(i, 17);
-  g.hardship_students = r.Real(i, 18);
-  g.score = r.Real(i, 19);
-  g.rank = r.Int(i, 20);
-  g.status = r.Text(i, 21);
-  g.plan = r.Text(i, 22);
-  if (!r.IsNull(i, 23)) g.target_ms = r.Int(i, 23);
-  g.analysed_ms = r.Int(i, 24);
-  g.crs = r.Text(i, 25);
-  if (!r.IsNull(i, 26)) g.cleared_ms = r.Int(i, 26);
-  g.status_note = r.Text(i, 27);
-  g.evidence = geo::ParseEvidence(r.Text(i, 28)).value_or(geo::Evidence::kMeasured);
-  g.p_good = r.Real(i, 29);
-  g.meas_share = r.Real(i, 30);
-  g.grp_rank = r.Int(i, 31);
-  g.common_id = r.Text(i, 32);
-  g.contains = r.Text(i, 33);
-  if (with_wkb) g.wkb = r.Bytes(i, 34);
+  geo::Gap g = ReadGapColumns(PgRow{r, i});
+  if (with_wkb) g.wkb = r.Bytes(i, kGapColumnCount);
   return g;
 }
 
@@ -1034,46 +1005,29 @@ class PostgresStore final : public Store {
         "$33, $34, $35, $36, covgap_geom($36, $37))";
     for (const geo::Gap& g : gaps) {
       PgParams p;
-      p.Add(run_id).Add(g.gap_id).Add(static_cast<int>(g.kind)).Add(g.operator_id);
-      p.Add(static_cast<int>(g.tech)).Add(g.severity).Add(g.area_m2).Add(g.n_cells);
-      p.Add(g.n_dead_cells).Add(g.n_samples).Add(g.median_dbm).Add(g.min_dbm).Add(g.province);
-      p.Add(g.district).Add(g.commune).Add(g.schools).Add(g.students_nodev).Add(g.poor_hh);
-      p.Add(g.npoor_hh).Add(g.hardship_students).Add(g.score).Add(g.rank).Add(g.status);
-      p.Add(g.plan).Add(g.target_ms).Add(g.analysed_ms).Add(g.crs).Add(g.cleared_ms);
-      p.Add(g.status_note).Add(geo::ToString(g.evidence)).Add(g.p_good).Add(g.meas_share);
-      p.Add(g.grp_rank).Add(g.common_id).Add(g.contains).AddBytes(g.wkb).Add(SridOf(g.crs));
+      p.Add(run_id);
+      AddGapColumns(g, p);
+      p.AddBytes(g.wkb).Add(SridOf(g.crs));
       if (auto r = c.Query(insert_gap, p); !r.ok()) return r.status();
     }
     if (previous > 0) {
-      auto carry = c.Query(
-          "UPDATE gaps AS g SET status = p.status, plan = p.plan, target_ms = p.target_ms, "
-          "cleared_ms = p.cleared_ms, status_note = p.status_note FROM gaps AS p WHERE "
-          "g.run_id = $1 AND p.run_id = $2 AND p.gap_id = g.gap_id",
-          PgParams().Add(run_id).Add(previous));
+      auto carry =
+          c.Query(CarryLifecycleSql(SqlDialect::kPostgres), PgParams().Add(run_id).Add(previous));
       if (!carry.ok()) return carry.status();
     }
     // Ids the previous run did not have are new gaps: one `new` event each (before the
     // carry-over below, which only brings back ids the previous run had).
-    auto fresh = c.Query(
-        "INSERT INTO gap_events(time_ms, gap_id, type, from_status, to_status, actor, note, "
-        "operator_id, tech, kind, district) SELECT $3, g.gap_id, 'new', '', g.status, $4, '', "
-        "g.operator_id, g.tech, g.kind, g.district FROM gaps AS g WHERE g.run_id = $1 AND NOT "
-        "EXISTS (SELECT 1 FROM gaps AS p WHERE p.run_id = $2 AND p.gap_id = g.gap_id) "
-        "ORDER BY g.gap_id",
-        PgParams()
-            .Add(run_id)
-            .Add(previous)
-            .Add(run.finished_ms)
-            .Add("covgapd (analysis run " + std::to_string(run_id) + ")"));
+    auto fresh = c.Query(NewGapEventsSql(SqlDialect::kPostgres),
+                         PgParams()
+                             .Add(run_id)
+                             .Add(previous)
+                             .Add(run.finished_ms)
+                             .Add("covgapd (analysis run " + std::to_string(run_id) + ")"));
     if (!fresh.ok()) return fresh.status();
     if (previous > 0) {
       // A gap in the life cycle (not open) that no new gap matched stays, unchanged, until it
       // is verified or reopened; an id a new gap took already is not duplicated.
-      auto keep = c.Query("INSERT INTO gaps(run_id, " + std::string(kGapColumns) +
-                              ", wkb, geom) SELECT $1, " + kGapColumns +
-                              ", wkb, geom FROM gaps AS p WHERE p.run_id = $2 AND p.status <> "
-                              "'open' AND NOT EXISTS (SELECT 1 FROM gaps AS g WHERE g.run_id = $1 "
-                              "AND g.gap_id = p.gap_id)",
+      auto keep = c.Query(KeepLifecycleGapsSql(SqlDialect::kPostgres, ", geom"),
                           PgParams().Add(run_id).Add(previous));
       if (!keep.ok()) return keep.status();
     }

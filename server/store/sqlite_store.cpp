@@ -20,6 +20,7 @@
 #include "geo/base/time_format.h"
 #include "server/store/chunk_codec.h"
 #include "server/store/device_hash.h"
+#include "server/store/gap_rows.h"
 #include "server/store/sqlite_db.h"
 
 namespace covgap::store {
@@ -252,55 +253,31 @@ WHERE p.run_id = gaps.run_id AND p.gap_id = gaps.gap_id;
 // Gaps of this many most recent runs are kept (older runs keep their summary row).
 constexpr int kRunsWithGaps = 5;
 
-constexpr const char* kGapColumns =
-    "gap_id, kind, operator_id, tech, severity, area_m2, n_cells, n_dead_cells, n_samples, "
-    "median_dbm, min_dbm, province, district, commune, schools, students_nodev, poor_hh, "
-    "npoor_hh, hardship_students, score, rank, status, plan, target_ms, analysed_ms, crs, "
-    "cleared_ms, status_note, evidence, p_good, meas_share, grp_rank, common_id, contains";
-
 // Reads the columns of kGapColumns (and wkb after them when present) from a row.
 geo::Gap ReadGap(const Statement& q, bool with_wkb) {
-  geo::Gap g;
-  g.gap_id = q.Text(0);
-  g.kind = static_cast<geo::GapKind>(q.Int(1));
-  g.operator_id = q.Text(2);
-  g.tech = static_cast<geo::Technology>(q.Int(3));
-  g.severity = q.Real(4);
-  g.area_m2 = q.Real(5);
-  g.n_cells = q.Int(6);
-  g.n_dead_cells = q.Int(7);
-  g.n_samples = q.Int(8);
-  g.median_dbm = q.Real(9);
-  g.min_dbm = static_cast<int>(q.Int(10));
-  g.province = q.Text(11);
-  g.district = q.Text(12);
-  g.commune = q.Text(13);
-  g.schools = q.Int(14);
-  g.students_nodev = q.Int(15);
-  g.poor_hh = q.Int(16);
-  g.npoor_hh = q.Int(17);
-  g.hardship_students = q.Real(18);
-  g.score = q.Real(19);
-  g.rank = q.Int(20);
-  g.status = q.Text(21);
-  g.plan = q.Text(22);
-  if (!q.IsNull(23)) g.target_ms = q.Int(23);
-  g.analysed_ms = q.Int(24);
-  g.crs = q.Text(25);
-  if (!q.IsNull(26)) g.cleared_ms = q.Int(26);
-  g.status_note = q.Text(27);
-  g.evidence = geo::ParseEvidence(q.Text(28)).value_or(geo::Evidence::kMeasured);
-  g.p_good = q.Real(29);
-  g.meas_share = q.Real(30);
-  g.grp_rank = q.Int(31);
-  g.common_id = q.Text(32);
-  g.contains = q.Text(33);
+  geo::Gap g = ReadGapColumns(q);
   if (with_wkb) {
-    const auto blob = q.Blob(34);
+    const auto blob = q.Blob(kGapColumnCount);
     g.wkb.assign(reinterpret_cast<const char*>(blob.data()), blob.size());
   }
   return g;
 }
+
+// Binds values in order from parameter `next` on (AddGapColumns' sink).
+struct Binder {
+  Statement& q;
+  int next;
+  void Add(std::string_view v) { q.Bind(next++, v); }
+  void Add(std::int64_t v) { q.Bind(next++, v); }
+  void Add(double v) { q.Bind(next++, v); }
+  void Add(const std::optional<std::int64_t>& v) {
+    if (v) {
+      q.Bind(next++, *v);
+    } else {
+      q.BindNull(next++);
+    }
+  }
+};
 
 constexpr const char* kTokenSelect =
     "SELECT token_id, secret_hash, role, operator_id, label, created_by, created_ms, revoked_ms, "
@@ -693,47 +670,20 @@ class SqliteStore final : public Store {
     if (!ins_gap.ok()) return ins_gap.status();
     for (const geo::Gap& g : gaps) {
       Statement& q = ins_gap.value();
-      q.Bind(1, run_id).Bind(2, g.gap_id).Bind(3, static_cast<std::int64_t>(g.kind));
-      q.Bind(4, g.operator_id).Bind(5, static_cast<std::int64_t>(g.tech)).Bind(6, g.severity);
-      q.Bind(7, g.area_m2).Bind(8, g.n_cells).Bind(9, g.n_dead_cells).Bind(10, g.n_samples);
-      q.Bind(11, g.median_dbm).Bind(12, std::int64_t{g.min_dbm}).Bind(13, g.province);
-      q.Bind(14, g.district).Bind(15, g.commune).Bind(16, g.schools).Bind(17, g.students_nodev);
-      q.Bind(18, g.poor_hh).Bind(19, g.npoor_hh).Bind(20, g.hardship_students).Bind(21, g.score);
-      q.Bind(22, g.rank).Bind(23, g.status).Bind(24, g.plan);
-      if (g.target_ms) {
-        q.Bind(25, *g.target_ms);
-      } else {
-        q.BindNull(25);
-      }
-      q.Bind(26, g.analysed_ms).Bind(27, g.crs);
-      if (g.cleared_ms) {
-        q.Bind(28, *g.cleared_ms);
-      } else {
-        q.BindNull(28);
-      }
-      q.Bind(29, g.status_note).Bind(30, std::string(geo::ToString(g.evidence)));
-      q.Bind(31, g.p_good).Bind(32, g.meas_share).Bind(33, g.grp_rank).Bind(34, g.common_id);
-      q.Bind(35, g.contains).BindBlob(36, g.wkb);
+      q.Bind(1, run_id);
+      Binder binder{q, 2};
+      AddGapColumns(g, binder);
+      q.BindBlob(kGapColumnCount + 2, g.wkb);
       if (Status s = q.Run(); !s.ok()) return s;
     }
     if (previous > 0) {
-      auto carry = Statement::Prepare(
-          writer_.get(),
-          "UPDATE gaps AS g SET status = p.status, plan = p.plan, target_ms = p.target_ms, "
-          "cleared_ms = p.cleared_ms, status_note = p.status_note FROM "
-          "gaps AS p WHERE g.run_id = ?1 AND p.run_id = ?2 AND p.gap_id = g.gap_id");
+      auto carry = Statement::Prepare(writer_.get(), CarryLifecycleSql(SqlDialect::kSqlite));
       if (!carry.ok()) return carry.status();
       if (Status s = carry->Bind(1, run_id).Bind(2, previous).Run(); !s.ok()) return s;
     }
     // Ids the previous run did not have are new gaps: one `new` event each (before the
     // carry-over below, which only brings back ids the previous run had).
-    auto fresh = Statement::Prepare(
-        writer_.get(),
-        "INSERT INTO gap_events(time_ms, gap_id, type, from_status, to_status, actor, note, "
-        "operator_id, tech, kind, district) SELECT ?3, g.gap_id, 'new', '', g.status, ?4, '', "
-        "g.operator_id, g.tech, g.kind, g.district FROM gaps AS g WHERE g.run_id = ?1 AND NOT "
-        "EXISTS (SELECT 1 FROM gaps AS p WHERE p.run_id = ?2 AND p.gap_id = g.gap_id) "
-        "ORDER BY g.gap_id");
+    auto fresh = Statement::Prepare(writer_.get(), NewGapEventsSql(SqlDialect::kSqlite));
     if (!fresh.ok()) return fresh.status();
     if (Status s = fresh->Bind(1, run_id)
                        .Bind(2, previous)
@@ -746,12 +696,7 @@ class SqliteStore final : public Store {
     if (previous > 0) {
       // A gap in the life cycle (not open) that no new gap matched stays, unchanged, until it
       // is verified or reopened; an id a new gap took already is not duplicated.
-      auto keep = Statement::Prepare(
-          writer_.get(), "INSERT INTO gaps(run_id, " + std::string(kGapColumns) +
-                             ", wkb) SELECT ?1, " + std::string(kGapColumns) +
-                             ", wkb FROM gaps AS p WHERE p.run_id = ?2 AND p.status <> 'open' "
-                             "AND NOT EXISTS (SELECT 1 FROM gaps AS g WHERE g.run_id = ?1 AND "
-                             "g.gap_id = p.gap_id)");
+      auto keep = Statement::Prepare(writer_.get(), KeepLifecycleGapsSql(SqlDialect::kSqlite));
       if (!keep.ok()) return keep.status();
       if (Status s = keep->Bind(1, run_id).Bind(2, previous).Run(); !s.ok()) return s;
     }
