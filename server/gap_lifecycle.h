@@ -44,12 +44,7 @@ class GapEventNotifier {
 };
 
 // Per-gap figures of one verification and what it did.
-struct VerifyOutcome {
-  std::string gap_id;
-  std::string previous_status;
-  geo::VerificationResult result;
-  std::string new_status;  // as stored
-};
+using VerifyOutcome = geo::VerificationOutcome;
 
 class GapLifecycle {
  public:

@@ -63,22 +63,7 @@ grpc::Status LifecycleService::VerifyGaps(grpc::ServerContext* context,
   const std::vector<std::string> ids(request->gap_ids().begin(), request->gap_ids().end());
   auto outcomes = lifecycle_.Verify(caller.value(), ids, rule);
   if (!outcomes.ok()) return ToGrpcStatus(outcomes.status());
-  for (const VerifyOutcome& o : outcomes.value()) {
-    v1::GapVerification* v = response->add_results();
-    v->set_gap_id(o.gap_id);
-    v->set_previous_status(o.previous_status);
-    v->set_status(o.new_status);
-    v->set_area_km2(o.result.area_km2);
-    v->set_samples(o.result.samples);
-    v->set_needed(o.result.needed);
-    v->set_measured_cells(o.result.measured_cells);
-    v->set_good_cells(o.result.good_cells);
-    v->set_good_percent(o.result.good_percent);
-    v->set_cleared_unix_ms(o.result.cleared_ms);
-    v->set_reason(o.result.reason);
-    v->set_samples_per_km2(o.result.rule.samples_per_km2);
-    v->set_min_good_percent(o.result.rule.min_good_percent);
-  }
+  for (const VerifyOutcome& o : outcomes.value()) api::ToProto(o, *response->add_results());
   return grpc::Status::OK;
 }
 

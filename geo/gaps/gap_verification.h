@@ -60,6 +60,14 @@ StatusOr<VerificationResult> VerifyGap(const Gap& gap, std::int64_t cleared_ms,
                                        const AnalysisParams& params,
                                        const VerificationRule& rule = {});
 
+// One gap's verification as VerifyGaps reports it: its status before and after (as stored).
+struct VerificationOutcome {
+  std::string gap_id;
+  std::string previous_status;
+  VerificationResult result;
+  std::string new_status;
+};
+
 // The analysis parameters a run stored as its params_json (cell_size_m, min_samples,
 // thresholds, analysis_crs, as covgapd writes them); missing keys keep their defaults.
 AnalysisParams AnalysisParamsFromJson(const std::string& params_json);

@@ -613,4 +613,20 @@ void ToProto(const store::AuditEntry& e, v1::AuditEntry& out) {
   out.set_details_json(e.details);
 }
 
+void ToProto(const geo::VerificationOutcome& o, v1::GapVerification& out) {
+  out.set_gap_id(o.gap_id);
+  out.set_previous_status(o.previous_status);
+  out.set_status(o.new_status);
+  out.set_area_km2(o.result.area_km2);
+  out.set_samples(o.result.samples);
+  out.set_needed(o.result.needed);
+  out.set_measured_cells(o.result.measured_cells);
+  out.set_good_cells(o.result.good_cells);
+  out.set_good_percent(o.result.good_percent);
+  out.set_cleared_unix_ms(o.result.cleared_ms);
+  out.set_reason(o.result.reason);
+  out.set_samples_per_km2(o.result.rule.samples_per_km2);
+  out.set_min_good_percent(o.result.rule.min_good_percent);
+}
+
 }  // namespace covgap::api

@@ -13,6 +13,7 @@
 #include "covgap/v1/prediction.pb.h"
 #include "covgap/v1/schools.pb.h"
 #include "geo/gaps/gap_analysis.h"
+#include "geo/gaps/gap_verification.h"
 #include "geo/model/gap.h"
 #include "geo/model/ingest_report.h"
 #include "geo/model/measurement.h"
@@ -77,6 +78,9 @@ void ToProto(const geo::prediction::ModelSummary& m, v1::PredictionModel& out);
 
 // The schools of a run with their signal and coverage records.
 void ToProto(const geo::SchoolListing& listing, v1::ListSchoolsResponse& out);
+
+// One gap's verification (VerifyGaps).
+void ToProto(const geo::VerificationOutcome& o, v1::GapVerification& out);
 
 // Access tokens (never their secret) and audit entries.
 void ToProto(const store::TokenRecord& token, v1::Token& out);
