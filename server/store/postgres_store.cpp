@@ -20,8 +20,8 @@
 #include "geo/base/time_format.h"
 #include "server/store/chunk_codec.h"
 #include "server/store/device_hash.h"
-#include "server/store/gap_rows.h"
 #include "server/store/pg_conn.h"
+#include "server/store/row_mapping.h"
 
 namespace covgap::store {
 
@@ -259,19 +259,11 @@ FROM (SELECT run_id, gap_id,
 WHERE p.run_id = gaps.run_id AND p.gap_id = gaps.gap_id;
 )sql";
 
-constexpr const char* kGapEventColumns =
-    "event_id, time_ms, gap_id, type, from_status, to_status, actor, note, operator_id, tech, "
-    "kind, district";
-
-constexpr const char* kTokenSelect =
-    "SELECT token_id, secret_hash, role, operator_id, label, created_by, created_ms, revoked_ms, "
-    "expires_ms FROM tokens";
-
 constexpr const char* kRunSelect =
     "SELECT run_id, started_ms, finished_ms, params_json, summary_json, measurements, gaps FROM "
     "analysis_runs";
 
-// Row `i` of a result, by column (ReadGapColumns' row).
+// Row `i` of a result, by column (the row type of row_mapping.h).
 struct PgRow {
   const PgResult& r;
   int i;
@@ -279,44 +271,8 @@ struct PgRow {
   std::int64_t Int(int col) const { return r.Int(i, col); }
   double Real(int col) const { return r.Real(i, col); }
   bool IsNull(int col) const { return r.IsNull(i, col); }
+  std::string Bytes(int col) const { return r.Bytes(i, col); }
 };
-
-geo::Gap ReadGap(const PgResult& r, int i, bool with_wkb) {
-  geo::Gap g = ReadGapColumns(PgRow{r, i});
-  if (with_wkb) g.wkb = r.Bytes(i, kGapColumnCount);
-  return g;
-}
-
-GapEvent ReadGapEvent(const PgResult& r, int i) {
-  GapEvent e;
-  e.event_id = r.Int(i, 0);
-  e.time_ms = r.Int(i, 1);
-  e.gap_id = r.Text(i, 2);
-  e.type = r.Text(i, 3);
-  e.from_status = r.Text(i, 4);
-  e.to_status = r.Text(i, 5);
-  e.actor = r.Text(i, 6);
-  e.note = r.Text(i, 7);
-  e.operator_id = r.Text(i, 8);
-  e.tech = static_cast<geo::Technology>(r.Int(i, 9));
-  e.kind = static_cast<geo::GapKind>(r.Int(i, 10));
-  e.district = r.Text(i, 11);
-  return e;
-}
-
-TokenRecord ReadToken(const PgResult& r, int i) {
-  TokenRecord t;
-  t.token_id = r.Text(i, 0);
-  t.secret_hash = r.Bytes(i, 1);
-  t.role = r.Text(i, 2);
-  t.operator_id = r.Text(i, 3);
-  t.label = r.Text(i, 4);
-  t.created_by = r.Text(i, 5);
-  t.created_ms = r.Int(i, 6);
-  if (!r.IsNull(i, 7)) t.revoked_ms = r.Int(i, 7);
-  if (!r.IsNull(i, 8)) t.expires_ms = r.Int(i, 8);
-  return t;
-}
 
 AnalysisRun ReadRun(const PgResult& r, int i) {
   AnalysisRun run;
@@ -1132,7 +1088,7 @@ class PostgresStore final : public Store {
                      p);
     if (!r.ok()) return r.status();
     std::vector<geo::Gap> gaps;
-    for (int i = 0; i < r->Rows(); ++i) gaps.push_back(ReadGap(*r, i, query.with_geometry));
+    for (int i = 0; i < r->Rows(); ++i) gaps.push_back(ReadGap(PgRow{*r, i}, query.with_geometry));
     if (Status s = txn->Commit(); !s.ok()) return s;
     return std::make_pair(std::move(gaps), total);
   }
@@ -1146,7 +1102,7 @@ class PostgresStore final : public Store {
     if (r->Rows() == 0)
       return NotFound("no gap '" + gap_id +
                       "' in the latest analysis: covgap gaps lists its gap ids");
-    return ReadGap(*r, 0, true);
+    return ReadGap(PgRow{*r, 0}, true);
   }
 
   StatusOr<std::vector<geo::SchoolCoverage>> LatestSchoolCoverage() override {
@@ -1195,7 +1151,7 @@ class PostgresStore final : public Store {
     auto r = Query(std::string(kTokenSelect) + " WHERE token_id = $1", PgParams().Add(token_id));
     if (!r.ok()) return r.status();
     std::optional<TokenRecord> found;
-    if (r->Rows() > 0) found = ReadToken(*r, 0);
+    if (r->Rows() > 0) found = ReadToken(PgRow{*r, 0});
     return found;
   }
 
@@ -1203,7 +1159,7 @@ class PostgresStore final : public Store {
     auto r = Query(std::string(kTokenSelect) + " ORDER BY created_ms, token_id");
     if (!r.ok()) return r.status();
     std::vector<TokenRecord> out;
-    for (int i = 0; i < r->Rows(); ++i) out.push_back(ReadToken(*r, i));
+    for (int i = 0; i < r->Rows(); ++i) out.push_back(ReadToken(PgRow{*r, i}));
     return out;
   }
 
@@ -1316,7 +1272,7 @@ class PostgresStore final : public Store {
                        static_cast<std::int64_t>(std::min<std::uint64_t>(limit, INT64_MAX))));
     if (!r.ok()) return r.status();
     std::vector<GapEvent> out;
-    for (int i = 0; i < r->Rows(); ++i) out.push_back(ReadGapEvent(*r, i));
+    for (int i = 0; i < r->Rows(); ++i) out.push_back(ReadGapEvent(PgRow{*r, i}));
     return out;
   }
 

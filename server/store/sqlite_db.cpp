@@ -132,6 +132,11 @@ std::span<const std::uint8_t> Statement::Blob(int col) const {
   return {static_cast<const std::uint8_t*>(p), static_cast<size_t>(n)};
 }
 
+std::string Statement::Bytes(int col) const {
+  const auto blob = Blob(col);
+  return std::string(reinterpret_cast<const char*>(blob.data()), blob.size());
+}
+
 StatusOr<Transaction> Transaction::Begin(sqlite3* db, const char* begin_sql) {
   if (Status s = Exec(db, begin_sql); !s.ok()) return s;
   return Transaction(db);

@@ -47,6 +47,7 @@ class Statement {
   bool IsNull(int col) const { return sqlite3_column_type(stmt_.get(), col) == SQLITE_NULL; }
   std::string Text(int col) const;
   std::span<const std::uint8_t> Blob(int col) const;
+  std::string Bytes(int col) const;  // the blob as a string
 
  private:
   sqlite3* db_ = nullptr;

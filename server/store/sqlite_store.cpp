@@ -20,7 +20,7 @@
 #include "geo/base/time_format.h"
 #include "server/store/chunk_codec.h"
 #include "server/store/device_hash.h"
-#include "server/store/gap_rows.h"
+#include "server/store/row_mapping.h"
 #include "server/store/sqlite_db.h"
 
 namespace covgap::store {
@@ -173,27 +173,6 @@ CREATE TABLE gap_events(
 CREATE INDEX gap_events_by_gap ON gap_events(gap_id, event_id);
 )sql";
 
-constexpr const char* kGapEventColumns =
-    "event_id, time_ms, gap_id, type, from_status, to_status, actor, note, operator_id, tech, "
-    "kind, district";
-
-GapEvent ReadGapEvent(const Statement& q) {
-  GapEvent e;
-  e.event_id = q.Int(0);
-  e.time_ms = q.Int(1);
-  e.gap_id = q.Text(2);
-  e.type = q.Text(3);
-  e.from_status = q.Text(4);
-  e.to_status = q.Text(5);
-  e.actor = q.Text(6);
-  e.note = q.Text(7);
-  e.operator_id = q.Text(8);
-  e.tech = static_cast<geo::Technology>(q.Int(9));
-  e.kind = static_cast<geo::GapKind>(q.Int(10));
-  e.district = q.Text(11);
-  return e;
-}
-
 // Version 5: per-school coverage of each run (docs/gaps.md "Schools"), pruned with the gaps.
 constexpr const char* kSchemaV5 = R"sql(
 CREATE TABLE school_coverage(
@@ -253,16 +232,6 @@ WHERE p.run_id = gaps.run_id AND p.gap_id = gaps.gap_id;
 // Gaps of this many most recent runs are kept (older runs keep their summary row).
 constexpr int kRunsWithGaps = 5;
 
-// Reads the columns of kGapColumns (and wkb after them when present) from a row.
-geo::Gap ReadGap(const Statement& q, bool with_wkb) {
-  geo::Gap g = ReadGapColumns(q);
-  if (with_wkb) {
-    const auto blob = q.Blob(kGapColumnCount);
-    g.wkb.assign(reinterpret_cast<const char*>(blob.data()), blob.size());
-  }
-  return g;
-}
-
 // Binds values in order from parameter `next` on (AddGapColumns' sink).
 struct Binder {
   Statement& q;
@@ -278,25 +247,6 @@ struct Binder {
     }
   }
 };
-
-constexpr const char* kTokenSelect =
-    "SELECT token_id, secret_hash, role, operator_id, label, created_by, created_ms, revoked_ms, "
-    "expires_ms FROM tokens";
-
-TokenRecord ReadToken(const Statement& q) {
-  TokenRecord t;
-  t.token_id = q.Text(0);
-  const auto hash = q.Blob(1);
-  t.secret_hash.assign(reinterpret_cast<const char*>(hash.data()), hash.size());
-  t.role = q.Text(2);
-  t.operator_id = q.Text(3);
-  t.label = q.Text(4);
-  t.created_by = q.Text(5);
-  t.created_ms = q.Int(6);
-  if (!q.IsNull(7)) t.revoked_ms = q.Int(7);
-  if (!q.IsNull(8)) t.expires_ms = q.Int(8);
-  return t;
-}
 
 // Runs a prepared query and calls `row` for each result row.
 template <typename F>

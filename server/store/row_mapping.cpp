@@ -1,4 +1,4 @@
-#include "server/store/gap_rows.h"
+#include "server/store/row_mapping.h"
 
 namespace covgap::store {
 namespace {

@@ -1,6 +1,7 @@
-// What both stores share about gaps, written once: the gap row (its columns, reading a row,
-// the values of an insert) and the gap-history rules of SaveAnalysis as SQL for either dialect.
-// Internal to server/store/.
+// What both stores share, written once: the rows of gaps, gap events and tokens (their columns,
+// reading a row of either database, the values of a gap insert) and the gap-history rules of
+// SaveAnalysis as SQL for either dialect. A row type has Text, Int, Real, IsNull and Bytes by
+// column (SQLite's Statement; PgRow in postgres_store.cpp). Internal to server/store/.
 #pragma once
 
 #include <optional>
@@ -8,6 +9,7 @@
 #include <string_view>
 
 #include "geo/model/gap.h"
+#include "server/store/store.h"
 
 namespace covgap::store {
 
@@ -19,9 +21,17 @@ inline constexpr const char* kGapColumns =
     "cleared_ms, status_note, evidence, p_good, meas_share, grp_rank, common_id, contains";
 inline constexpr int kGapColumnCount = 34;  // wkb is column kGapColumnCount when selected
 
-// The gap in columns 0..33 of `row`, any row type with Text, Int, Real and IsNull by column.
+inline constexpr const char* kGapEventColumns =
+    "event_id, time_ms, gap_id, type, from_status, to_status, actor, note, operator_id, tech, "
+    "kind, district";
+
+inline constexpr const char* kTokenSelect =
+    "SELECT token_id, secret_hash, role, operator_id, label, created_by, created_ms, revoked_ms, "
+    "expires_ms FROM tokens";
+
+// The gap in columns 0..33 of `row`, and its wkb from column 34 when selected.
 template <typename Row>
-geo::Gap ReadGapColumns(const Row& row) {
+geo::Gap ReadGap(const Row& row, bool with_wkb) {
   geo::Gap g;
   g.gap_id = row.Text(0);
   g.kind = static_cast<geo::GapKind>(row.Int(1));
@@ -57,7 +67,43 @@ geo::Gap ReadGapColumns(const Row& row) {
   g.grp_rank = row.Int(31);
   g.common_id = row.Text(32);
   g.contains = row.Text(33);
+  if (with_wkb) g.wkb = row.Bytes(kGapColumnCount);
   return g;
+}
+
+// A gap event from the columns of kGapEventColumns.
+template <typename Row>
+GapEvent ReadGapEvent(const Row& row) {
+  GapEvent e;
+  e.event_id = row.Int(0);
+  e.time_ms = row.Int(1);
+  e.gap_id = row.Text(2);
+  e.type = row.Text(3);
+  e.from_status = row.Text(4);
+  e.to_status = row.Text(5);
+  e.actor = row.Text(6);
+  e.note = row.Text(7);
+  e.operator_id = row.Text(8);
+  e.tech = static_cast<geo::Technology>(row.Int(9));
+  e.kind = static_cast<geo::GapKind>(row.Int(10));
+  e.district = row.Text(11);
+  return e;
+}
+
+// A token from the columns of kTokenSelect.
+template <typename Row>
+TokenRecord ReadToken(const Row& row) {
+  TokenRecord t;
+  t.token_id = row.Text(0);
+  t.secret_hash = row.Bytes(1);
+  t.role = row.Text(2);
+  t.operator_id = row.Text(3);
+  t.label = row.Text(4);
+  t.created_by = row.Text(5);
+  t.created_ms = row.Int(6);
+  if (!row.IsNull(7)) t.revoked_ms = row.Int(7);
+  if (!row.IsNull(8)) t.expires_ms = row.Int(8);
+  return t;
 }
 
 // The values of kGapColumns in order, into any sink with Add for text, 64-bit integers, reals
