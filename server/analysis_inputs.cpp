@@ -1,7 +1,5 @@
 #include "server/analysis_inputs.h"
 
-#include <cpl_json.h>
-
 #include "geo/base/json_writer.h"
 #include "geo/base/time_format.h"
 
@@ -111,16 +109,6 @@ std::string ParamsJson(const geo::AnalysisParams& p, const geo::RankingWeights& 
   j.EndObject();
   j.EndObject();
   return j.str();
-}
-
-RunParams ReadRunParams(const std::string& params_json) {
-  RunParams out;
-  CPLJSONDocument doc;
-  if (params_json.empty() || !doc.LoadMemory(params_json)) return out;
-  const std::string method = doc.GetRoot().GetString("method", "");
-  if (!method.empty()) out.method = method;
-  if (auto as_of = geo::ParseIso8601(doc.GetRoot().GetString("as_of", ""))) out.as_of_ms = *as_of;
-  return out;
 }
 
 std::string SummaryJson(const geo::AnalysisResult& r) {

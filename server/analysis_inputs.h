@@ -36,13 +36,7 @@ geo::AnalysisMethod DefaultMethod(const geo::AnalysisInputs& inputs,
 // The run's parameters as stored with it (AnalysisRun::params_json).
 std::string ParamsJson(const geo::AnalysisParams& params, const geo::RankingWeights& weights);
 
-// What a run's params_json records, read back: the method ("binned" for runs stored before
-// methods existed) and the as-of time (0 when absent).
-struct RunParams {
-  std::string method = "binned";
-  std::int64_t as_of_ms = 0;
-};
-RunParams ReadRunParams(const std::string& params_json);
+// (Read back with geo::AnalysisParamsFromJson, geo/gaps/gap_verification.h.)
 
 // The run's summary as stored with it: grids, stage times and the calibrated models.
 std::string SummaryJson(const geo::AnalysisResult& result);

@@ -1,6 +1,7 @@
 #include "server/analysis_service.h"
 
 #include "geo/base/time_format.h"
+#include "geo/gaps/gap_verification.h"
 #include "server/analysis_inputs.h"
 #include "server/api/conversions.h"
 #include "server/status_mapping.h"
@@ -46,8 +47,8 @@ grpc::Status AnalysisService::GetLatestRun(grpc::ServerContext* context,
   if (!run.value()) {
     return ToGrpcStatus(NotFound("no analysis has been run yet: run covgap analyse first"));
   }
-  const RunParams params = ReadRunParams(run.value()->params_json);
-  api::ToProto(*run.value(), params.method, params.as_of_ms, *response);
+  const geo::AnalysisParams params = geo::AnalysisParamsFromJson(run.value()->params_json);
+  api::ToProto(*run.value(), geo::ToString(params.method), params.as_of_ms, *response);
   return grpc::Status::OK;
 }
 

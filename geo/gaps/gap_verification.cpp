@@ -51,6 +51,8 @@ AnalysisParams AnalysisParamsFromJson(const std::string& json) {
   if (const std::string crs = root.GetString("analysis_crs", ""); !crs.empty()) {
     p.analysis_crs = crs;
   }
+  if (auto method = ParseAnalysisMethod(root.GetString("method", ""))) p.method = *method;
+  if (auto as_of = ParseIso8601(root.GetString("as_of", ""))) p.as_of_ms = *as_of;
   const CPLJSONObject thresholds = root.GetObj("thresholds");
   if (thresholds.IsValid()) {
     for (Technology t : kAllTechnologies) {

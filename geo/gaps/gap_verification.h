@@ -68,8 +68,9 @@ struct VerificationOutcome {
   std::string new_status;
 };
 
-// The analysis parameters a run stored as its params_json (cell_size_m, min_samples,
-// thresholds, analysis_crs, as covgapd writes them); missing keys keep their defaults.
+// The analysis parameters a run stored as its params_json (method, cell_size_m, min_samples,
+// thresholds, analysis_crs, as_of, as covgapd writes them); missing or unreadable keys keep their
+// defaults (an old run without a method was binned). The one reader of params_json.
 AnalysisParams AnalysisParamsFromJson(const std::string& params_json);
 
 }  // namespace covgap::geo

@@ -190,6 +190,17 @@ TEST(GapVerification, RunParametersAreReadAsJsonNotAsText) {
   }
 }
 
+TEST(GapVerification, RunParametersGiveTheMethodAndTheAsOfTime) {
+  const AnalysisParams p =
+      AnalysisParamsFromJson(R"({"method":"hybrid","as_of":"2021-12-20T00:00:00Z"})");
+  EXPECT_EQ(p.method, AnalysisMethod::kHybrid);
+  EXPECT_EQ(p.as_of_ms, 1'639'958'400'000);
+  // A run stored before methods existed was binned; no as_of reads as 0.
+  const AnalysisParams old = AnalysisParamsFromJson(R"({"cell_size_m":100})");
+  EXPECT_EQ(old.method, AnalysisMethod::kBinned);
+  EXPECT_EQ(old.as_of_ms, 0);
+}
+
 TEST(GapVerification, BadRuleParametersAreRefused) {
   const Gap gap = MakeGap(Row(1));
   VerificationRule bad;
