@@ -200,15 +200,6 @@ int RpcError(std::string_view command, const grpc::Status& status, const GlobalO
   return ExitCodeFor(status);
 }
 
-std::optional<long long> ParseInteger(const std::string& text, long long min, long long max) {
-  if (text.empty()) return std::nullopt;
-  char* end = nullptr;
-  errno = 0;
-  const long long v = std::strtoll(text.c_str(), &end, 10);
-  if (errno != 0 || end != text.c_str() + text.size() || v < min || v > max) return std::nullopt;
-  return v;
-}
-
 std::optional<std::int64_t> ParseDateOrTime(const std::string& text) {
   if (text.size() == 10) return geo::ParseIso8601(text + "T00:00:00Z");
   return geo::ParseIso8601(text);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "geo/base/json_writer.h"
+#include "geo/base/numbers.h"
 
 namespace covgap::cli {
 
@@ -78,8 +79,8 @@ int InputError(std::string_view command, std::string_view why);
 // A failed call: "covgap COMMAND: " + DescribeRpcError(); returns ExitCodeFor(status).
 int RpcError(std::string_view command, const grpc::Status& status, const GlobalOptions& options);
 
-// A whole number in [min, max] (no trailing garbage); nullopt otherwise.
-std::optional<long long> ParseInteger(const std::string& text, long long min, long long max);
+// A whole number in [min, max] (no trailing garbage); nullopt otherwise (geo/base/numbers.h).
+using geo::ParseInteger;
 
 // "YYYY-MM-DD" (midnight UTC) or an ISO 8601 date and time -> unix ms; nullopt when neither.
 std::optional<std::int64_t> ParseDateOrTime(const std::string& text);

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cctype>
-#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -16,6 +15,7 @@
 #include <string_view>
 
 #include "geo/base/log.h"
+#include "geo/base/numbers.h"
 #include "geo/base/time_format.h"
 #include "server/covgap_server.h"
 #include "server/store/postgres_store.h"
@@ -72,16 +72,15 @@ running calls finish, commits every acknowledged batch and closes the store.
 }
 
 // A whole number of `flag` between min and max, or Die with what is expected.
-std::uint64_t ParseWhole(std::string_view flag, const std::string& text, std::uint64_t min,
-                         std::uint64_t max, std::string_view what) {
-  std::uint64_t n = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || n < min || n > max) {
+long long ParseWhole(std::string_view flag, const std::string& text, long long min, long long max,
+                     std::string_view what) {
+  const auto n = covgap::geo::ParseInteger(text, min, max);
+  if (!n) {
     Die(std::string(flag) + " needs " + std::string(what) + " from " + std::to_string(min) +
             " to " + std::to_string(max) + ", not '" + text + "'",
         2);
   }
-  return n;
+  return *n;
 }
 
 // A number >= 0 (decimals allowed) for `flag`, or Die.
@@ -158,7 +157,8 @@ int main(int argc, char** argv) {
       options.max_threads =
           static_cast<int>(ParseWhole(arg, value(), 1, 4096, "a number of threads"));
     } else if (arg == "--max-upload-mb") {
-      options.max_upload_bytes = ParseWhole(arg, value(), 1, 1 << 20, "a size in MiB") << 20;
+      options.max_upload_bytes =
+          static_cast<std::uint64_t>(ParseWhole(arg, value(), 1, 1 << 20, "a size in MiB")) << 20;
     } else if (arg == "--shutdown-grace") {
       grace_s = static_cast<int>(ParseWhole(arg, value(), 0, 3600, "a number of seconds"));
     } else if (arg == "--ranking-weights") {
