@@ -3,36 +3,26 @@
 #include "server/app/analysis_runner.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "geo/base/time_format.h"
-#include "server/store/sqlite_store.h"
+#include "tests/server/app/store_fixture.h"
 
 namespace covgap::server {
 namespace {
 
-namespace fs = std::filesystem;
-
-class AnalysisRunnerTest : public ::testing::Test {
+class AnalysisRunnerTest : public StoreFixture {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("covgap-runner-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    auto store = store::OpenSqliteStore(dir_.string());
-    ASSERT_TRUE(store.ok()) << store.status().message();
-    store_ = std::move(store.value());
+    StoreFixture::SetUp();
+    if (HasFatalFailure()) return;
     audit_ = std::make_unique<AuditTrail>(*store_);
   }
   void TearDown() override {
     audit_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
+    StoreFixture::TearDown();
   }
 
   // A 300 m block of dead LTE cells for viettel (ten samples at -125 dBm per 100 m cell) around
@@ -70,8 +60,6 @@ class AnalysisRunnerTest : public ::testing::Test {
 
   static constexpr std::int64_t kAsOf = 1'639'958'400'000;  // 2021-12-20
   const Caller authority_{Role::kAuthority, "", "runner-test"};
-  fs::path dir_;
-  std::unique_ptr<store::Store> store_;
   std::unique_ptr<AuditTrail> audit_;
 };
 

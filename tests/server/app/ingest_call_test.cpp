@@ -2,36 +2,26 @@
 #include "server/app/ingest_call.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "geo/base/time_format.h"
-#include "server/store/sqlite_store.h"
+#include "tests/server/app/store_fixture.h"
 
 namespace covgap::server {
 namespace {
 
-namespace fs = std::filesystem;
-
-class IngestCallTest : public ::testing::Test {
+class IngestCallTest : public StoreFixture {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("covgap-ingest-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    auto store = store::OpenSqliteStore(dir_.string());
-    ASSERT_TRUE(store.ok()) << store.status().message();
-    store_ = std::move(store.value());
+    StoreFixture::SetUp();
+    if (HasFatalFailure()) return;
     committer_ = std::make_unique<BatchCommitter>(*store_);
   }
   void TearDown() override {
     committer_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
+    StoreFixture::TearDown();
   }
 
   IngestCall Call(const Caller& caller, IngestRateLimiter& rate) {
@@ -57,8 +47,6 @@ class IngestCallTest : public ::testing::Test {
   }
 
   IngestLimits limits_;
-  fs::path dir_;
-  std::unique_ptr<store::Store> store_;
   std::unique_ptr<BatchCommitter> committer_;
 };
 

@@ -3,20 +3,16 @@
 #include "server/app/upload_import.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 
 #include "server/app/school_listing.h"
-#include "server/store/sqlite_store.h"
+#include "tests/server/app/store_fixture.h"
 
 namespace covgap::server {
 namespace {
-
-namespace fs = std::filesystem;
 
 std::string ReadSource(const std::string& relative) {
   std::ifstream in(std::string(std::getenv("COVGAP_SOURCE_DIR")) + "/" + relative,
@@ -26,22 +22,16 @@ std::string ReadSource(const std::string& relative) {
   return s.str();
 }
 
-class UploadImportTest : public ::testing::Test {
+class UploadImportTest : public StoreFixture {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("covgap-import-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    auto store = store::OpenSqliteStore(dir_.string());
-    ASSERT_TRUE(store.ok()) << store.status().message();
-    store_ = std::move(store.value());
+    StoreFixture::SetUp();
+    if (HasFatalFailure()) return;
     audit_ = std::make_unique<AuditTrail>(*store_);
   }
   void TearDown() override {
     audit_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
+    StoreFixture::TearDown();
   }
 
   StatusOr<importers::ImportReport> Import(const ImportOrder& order, const std::string& name,
@@ -53,8 +43,6 @@ class UploadImportTest : public ::testing::Test {
     return ImportUpload(*store_, *audit_, geo::Region{}, caller, order, upload);
   }
 
-  fs::path dir_;
-  std::unique_ptr<store::Store> store_;
   std::unique_ptr<AuditTrail> audit_;
 };
 
