@@ -4,26 +4,13 @@
 #include <cmath>
 #include <numeric>
 
+#include "geo/base/union_find.h"
 #include "geo/gaps/cell_polygon.h"
 
 namespace covgap::geo {
 namespace {
 
 bool IsGap(CellClass c) { return c == CellClass::kWeak || c == CellClass::kDead; }
-
-struct UnionFind {
-  std::vector<std::uint32_t> parent;
-  explicit UnionFind(std::size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0u); }
-  std::uint32_t Find(std::uint32_t x) {
-    while (parent[x] != x) x = parent[x] = parent[parent[x]];
-    return x;
-  }
-  void Union(std::uint32_t a, std::uint32_t b) {
-    a = Find(a);
-    b = Find(b);
-    if (a != b) parent[std::max(a, b)] = std::min(a, b);  // the root is the smallest index
-  }
-};
 
 }  // namespace
 

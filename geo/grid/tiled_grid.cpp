@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "geo/base/parallel.h"
+#include "geo/base/union_find.h"
 #include "geo/gaps/gap_finder.h"
 #include "geo/grid/coverage_grid.h"
 #include "geo/spatial/point_projector.h"
@@ -19,20 +20,6 @@ constexpr std::size_t kProjectChunk = 1 << 18;
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
-
-struct UnionFind {
-  std::vector<std::uint32_t> parent;
-  explicit UnionFind(std::size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0u); }
-  std::uint32_t Find(std::uint32_t x) {
-    while (parent[x] != x) x = parent[x] = parent[parent[x]];
-    return x;
-  }
-  void Union(std::uint32_t a, std::uint32_t b) {
-    a = Find(a);
-    b = Find(b);
-    if (a != b) parent[std::max(a, b)] = std::min(a, b);
-  }
-};
 
 // One group's samples, partitioned by tile: keys[offsets[t], offsets[t + 1]) are tile t's.
 struct Partition {
