@@ -2,11 +2,7 @@
 
 #include <algorithm>
 
-#include "geo/base/json_writer.h"
 #include "geo/base/log.h"
-#include "geo/spatial/area_lookup.h"
-#include "importers/area_reader.h"
-#include "importers/place_reader.h"
 #include "server/analysis_inputs.h"
 #include "server/api/conversions.h"
 #include "server/app/upload_buffer.h"
