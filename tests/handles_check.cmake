@@ -5,7 +5,7 @@ cmake_minimum_required(VERSION 3.25)
 set(owners
   geo/spatial/gdal_handles.h geo/spatial/gdal_handles.cpp
   server/openssl_handles.h
-  server/store/sqlite_db.h server/store/sqlite_db.cpp server/store/pg_conn.h
+  server/store/sqlite/db.h server/store/sqlite/db.cpp server/store/postgres/conn.h
   importers/line_source.h importers/text_encoding.cpp tests/support/iconv_handle.h)
 set(frees "(GEOS[A-Za-z]*_destroy_r|GEOSGeom_destroy|GEOSFree_r|GEOS_finish_r|proj_destroy|proj_context_destroy|VSIFCloseL|CPLCloseZip|CPLFree|VSIFree|OGR_F_Destroy|OGR_G_DestroyGeometry|OGR_Fld_Destroy|OGRFeature::DestroyFeature|GDALClose|OSRRelease|OSRDestroySpatialReference|OSRRelease|OCTDestroyCoordinateTransformation|EVP_[A-Z_]*_free|BIO_free|X509_free|EVP_PKEY_free|sqlite3_finalize|sqlite3_close|sqlite3_free|PQclear|PQfinish|iconv_close|std::fclose|[^a-z_]fclose)[ \t]*\\(")
 set(failures "")
@@ -24,6 +24,6 @@ foreach(dir geo importers server bench tests)
 endforeach()
 if(failures)
   message(FATAL_ERROR "handles freed by hand (use the owners in geo/spatial/gdal_handles.h, "
-                      "server/openssl_handles.h, server/store/sqlite_db.h or pg_conn.h):${failures}")
+                      "server/openssl_handles.h, server/store/sqlite/db.h or postgres/conn.h):${failures}")
 endif()
 message(STATUS "handles ok")

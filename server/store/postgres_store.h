@@ -20,7 +20,7 @@ namespace covgap::store {
 // True for "postgresql://..." and "postgres://..." URIs.
 bool IsPostgresUri(std::string_view spec);
 
-// The conninfo with any password replaced by "***" (for logs and messages; pg_conn.cpp).
+// The conninfo with any password replaced by "***" (for logs and messages; postgres/conn.cpp).
 std::string RedactConninfo(const std::string& conninfo);
 
 // Connects to `conninfo` (a URI or "key=value" string), creates the PostGIS extension when

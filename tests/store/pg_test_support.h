@@ -7,7 +7,7 @@
 #include <functional>
 #include <string>
 
-#include "server/store/pg_conn.h"
+#include "server/store/postgres/conn.h"
 
 namespace covgap::store {
 

@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "server/store/pg_conn.h"
+#include "server/store/postgres/conn.h"
 #include "server/store/store.h"
 #include "tests/store/pg_test_support.h"
 

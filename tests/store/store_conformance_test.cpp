@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "server/store/postgres_store.h"
-#include "server/store/sqlite_db.h"
+#include "server/store/sqlite/db.h"
 #include "server/store/sqlite_store.h"
 #include "server/store/store.h"
 #include "tests/store/pg_test_support.h"

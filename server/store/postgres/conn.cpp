@@ -1,4 +1,4 @@
-#include "server/store/pg_conn.h"
+#include "server/store/postgres/conn.h"
 
 #include <algorithm>
 #include <charconv>

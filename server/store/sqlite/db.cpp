@@ -1,4 +1,4 @@
-#include "server/store/sqlite_db.h"
+#include "server/store/sqlite/db.h"
 
 #include <cerrno>
 #include <utility>
