@@ -36,4 +36,13 @@ struct ImportReport {
   std::vector<ColumnUse> columns;
 };
 
+// What RegistryService.ImportAreas/ImportSchools/ImportHouseholds did with the rows sent in the
+// request itself (no file): RowIssue::row is the 0-based index of the row in the request.
+struct RowsImport {
+  std::uint64_t received = 0;
+  std::vector<RowIssue> rejections;
+  std::uint64_t inserted = 0;
+  std::uint64_t updated = 0;
+};
+
 }  // namespace covgap::importers

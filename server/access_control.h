@@ -42,6 +42,9 @@ class AccessControl {
   // Authenticates the call and checks `rpc` against the caller's role.
   // UNAUTHENTICATED without a valid token, PERMISSION_DENIED when the role may not call it.
   StatusOr<Caller> Check(const grpc::ServerContext& context, Rpc rpc) const;
+  // The same for a token text ("cgp_<id>_<secret>") however it arrived (gRPC metadata or,
+  // later, an HTTP header): what Check calls after taking it out of the metadata.
+  StatusOr<Caller> CheckToken(std::string_view token_text, Rpc rpc) const;
 
   // Makes a token (not stored). `role_text`: "authority", "viewer" or "operator:<id>".
   static StatusOr<NewToken> MakeToken(std::string_view role_text, std::string label,

@@ -18,9 +18,9 @@ grpc::Status AccessService::CreateToken(grpc::ServerContext* context,
   if (!token.ok()) return ToGrpcStatus(token.status());
   if (request->has_expires_unix_ms()) {
     if (request->expires_unix_ms() <= token->record.created_ms) {
-      return {grpc::StatusCode::INVALID_ARGUMENT,
-              "the expiry " + geo::FormatIso8601(request->expires_unix_ms()) +
-                  " is not in the future: give a later --expires"};
+      return ToGrpcStatus(InvalidArgument("the expiry " +
+                                          geo::FormatIso8601(request->expires_unix_ms()) +
+                                          " is not in the future: give a later --expires"));
     }
     token->record.expires_ms = request->expires_unix_ms();
   }
@@ -36,8 +36,7 @@ grpc::Status AccessService::CreateToken(grpc::ServerContext* context,
     j.Key("expires").String(geo::FormatIso8601(*token->record.expires_ms));
   j.EndObject();
   audit_.Record(caller.value(), "token.create", "tok_" + token->record.token_id, j.str());
-  api::ToProto(token->record, *response->mutable_token());
-  response->set_secret_token(token->text);
+  api::ToProto(token->record, token->text, *response);
   return grpc::Status::OK;
 }
 
@@ -62,9 +61,9 @@ grpc::Status AccessService::RevokeToken(grpc::ServerContext* context,
   if (!revoked.ok()) return ToGrpcStatus(revoked.status());
   auto token = store_.FindToken(id);
   if (!token.ok()) return ToGrpcStatus(token.status());
-  if (!token.value()) return {grpc::StatusCode::NOT_FOUND, "no token tok_" + id};
+  if (!token.value()) return ToGrpcStatus(NotFound("no token tok_" + id));
   if (!revoked.value()) {
-    return {grpc::StatusCode::FAILED_PRECONDITION, "token tok_" + id + " was revoked already"};
+    return ToGrpcStatus(FailedPrecondition("token tok_" + id + " was revoked already"));
   }
   audit_.Record(caller.value(), "token.revoke", "tok_" + id);
   api::ToProto(*token.value(), *response->mutable_token());

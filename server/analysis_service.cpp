@@ -22,17 +22,14 @@ grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
   order.requested_by = context->peer();
   auto progress = [&](std::string_view stage, double fraction) {
     v1::AnalysisProgress p;
-    p.set_stage(std::string(stage));
-    p.set_fraction(fraction);
+    api::ToProto(stage, fraction, p);
     writer->Write(p);
     return !context->IsCancelled();  // a passed deadline or a cancel stops the run
   };
   auto outcome = runner_.Run(caller.value(), std::move(order), progress);
   if (!outcome.ok()) return ToGrpcStatus(outcome.status());
   v1::AnalysisProgress last;
-  last.set_stage("stored");
-  last.set_fraction(1.0);
-  api::ToProto(outcome->run, outcome->params, outcome->result, *last.mutable_run());
+  api::ToStoredProgress(outcome->run, outcome->params, outcome->result, last);
   writer->Write(last);
   return grpc::Status::OK;
 }

@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+
+#include "server/status_mapping.h"
 
 namespace covgap::server {
 
@@ -22,7 +25,7 @@ ScratchFile::~ScratchFile() {
 grpc::Status StreamFile(const std::string& path, const std::string& file_name,
                         grpc::ServerContext& context, grpc::ServerWriter<v1::FileChunk>& writer) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return {grpc::StatusCode::INTERNAL, "cannot read back the file " + file_name};
+  if (!in) return ToGrpcStatus(Internal("cannot read back the file " + file_name));
   std::string buffer(kFileChunkBytes, '\0');
   bool first = true;
   while (in && !context.IsCancelled()) {
@@ -35,6 +38,23 @@ grpc::Status StreamFile(const std::string& path, const std::string& file_name,
     first = false;
     if (!writer.Write(chunk)) break;
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status StreamBytes(std::string_view data, const std::string& file_name,
+                         grpc::ServerContext& context, grpc::ServerWriter<v1::FileChunk>& writer) {
+  std::size_t offset = 0;
+  do {
+    if (context.IsCancelled()) {
+      return ToGrpcStatus(Status(StatusCode::kCancelled, "cancelled"));
+    }
+    v1::FileChunk chunk;
+    if (offset == 0) chunk.set_file_name(file_name);
+    const std::size_t n = std::min(kFileChunkBytes, data.size() - offset);
+    chunk.set_data(data.data() + offset, n);
+    offset += n;
+    if (!writer.Write(chunk)) break;
+  } while (offset < data.size());
   return grpc::Status::OK;
 }
 

@@ -25,10 +25,10 @@ constexpr std::uint32_t kMaxPageSize = 10000;
 grpc::Status CheckFilter(store::Store& store, const v1::GapFilter& f) {
   if (Status s = CheckOperator(store, f.operator_id()); !s.ok()) return ToGrpcStatus(s);
   if (f.tech() != v1::TECHNOLOGY_UNSPECIFIED && !api::FromProto(f.tech())) {
-    return {grpc::StatusCode::INVALID_ARGUMENT, "unknown technology in the filter"};
+    return ToGrpcStatus(InvalidArgument("unknown technology in the filter"));
   }
   if (f.kind() != v1::GAP_KIND_UNSPECIFIED && !api::FromProto(f.kind())) {
-    return {grpc::StatusCode::INVALID_ARGUMENT, "unknown gap kind in the filter"};
+    return ToGrpcStatus(InvalidArgument("unknown gap kind in the filter"));
   }
   return grpc::Status::OK;
 }
@@ -52,7 +52,7 @@ grpc::Status GapService::ListGaps(grpc::ServerContext* context, const v1::ListGa
                           return c >= '0' && c <= '9';
                         });
     if (!digits) {
-      return {grpc::StatusCode::INVALID_ARGUMENT, "page_token is not one this server issued"};
+      return ToGrpcStatus(InvalidArgument("page_token is not one this server issued"));
     }
     query.offset = std::stoull(token);
   }
@@ -63,10 +63,7 @@ grpc::Status GapService::ListGaps(grpc::ServerContext* context, const v1::ListGa
   if (gaps->second == 0 && query.run_id == 0) {
     if (grpc::Status s = RequireRun(); !s.ok()) return s;
   }
-  for (const auto& g : gaps->first) api::ToProto(g, query.with_geometry, *response->add_gaps());
-  response->set_total(gaps->second);
-  const std::uint64_t next = query.offset + gaps->first.size();
-  if (next < gaps->second) response->set_next_page_token(std::to_string(next));
+  api::ToProto(gaps->first, gaps->second, query, *response);
   return grpc::Status::OK;
 }
 
@@ -74,8 +71,8 @@ grpc::Status GapService::RequireRun() {
   auto run = store_.LatestRun();
   if (!run.ok()) return ToGrpcStatus(run.status());
   if (!run.value()) {
-    return {grpc::StatusCode::FAILED_PRECONDITION,
-            "no analysis has been run yet: run covgap analyse first"};
+    return ToGrpcStatus(
+        FailedPrecondition("no analysis has been run yet: run covgap analyse first"));
   }
   return grpc::Status::OK;
 }
@@ -98,9 +95,9 @@ grpc::Status GapService::ExportGaps(grpc::ServerContext* context,
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto format = geo::ParseExportFormat(request->format());
   if (!format) {
-    return {grpc::StatusCode::INVALID_ARGUMENT,
-            "unknown export format '" + request->format() +
-                "': use shp, gpkg, geojson, csv or kml (tif: a coverage raster)"};
+    return ToGrpcStatus(
+        InvalidArgument("unknown export format '" + request->format() +
+                        "': use shp, gpkg, geojson, csv or kml (tif: a coverage raster)"));
   }
   if (grpc::Status s = CheckFilter(store_, request->filter()); !s.ok()) return s;
   if (grpc::Status s = RequireRun(); !s.ok()) return s;

@@ -73,7 +73,7 @@ grpc::Status LifecycleService::GetGapHistory(grpc::ServerContext* context,
   auto caller = access_.Check(*context, Rpc::kGetGapHistory);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (request->gap_id().empty()) {
-    return {grpc::StatusCode::INVALID_ARGUMENT, "which gap? give its id"};
+    return ToGrpcStatus(InvalidArgument("which gap? give its id"));
   }
   auto events = store_.ListGapEvents(0, UINT64_MAX >> 1, request->gap_id());
   if (!events.ok()) return ToGrpcStatus(events.status());
@@ -81,9 +81,9 @@ grpc::Status LifecycleService::GetGapHistory(grpc::ServerContext* context,
     auto gap = store_.GetGap(request->gap_id());
     if (!gap.ok()) return ToGrpcStatus(gap.status());
   } else if (!Visible(caller.value(), events->front().operator_id)) {
-    return {grpc::StatusCode::PERMISSION_DENIED,
-            caller->Describe() + " may not read the history of gap " + request->gap_id() +
-                ": it is " + events->front().operator_id + "'s"};
+    return ToGrpcStatus(PermissionDenied(caller->Describe() + " may not read the history of gap " +
+                                         request->gap_id() + ": it is " +
+                                         events->front().operator_id + "'s"));
   }
   for (const auto& e : events.value()) api::ToProto(e, *response->add_events());
   return grpc::Status::OK;
@@ -96,11 +96,11 @@ grpc::Status LifecycleService::WatchGaps(grpc::ServerContext* context,
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   const std::string& filter = request->operator_id();
   if (caller->role == Role::kOperator && !filter.empty() && filter != caller->operator_id) {
-    return {grpc::StatusCode::PERMISSION_DENIED,
-            caller->Describe() + " may watch only its own and common gaps, not " + filter + "'s"};
+    return ToGrpcStatus(PermissionDenied(
+        caller->Describe() + " may watch only its own and common gaps, not " + filter + "'s"));
   }
   if (request->after_event_id() < 0) {
-    return {grpc::StatusCode::INVALID_ARGUMENT, "after_event_id must be 0 or more"};
+    return ToGrpcStatus(InvalidArgument("after_event_id must be 0 or more"));
   }
   std::int64_t last = request->after_event_id();
   // Read the generation before listing: an event appended after the listing moves it, so the
@@ -120,8 +120,8 @@ grpc::Status LifecycleService::WatchGaps(grpc::ServerContext* context,
     if (events->size() == kReplayPage) continue;
     generation = notifier_.Wait(generation, kWatchPoll);
   }
-  if (notifier_.stopped()) return {grpc::StatusCode::UNAVAILABLE, "covgapd is shutting down"};
-  return {grpc::StatusCode::CANCELLED, "the watch was cancelled"};
+  if (notifier_.stopped()) return ToGrpcStatus(Unavailable("covgapd is shutting down"));
+  return ToGrpcStatus(Status(StatusCode::kCancelled, "the watch was cancelled"));
 }
 
 }  // namespace covgap::server

@@ -80,7 +80,7 @@ StatusOr<PredictionJobs::Prepared> PredictionJobs::PredictCoverage(
   return Prepared{std::move(inputs.value()), std::move(coverage.value())};
 }
 
-StatusOr<ValidationReport> PredictionJobs::Validate(
+StatusOr<geo::prediction::ValidationReport> PredictionJobs::Validate(
     const std::string& caller_operator, geo::AnalysisParams params, bool method_given,
     const geo::prediction::ValidationOptions& options, const std::string& operator_id,
     std::optional<geo::Technology> tech) {
@@ -113,8 +113,9 @@ StatusOr<ValidationReport> PredictionJobs::Validate(
                               " has both sites and measurements in the evidence window: ingest "
                               "drive tests, or widen --window-days");
   }
-  ValidationReport report;
+  geo::prediction::ValidationReport report;
   report.groups = std::move(groups.value());
+  report.options = options;
   report.method = params.method;
   report.measurements = stats.in_window;
   report.seconds =

@@ -24,13 +24,6 @@
 
 namespace covgap::server {
 
-struct ValidationReport {
-  std::vector<geo::prediction::GroupValidation> groups;
-  geo::AnalysisMethod method = geo::AnalysisMethod::kHybrid;
-  std::uint64_t measurements = 0;  // in the evidence window
-  double seconds = 0;
-};
-
 struct RasterFile {
   std::string path;       // written in the scratch directory; the caller removes it
   std::string file_name;  // suggested name, e.g. covgap-viettel-LTE-p_good.tif
@@ -42,11 +35,10 @@ class PredictionJobs {
       : store_(store), scratch_dir_(std::move(scratch_dir)), threads_(threads) {}
 
   // `method_given` false: hybrid. Binned is refused (there is no prediction to score).
-  StatusOr<ValidationReport> Validate(const std::string& caller_operator,
-                                      geo::AnalysisParams params, bool method_given,
-                                      const geo::prediction::ValidationOptions& options,
-                                      const std::string& operator_id,
-                                      std::optional<geo::Technology> tech);
+  StatusOr<geo::prediction::ValidationReport> Validate(
+      const std::string& caller_operator, geo::AnalysisParams params, bool method_given,
+      const geo::prediction::ValidationOptions& options, const std::string& operator_id,
+      std::optional<geo::Technology> tech);
 
   // `operator_id` "" = the caller's own (an operator); the authority must name one.
   StatusOr<geo::prediction::CampaignPlan> Campaign(const std::string& caller_operator,

@@ -37,12 +37,7 @@ grpc::Status PredictionService::Validate(grpc::ServerContext* context,
                                !request->analysis().method().empty(), options.value(),
                                request->operator_id(), tech.value());
   if (!report.ok()) return ToGrpcStatus(report.status());
-  for (const auto& g : report->groups) api::ToProto(g, *response->add_groups());
-  response->set_folds(options->folds);
-  response->set_block_km(options->block_km);
-  response->set_method(std::string(geo::ToString(report->method)));
-  response->set_measurements(report->measurements);
-  response->set_seconds(report->seconds);
+  api::ToProto(report.value(), *response);
   return grpc::Status::OK;
 }
 
@@ -77,8 +72,8 @@ grpc::Status PredictionService::ExportCoverageRaster(grpc::ServerContext* contex
   const auto layer =
       geo::prediction::ParseRasterLayer(request->layer().empty() ? "p_good" : request->layer());
   if (!layer) {
-    return {grpc::StatusCode::INVALID_ARGUMENT,
-            "unknown raster layer '" + request->layer() + "' (rsrp, sigma, p_good, class)"};
+    return ToGrpcStatus(InvalidArgument("unknown raster layer '" + request->layer() +
+                                        "' (rsrp, sigma, p_good, class)"));
   }
   auto file = jobs_.Raster(CallerOperator(caller.value()), params.value(),
                            !request->analysis().method().empty(), request->operator_id(),

@@ -16,28 +16,27 @@ namespace {
 template <typename Row, typename Domain, typename Convert, typename Upsert>
 grpc::Status ImportRows(const google::protobuf::RepeatedPtrField<Row>& rows, Convert convert,
                         Upsert upsert, v1::ImportSummary* summary, const char* what) {
+  importers::RowsImport result;
+  result.received = static_cast<std::uint64_t>(rows.size());
   std::vector<Domain> good;
   good.reserve(static_cast<std::size_t>(rows.size()));
-  summary->set_received(static_cast<std::uint64_t>(rows.size()));
   for (int i = 0; i < rows.size(); ++i) {
     Domain d;
     if (auto rejection = convert(rows.Get(i), d)) {
-      auto* r = summary->add_rejections();
-      r->set_row(static_cast<std::uint64_t>(i));
-      r->set_code(rejection->code);
-      r->set_reason(rejection->reason);
+      result.rejections.push_back(
+          {static_cast<std::uint64_t>(i), rejection->code, rejection->reason});
       continue;
     }
     good.push_back(std::move(d));
   }
-  summary->set_rejected(static_cast<std::uint64_t>(summary->rejections_size()));
   auto counts = upsert(good);
   if (!counts.ok()) return ToGrpcStatus(counts.status());
-  summary->set_inserted(counts->inserted);
-  summary->set_updated(counts->updated);
-  LogInfo(std::string("imported ") + what + ": " + std::to_string(counts->inserted) + " new, " +
-          std::to_string(counts->updated) + " updated, " + std::to_string(summary->rejected()) +
+  result.inserted = counts->inserted;
+  result.updated = counts->updated;
+  LogInfo(std::string("imported ") + what + ": " + std::to_string(result.inserted) + " new, " +
+          std::to_string(result.updated) + " updated, " + std::to_string(result.rejections.size()) +
           " rejected");
+  api::ToProto(result, *summary);
   return grpc::Status::OK;
 }
 
@@ -130,16 +129,15 @@ grpc::Status RegistryService::ListSites(grpc::ServerContext* context,
   if (Status s = CheckOperator(store_, op); !s.ok()) return ToGrpcStatus(s);
   if (caller->role == Role::kOperator) {
     if (!op.empty() && op != caller->operator_id) {
-      return {grpc::StatusCode::PERMISSION_DENIED, caller->Describe() + " may list only " +
-                                                       caller->operator_id + "'s sites, not " + op +
-                                                       "'s"};
+      return ToGrpcStatus(PermissionDenied(caller->Describe() + " may list only " +
+                                           caller->operator_id + "'s sites, not " + op + "'s"));
     }
     op = caller->operator_id;
   }
   std::optional<geo::Technology> tech;
   if (request->tech() != v1::TECHNOLOGY_UNSPECIFIED) {
     tech = api::FromProto(request->tech());
-    if (!tech) return {grpc::StatusCode::INVALID_ARGUMENT, "unknown technology"};
+    if (!tech) return ToGrpcStatus(InvalidArgument("unknown technology"));
   }
   auto sites = store_.Sites();
   if (!sites.ok()) return ToGrpcStatus(sites.status());

@@ -2,12 +2,11 @@
 
 #include "geo/base/time_format.h"
 #include "geo/report/report_render.h"
+#include "server/file_stream.h"
 #include "server/status_mapping.h"
 
 namespace covgap::server {
 namespace {
-
-constexpr std::size_t kChunkBytes = 1 << 20;
 
 StatusOr<std::vector<geo::Gap>> AllGaps(store::Store& store, std::int64_t run_id) {
   store::GapQuery query;
@@ -69,15 +68,15 @@ grpc::Status ReportService::BuildReport(grpc::ServerContext* context,
   const std::string format_name = request->format().empty() ? "table" : request->format();
   auto format = geo::ParseReportFormat(format_name);
   if (!format) {
-    return {grpc::StatusCode::INVALID_ARGUMENT,
-            "unknown report format '" + format_name + "' (table, json, csv, html)"};
+    return ToGrpcStatus(
+        InvalidArgument("unknown report format '" + format_name + "' (table, json, csv, html)"));
   }
   const std::int64_t deadline =
       request->deadline_unix_ms() != 0 ? request->deadline_unix_ms() : default_deadline_ms_;
   if (deadline == 0) {
-    return {grpc::StatusCode::INVALID_ARGUMENT,
-            "no deadline: pass one (covgap report --deadline YYYY-MM-DD) or start covgapd with "
-            "--deadline YYYY-MM-DD"};
+    return ToGrpcStatus(InvalidArgument(
+        "no deadline: pass one (covgap report --deadline YYYY-MM-DD) or start covgapd with "
+        "--deadline YYYY-MM-DD"));
   }
   auto in = LoadReportInputs(store_, coverage_);
   if (!in.ok()) return ToGrpcStatus(in.status());
@@ -90,17 +89,7 @@ grpc::Status ReportService::BuildReport(grpc::ServerContext* context,
 
   const std::string name =
       "covgap-report-" + geo::FormatDate(in->now_ms) + std::string(geo::ReportExtension(*format));
-  std::size_t offset = 0;
-  do {
-    if (context->IsCancelled()) return {grpc::StatusCode::CANCELLED, "cancelled"};
-    v1::FileChunk chunk;
-    if (offset == 0) chunk.set_file_name(name);
-    const std::size_t n = std::min(kChunkBytes, text->size() - offset);
-    chunk.set_data(text->data() + offset, n);
-    offset += n;
-    if (!writer->Write(chunk)) break;
-  } while (offset < text->size());
-  return grpc::Status::OK;
+  return StreamBytes(text.value(), name, *context, *writer);
 }
 
 }  // namespace covgap::server

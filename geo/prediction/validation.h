@@ -55,6 +55,16 @@ struct GroupValidation {
   ValidationMetrics baseline;        // textbook path loss
 };
 
+// What PredictionService.Validate answers: the groups asked for, with the options they were
+// scored with.
+struct ValidationReport {
+  std::vector<GroupValidation> groups;
+  ValidationOptions options;
+  AnalysisMethod method = AnalysisMethod::kHybrid;
+  std::uint64_t measurements = 0;  // in the evidence window
+  double seconds = 0;
+};
+
 // One held-out cell's prediction (for tests and --json detail).
 struct HeldOutCell {
   std::uint64_t key = 0;

@@ -434,6 +434,15 @@ void ToProto(const geo::prediction::Waypoint& w, v1::Waypoint& out) {
   out.set_route_km(w.route_km);
 }
 
+void ToProto(const geo::prediction::ValidationReport& report, v1::ValidateResponse& out) {
+  for (const auto& g : report.groups) ToProto(g, *out.add_groups());
+  out.set_folds(report.options.folds);
+  out.set_block_km(report.options.block_km);
+  out.set_method(std::string(geo::ToString(report.method)));
+  out.set_measurements(report.measurements);
+  out.set_seconds(report.seconds);
+}
+
 void ToProto(const geo::prediction::CampaignPlan& plan, v1::CampaignResponse& out) {
   out.set_operator_id(plan.operator_id);
   for (const auto& w : plan.waypoints) ToProto(w, *out.add_waypoints());
@@ -591,6 +600,44 @@ void ToProto(const geo::SchoolListing& listing, v1::ListSchoolsResponse& out) {
     row->set_no_data(r.signal == geo::SchoolSignal::kNoData);
     for (const geo::SchoolCoverage& c : r.coverage) ToProto(c, *row->add_coverage());
   }
+}
+
+void ToProto(const store::TokenRecord& token, const std::string& secret_text,
+             v1::CreateTokenResponse& out) {
+  ToProto(token, *out.mutable_token());
+  out.set_secret_token(secret_text);
+}
+
+void ToProto(const importers::RowsImport& result, v1::ImportSummary& out) {
+  out.set_received(result.received);
+  for (const importers::RowIssue& issue : result.rejections) {
+    auto* r = out.add_rejections();
+    r->set_row(issue.row);
+    r->set_code(issue.code);
+    r->set_reason(issue.reason);
+  }
+  out.set_rejected(static_cast<std::uint64_t>(result.rejections.size()));
+  out.set_inserted(result.inserted);
+  out.set_updated(result.updated);
+}
+
+void ToProto(std::string_view stage, double fraction, v1::AnalysisProgress& out) {
+  out.set_stage(std::string(stage));
+  out.set_fraction(fraction);
+}
+
+void ToStoredProgress(const store::AnalysisRun& run, const geo::AnalysisParams& params,
+                      const geo::AnalysisResult& result, v1::AnalysisProgress& out) {
+  ToProto("stored", 1.0, out);
+  ToProto(run, params, result, *out.mutable_run());
+}
+
+void ToProto(const std::vector<geo::Gap>& gaps, std::uint64_t total, const store::GapQuery& query,
+             v1::ListGapsResponse& out) {
+  for (const auto& g : gaps) ToProto(g, query.with_geometry, *out.add_gaps());
+  out.set_total(total);
+  const std::uint64_t next = query.offset + gaps.size();
+  if (next < total) out.set_next_page_token(std::to_string(next));
 }
 
 void ToProto(const store::TokenRecord& t, v1::Token& out) {

@@ -62,6 +62,10 @@ void ToProto(const geo::Gap& g, bool with_geometry, v1::Gap& out);
 v1::GapKind ToProto(geo::GapKind kind);
 std::optional<geo::GapKind> FromProto(v1::GapKind kind);
 store::GapQuery FromProto(const v1::GapFilter& filter);
+// A page of ListGaps: the gaps, the total matching and, when more follow, the next page's token
+// (the decimal offset of its first gap).
+void ToProto(const std::vector<geo::Gap>& gaps, std::uint64_t total, const store::GapQuery& query,
+             v1::ListGapsResponse& out);
 
 // Analysis parameters with covgap's defaults for what the request leaves out; `now_ms` is the
 // default as-of time. Fails for an unknown method or a technology without thresholds.
@@ -84,11 +88,15 @@ void ToProto(const geo::VerificationOutcome& o, v1::GapVerification& out);
 
 // Access tokens (never their secret) and audit entries.
 void ToProto(const store::TokenRecord& token, v1::Token& out);
+// A token just created: its record and the secret text, shown this once.
+void ToProto(const store::TokenRecord& token, const std::string& secret_text,
+             v1::CreateTokenResponse& out);
 void ToProto(const store::AuditEntry& entry, v1::AuditEntry& out);
 
 // A file import: its spec in, its report out.
 importers::ImportOrder FromProto(const v1::ImportSpec& in);
 void ToProto(const importers::ImportReport& report, v1::ImportReport& out);
+void ToProto(const importers::RowsImport& result, v1::ImportSummary& out);
 
 // What an ingest call did.
 void ToProto(const geo::IngestReport& report, v1::IngestSummary& out);
@@ -100,10 +108,15 @@ void ToProto(const store::AnalysisRun& run, std::string_view method, std::int64_
 // the stage timings (GetLatestRun has only the stored record).
 void ToProto(const store::AnalysisRun& run, const geo::AnalysisParams& params,
              const geo::AnalysisResult& result, v1::AnalysisRunInfo& out);
+// RunAnalysis's stream: a stage reached, then the last message (stage "stored") with the run.
+void ToProto(std::string_view stage, double fraction, v1::AnalysisProgress& out);
+void ToStoredProgress(const store::AnalysisRun& run, const geo::AnalysisParams& params,
+                      const geo::AnalysisResult& result, v1::AnalysisProgress& out);
 void ToProto(const geo::prediction::ValidationMetrics& m, v1::ValidationMetrics& out);
 void ToProto(const geo::prediction::GroupValidation& g, v1::GroupValidation& out);
 void ToProto(const geo::prediction::Waypoint& w, v1::Waypoint& out);
 void ToProto(const geo::prediction::CampaignPlan& plan, v1::CampaignResponse& out);
+void ToProto(const geo::prediction::ValidationReport& report, v1::ValidateResponse& out);
 // Folds (default 5, 2 … 20) and block size (default 2 km, over 0 and at most 100 km).
 StatusOr<geo::prediction::ValidationOptions> FromProto(const v1::ValidateRequest& in);
 // Budget (default 150 km), waypoints (default 150, at most 2000), spacing (default 500 m).
