@@ -68,6 +68,8 @@ class CovgapServer {
   // The authority token created at start because the store had none (shown once).
   const std::optional<std::string>& bootstrap_token() const { return bootstrap_token_; }
   std::shared_ptr<grpc::Channel> InProcessChannel();
+  // The gap-event wake-up of WatchGaps (tests wait on its idle watches).
+  const GapEventNotifier& gap_events() const { return *gap_notifier_; }
 
   // Stops accepting calls, lets running calls finish until the deadline (then cancels them),
   // commits what was acknowledged-to-be and closes the store. Idempotent.

@@ -46,8 +46,28 @@ void GapEventNotifier::Notify() {
 
 std::uint64_t GapEventNotifier::Wait(std::uint64_t seen, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mu_);
-  cv_.wait_for(lock, timeout, [&] { return stopped_ || generation_ != seen; });
+  auto done = [&] { return stopped_ || generation_ != seen; };
+  if (!done()) {
+    ++idle_[seen];
+    cv_.notify_all();  // AwaitIdle
+    cv_.wait_for(lock, timeout, done);
+    if (--idle_[seen] == 0) idle_.erase(seen);
+  }
   return generation_;
+}
+
+std::size_t GapEventNotifier::idle() const {
+  std::lock_guard lock(mu_);
+  auto it = idle_.find(generation_);
+  return it == idle_.end() ? 0 : it->second;
+}
+
+bool GapEventNotifier::AwaitIdle(std::size_t n, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] {
+    auto it = idle_.find(generation_);
+    return it != idle_.end() && it->second >= n;
+  });
 }
 
 void GapEventNotifier::Stop() {

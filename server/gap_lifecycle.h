@@ -11,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -35,12 +36,17 @@ class GapEventNotifier {
   // Wakes every waiter for good (server shutdown): watch streams end.
   void Stop();
   bool stopped() const;
+  // Watches idle in Wait on the current generation: they have sent every event there is.
+  std::size_t idle() const;
+  // Waits until at least `n` watches are idle on the current generation (tests; metrics later).
+  bool AwaitIdle(std::size_t n, std::chrono::milliseconds timeout) const;
 
  private:
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   std::uint64_t generation_ = 0;
   bool stopped_ = false;
+  mutable std::map<std::uint64_t, std::size_t> idle_;  // generation -> watches waiting on it
 };
 
 // Per-gap figures of one verification and what it did.

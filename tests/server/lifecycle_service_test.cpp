@@ -521,11 +521,15 @@ TEST_F(LifecycleServiceTest, WatchGapsFollowsEveryChangeInOrderAndOperatorsSeeOn
   std::vector<std::string> got = all.Keys();
   // new events are in id order; A and B were verified one after the other.
   EXPECT_EQ(got, want);
-  ASSERT_TRUE(vnpt.WaitFor(5));
-  std::this_thread::sleep_for(milliseconds(300));  // anything else would have arrived by now
-  EXPECT_EQ(vnpt.Keys(), (std::vector<std::string>{
-                             "new common-LTE-6917_23590", "new common-LTE-6930_23600",
-                             "new common-LTE-6940_23610", "new " + kGapC, "planned " + kGapC}));
+  // A sentinel vnpt sees: a watch sends events in id order, so once it arrives nothing else vnpt
+  // could have been sent is still on its way.
+  const std::string sentinel = "common-LTE-6917_23590";
+  ASSERT_TRUE(Plan(vnpt_, sentinel).ok());
+  ASSERT_TRUE(vnpt.WaitFor(6));
+  EXPECT_EQ(vnpt.Keys(),
+            (std::vector<std::string>{"new common-LTE-6917_23590", "new common-LTE-6930_23600",
+                                      "new common-LTE-6940_23610", "new " + kGapC,
+                                      "planned " + kGapC, "planned " + sentinel}));
 
   // A late watcher replays from a given event id.
   std::int64_t fourth = 0;
@@ -534,8 +538,10 @@ TEST_F(LifecycleServiceTest, WatchGapsFollowsEveryChangeInOrderAndOperatorsSeeOn
     fourth = all.events[3].event_id();
   }
   Watch late(*life_, viewer_, fourth);
-  ASSERT_TRUE(late.WaitFor(want.size() - 4));
-  EXPECT_EQ(late.Keys(), std::vector<std::string>(want.begin() + 4, want.end()));
+  ASSERT_TRUE(late.WaitFor(want.size() - 4 + 1));
+  std::vector<std::string> replayed(want.begin() + 4, want.end());
+  replayed.push_back("planned " + sentinel);
+  EXPECT_EQ(late.Keys(), replayed);
 
   // An operator may not watch another operator's gaps.
   {
@@ -560,7 +566,7 @@ TEST_F(LifecycleServiceTest, WatchGapsFollowsEveryChangeInOrderAndOperatorsSeeOn
 
 TEST_F(LifecycleServiceTest, ShutdownWithAnOpenWatchReturnsPromptly) {
   Watch watch(*life_, viewer_);
-  std::this_thread::sleep_for(milliseconds(100));  // the watch is waiting for events
+  ASSERT_TRUE(server_->gap_events().AwaitIdle(1, seconds(10))) << "the watch never waited";
   const auto t0 = steady_clock::now();
   server_->Shutdown(seconds(30));
   EXPECT_LT(steady_clock::now() - t0, seconds(3)) << "the open watch held up the shutdown";

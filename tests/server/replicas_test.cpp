@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <future>
 #include <mutex>
@@ -242,29 +243,31 @@ void ReplicasTestBase::AChangeThroughOneReplicaWakesTheWatchOnTheOther() {
   // B's watch, opened before the analysis: it sees the analysis's `new` events made through A.
   auto life_b = v1::GapLifecycleService::NewStub(channel_b);
   std::mutex mu;
+  std::condition_variable arrived;
   std::vector<std::pair<std::string, steady_clock::time_point>> seen;  // "type gap", arrival
   auto watch_ctx = Context(kBootstrap);
   auto reader = life_b->WatchGaps(watch_ctx.get(), v1::WatchGapsRequest());
   auto watching = std::async(std::launch::async, [&] {
     v1::GapEvent e;
     while (reader->Read(&e)) {
-      std::lock_guard lock(mu);
-      seen.emplace_back(e.type() + " " + e.gap_id(), steady_clock::now());
+      {
+        std::lock_guard lock(mu);
+        seen.emplace_back(e.type() + " " + e.gap_id(), steady_clock::now());
+      }
+      arrived.notify_all();
     }
     return reader->Finish();
   });
   auto arrival = [&](const std::string& key) -> std::optional<steady_clock::time_point> {
-    const auto until = steady_clock::now() + seconds(10);
-    while (steady_clock::now() < until) {
-      {
-        std::lock_guard lock(mu);
-        for (const auto& [k, when] : seen) {
-          if (k == key) return when;
-        }
+    std::optional<steady_clock::time_point> when;
+    std::unique_lock lock(mu);
+    arrived.wait_for(lock, seconds(10), [&] {
+      for (const auto& [k, t] : seen) {
+        if (k == key) when = t;
       }
-      std::this_thread::sleep_for(milliseconds(1));
-    }
-    return std::nullopt;
+      return when.has_value();
+    });
+    return when;
   };
 
   {
@@ -292,7 +295,7 @@ void ReplicasTestBase::AChangeThroughOneReplicaWakesTheWatchOnTheOther() {
   auto gaps_b = v1::GapService::NewStub(channel_b);
   std::vector<double> latencies_ms;
   for (const auto& id : gap_ids) {
-    std::this_thread::sleep_for(milliseconds(30));  // B's watch is waiting again
+    ASSERT_TRUE(b_->gap_events().AwaitIdle(1, seconds(10))) << "B's watch is not waiting again";
     v1::PlanGapRequest request;
     request.set_gap_id(id);
     request.set_action("Trạm BTS mới");
