@@ -1,7 +1,7 @@
-// What both stores share, written once: the rows of gaps, gap events and tokens (their columns,
-// reading a row of either database, the values of a gap insert) and the gap-history rules of
-// SaveAnalysis as SQL for either dialect. A row type has Text, Int, Real, IsNull and Bytes by
-// column (SQLite's Statement; PgRow in postgres_store.cpp). Internal to server/store/.
+// What both stores share, written once: the rows of runs, gaps, gap events and tokens (their
+// columns, reading a row of either database, the values of a gap insert) and the gap-history rules
+// of SaveAnalysis as SQL for either dialect. A row type has Text, Int, Real, IsNull and Bytes by
+// column (SQLite's Statement; PgRow in postgres/store_impl.h). Internal to server/store/.
 #pragma once
 
 #include <optional>
@@ -104,6 +104,24 @@ TokenRecord ReadToken(const Row& row) {
   if (!row.IsNull(7)) t.revoked_ms = row.Int(7);
   if (!row.IsNull(8)) t.expires_ms = row.Int(8);
   return t;
+}
+
+// An analysis run's summary row: the query (add ORDER BY/LIMIT) and the reader of its columns.
+inline constexpr const char* kRunSelect =
+    "SELECT run_id, started_ms, finished_ms, params_json, summary_json, measurements, gaps FROM "
+    "analysis_runs";
+
+template <typename Row>
+AnalysisRun ReadRun(const Row& row) {
+  AnalysisRun run;
+  run.run_id = row.Int(0);
+  run.started_ms = row.Int(1);
+  run.finished_ms = row.Int(2);
+  run.params_json = row.Text(3);
+  run.summary_json = row.Text(4);
+  run.measurements = static_cast<std::uint64_t>(row.Int(5));
+  run.gaps = static_cast<std::uint64_t>(row.Int(6));
+  return run;
 }
 
 // The values of kGapColumns in order, into any sink with Add for text, 64-bit integers, reals

@@ -11,21 +11,6 @@ namespace {
 
 // Gaps of this many most recent runs are kept (older runs keep their summary row).
 constexpr int kRunsWithGaps = 5;
-constexpr const char* kRunSelect =
-    "SELECT run_id, started_ms, finished_ms, params_json, summary_json, measurements, gaps FROM "
-    "analysis_runs";
-
-AnalysisRun ReadRun(const PgResult& r, int i) {
-  AnalysisRun run;
-  run.run_id = r.Int(i, 0);
-  run.started_ms = r.Int(i, 1);
-  run.finished_ms = r.Int(i, 2);
-  run.params_json = r.Text(i, 3);
-  run.summary_json = r.Text(i, 4);
-  run.measurements = static_cast<std::uint64_t>(r.Int(i, 5));
-  run.gaps = static_cast<std::uint64_t>(r.Int(i, 6));
-  return run;
-}
 
 // "EPSG:32648" -> 32648; 0 (unknown) otherwise.
 int SridOf(const std::string& crs) {
@@ -243,7 +228,7 @@ StatusOr<std::optional<AnalysisRun>> PostgresStore::OneRun(const std::string& sq
   auto r = Query(sql);
   if (!r.ok()) return r.status();
   std::optional<AnalysisRun> run;
-  if (r->Rows() > 0) run = ReadRun(*r, 0);
+  if (r->Rows() > 0) run = ReadRun(PgRow{*r, 0});
   return run;
 }
 

@@ -159,38 +159,16 @@ StatusOr<std::vector<geo::SchoolCoverage>> SqliteStore::LatestSchoolCoverage() {
 
 StatusOr<std::optional<AnalysisRun>> SqliteStore::LatestRun() {
   std::optional<AnalysisRun> run;
-  Status s = Query(
-      "SELECT run_id, started_ms, finished_ms, params_json, summary_json, measurements, gaps "
-      "FROM analysis_runs ORDER BY run_id DESC LIMIT 1",
-      [&](const Statement& q) {
-        run.emplace();
-        run->run_id = q.Int(0);
-        run->started_ms = q.Int(1);
-        run->finished_ms = q.Int(2);
-        run->params_json = q.Text(3);
-        run->summary_json = q.Text(4);
-        run->measurements = static_cast<std::uint64_t>(q.Int(5));
-        run->gaps = static_cast<std::uint64_t>(q.Int(6));
-      });
+  Status s = Query(std::string(kRunSelect) + " ORDER BY run_id DESC LIMIT 1",
+                   [&](const Statement& q) { run = ReadRun(q); });
   if (!s.ok()) return s;
   return run;
 }
 
 StatusOr<std::optional<AnalysisRun>> SqliteStore::FirstRun() {
   std::optional<AnalysisRun> run;
-  Status s = Query(
-      "SELECT run_id, started_ms, finished_ms, params_json, summary_json, measurements, gaps "
-      "FROM analysis_runs ORDER BY run_id LIMIT 1",
-      [&](const Statement& q) {
-        run.emplace();
-        run->run_id = q.Int(0);
-        run->started_ms = q.Int(1);
-        run->finished_ms = q.Int(2);
-        run->params_json = q.Text(3);
-        run->summary_json = q.Text(4);
-        run->measurements = static_cast<std::uint64_t>(q.Int(5));
-        run->gaps = static_cast<std::uint64_t>(q.Int(6));
-      });
+  Status s = Query(std::string(kRunSelect) + " ORDER BY run_id LIMIT 1",
+                   [&](const Statement& q) { run = ReadRun(q); });
   if (!s.ok()) return s;
   return run;
 }
