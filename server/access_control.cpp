@@ -229,26 +229,15 @@ StatusOr<NewToken> AccessControl::TokenFromText(std::string_view text, std::stri
   return t;
 }
 
-StatusOr<Caller> AccessControl::Check(const grpc::ServerContext& context, Rpc rpc) const {
+StatusOr<Caller> AccessControl::CheckToken(std::optional<std::string_view> token_text,
+                                           Rpc rpc) const {
   if (!enabled_) return Caller{Role::kAuthority, "", ""};
-  const auto& metadata = context.client_metadata();
-  auto it = metadata.find("authorization");
-  if (it == metadata.end()) {
+  if (!token_text) {
     return Unauthenticated(
         "no token: send 'authorization: Bearer <token>' (covgap --token-file / "
         "COVGAP_TOKEN)");
   }
-  std::string_view value(it->second.data(), it->second.size());
-  if (!value.starts_with("Bearer ")) {
-    return Unauthenticated("the authorization is not a Bearer token");
-  }
-  value.remove_prefix(7);
-  return CheckToken(value, rpc);
-}
-
-StatusOr<Caller> AccessControl::CheckToken(std::string_view token_text, Rpc rpc) const {
-  if (!enabled_) return Caller{Role::kAuthority, "", ""};
-  auto parts = SplitToken(token_text);
+  auto parts = SplitToken(*token_text);
   if (!parts) return Unauthenticated("malformed token");
   auto record = store_.FindToken(parts->first);
   if (!record.ok()) return record.status();

@@ -1,4 +1,5 @@
-// Who may do what: bearer tokens and the role x RPC table, in one place.
+// Who may do what: bearer tokens and the role x RPC table, in one place (no transport: gRPC
+// calls are checked through server/grpc_access.h, HTTP requests through server/http/).
 //
 // Every call carries `authorization: Bearer cgp_<id>_<secret>` metadata. The store keeps, per
 // token, its public id, a SHA-256 hash of the secret (never the secret), its role and, for
@@ -14,8 +15,6 @@
 // Household locations and ids never leave covgapd through any RPC: gaps and exports carry counts.
 // The standard health service and server reflection stay open. docs/security.md has the table.
 #pragma once
-
-#include <grpcpp/grpcpp.h>
 
 #include <optional>
 #include <string>
@@ -39,12 +38,11 @@ class AccessControl {
   // covgapd always enables it).
   AccessControl(store::Store& store, bool enabled) : store_(store), enabled_(enabled) {}
 
-  // Authenticates the call and checks `rpc` against the caller's role.
-  // UNAUTHENTICATED without a valid token, PERMISSION_DENIED when the role may not call it.
-  StatusOr<Caller> Check(const grpc::ServerContext& context, Rpc rpc) const;
-  // The same for a token text ("cgp_<id>_<secret>") however it arrived (gRPC metadata or,
-  // later, an HTTP header): what Check calls after taking it out of the metadata.
-  StatusOr<Caller> CheckToken(std::string_view token_text, Rpc rpc) const;
+  // Authenticates a token text ("cgp_<id>_<secret>", however it arrived: gRPC metadata through
+  // server/grpc_access.h, an HTTP header or parameter through server/http/) and checks `rpc`
+  // against the caller's role. UNAUTHENTICATED for a missing (nullopt), malformed, unknown,
+  // revoked or expired token, PERMISSION_DENIED when the role may not call `rpc`.
+  StatusOr<Caller> CheckToken(std::optional<std::string_view> token_text, Rpc rpc) const;
 
   // Makes a token (not stored). `role_text`: "authority", "viewer" or "operator:<id>".
   static StatusOr<NewToken> MakeToken(std::string_view role_text, std::string label,

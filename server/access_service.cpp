@@ -4,6 +4,7 @@
 #include "geo/base/time_format.h"
 #include "server/analysis_inputs.h"
 #include "server/api/conversions.h"
+#include "server/grpc_access.h"
 #include "server/status_mapping.h"
 
 namespace covgap::server {
@@ -11,7 +12,7 @@ namespace covgap::server {
 grpc::Status AccessService::CreateToken(grpc::ServerContext* context,
                                         const v1::CreateTokenRequest* request,
                                         v1::CreateTokenResponse* response) {
-  auto caller = access_.Check(*context, Rpc::kCreateToken);
+  auto caller = CheckCall(access_, *context, Rpc::kCreateToken);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto token =
       AccessControl::MakeToken(request->role(), request->label(), "tok_" + caller->token_id);
@@ -42,7 +43,7 @@ grpc::Status AccessService::CreateToken(grpc::ServerContext* context,
 
 grpc::Status AccessService::ListTokens(grpc::ServerContext* context, const v1::ListTokensRequest*,
                                        v1::ListTokensResponse* response) {
-  auto caller = access_.Check(*context, Rpc::kListTokens);
+  auto caller = CheckCall(access_, *context, Rpc::kListTokens);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto tokens = store_.ListTokens();
   if (!tokens.ok()) return ToGrpcStatus(tokens.status());
@@ -53,7 +54,7 @@ grpc::Status AccessService::ListTokens(grpc::ServerContext* context, const v1::L
 grpc::Status AccessService::RevokeToken(grpc::ServerContext* context,
                                         const v1::RevokeTokenRequest* request,
                                         v1::RevokeTokenResponse* response) {
-  auto caller = access_.Check(*context, Rpc::kRevokeToken);
+  auto caller = CheckCall(access_, *context, Rpc::kRevokeToken);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   std::string id = request->token_id();
   if (id.starts_with("tok_")) id = id.substr(4);
@@ -73,7 +74,7 @@ grpc::Status AccessService::RevokeToken(grpc::ServerContext* context,
 grpc::Status AccessService::ListAudit(grpc::ServerContext* context,
                                       const v1::ListAuditRequest* request,
                                       v1::ListAuditResponse* response) {
-  auto caller = access_.Check(*context, Rpc::kListAudit);
+  auto caller = CheckCall(access_, *context, Rpc::kListAudit);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto entries = store_.ListAudit(request->limit() == 0 ? 100 : request->limit());
   if (!entries.ok()) return ToGrpcStatus(entries.status());
@@ -83,7 +84,7 @@ grpc::Status AccessService::ListAudit(grpc::ServerContext* context,
 
 grpc::Status AccessService::WhoAmI(grpc::ServerContext* context, const v1::WhoAmIRequest*,
                                    v1::WhoAmIResponse* response) {
-  auto caller = access_.Check(*context, Rpc::kWhoAmI);
+  auto caller = CheckCall(access_, *context, Rpc::kWhoAmI);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   std::optional<store::TokenRecord> token;
   if (!caller->token_id.empty()) {

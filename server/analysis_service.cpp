@@ -4,6 +4,7 @@
 #include "geo/gaps/gap_verification.h"
 #include "server/analysis_inputs.h"
 #include "server/api/conversions.h"
+#include "server/grpc_access.h"
 #include "server/status_mapping.h"
 
 namespace covgap::server {
@@ -11,7 +12,7 @@ namespace covgap::server {
 grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
                                           const v1::RunAnalysisRequest* request,
                                           grpc::ServerWriter<v1::AnalysisProgress>* writer) {
-  auto caller = access_.Check(*context, Rpc::kRunAnalysis);
+  auto caller = CheckCall(access_, *context, Rpc::kRunAnalysis);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto params = api::FromProto(*request, geo::NowUnixMs());
   if (!params.ok()) return ToGrpcStatus(params.status());
@@ -37,7 +38,7 @@ grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
 grpc::Status AnalysisService::GetLatestRun(grpc::ServerContext* context,
                                            const v1::GetLatestRunRequest*,
                                            v1::AnalysisRunInfo* response) {
-  auto caller = access_.Check(*context, Rpc::kGetLatestRun);
+  auto caller = CheckCall(access_, *context, Rpc::kGetLatestRun);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto run = store_.LatestRun();
   if (!run.ok()) return ToGrpcStatus(run.status());

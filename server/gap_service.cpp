@@ -12,6 +12,7 @@
 #include "server/analysis_inputs.h"
 #include "server/api/conversions.h"
 #include "server/file_stream.h"
+#include "server/grpc_access.h"
 #include "server/status_mapping.h"
 
 namespace covgap::server {
@@ -35,7 +36,7 @@ grpc::Status CheckFilter(store::Store& store, const v1::GapFilter& f) {
 
 grpc::Status GapService::ListGaps(grpc::ServerContext* context, const v1::ListGapsRequest* request,
                                   v1::ListGapsResponse* response) {
-  auto caller = access_.Check(*context, Rpc::kListGaps);
+  auto caller = CheckCall(access_, *context, Rpc::kListGaps);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (grpc::Status s = CheckFilter(store_, request->filter()); !s.ok()) return s;
   store::GapQuery query = api::FromProto(request->filter());
@@ -79,7 +80,7 @@ grpc::Status GapService::RequireRun() {
 
 grpc::Status GapService::GetGap(grpc::ServerContext* context, const v1::GetGapRequest* request,
                                 v1::Gap* response) {
-  auto caller = access_.Check(*context, Rpc::kGetGap);
+  auto caller = CheckCall(access_, *context, Rpc::kGetGap);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (grpc::Status s = RequireRun(); !s.ok()) return s;
   auto gap = store_.GetGap(request->gap_id());
@@ -91,7 +92,7 @@ grpc::Status GapService::GetGap(grpc::ServerContext* context, const v1::GetGapRe
 grpc::Status GapService::ExportGaps(grpc::ServerContext* context,
                                     const v1::ExportGapsRequest* request,
                                     grpc::ServerWriter<v1::FileChunk>* writer) {
-  auto caller = access_.Check(*context, Rpc::kExportGaps);
+  auto caller = CheckCall(access_, *context, Rpc::kExportGaps);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto format = geo::ParseExportFormat(request->format());
   if (!format) {

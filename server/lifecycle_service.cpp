@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "server/api/conversions.h"
+#include "server/grpc_access.h"
 #include "server/status_mapping.h"
 
 namespace covgap::server {
@@ -21,7 +22,7 @@ bool Visible(const Caller& caller, const std::string& gap_operator) {
 
 grpc::Status LifecycleService::PlanGap(grpc::ServerContext* context,
                                        const v1::PlanGapRequest* request, v1::Gap* response) {
-  auto caller = access_.Check(*context, Rpc::kPlanGap);
+  auto caller = CheckCall(access_, *context, Rpc::kPlanGap);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto gap = lifecycle_.Plan(caller.value(), request->gap_id(), request->action(),
                              request->target_unix_ms());
@@ -32,7 +33,7 @@ grpc::Status LifecycleService::PlanGap(grpc::ServerContext* context,
 
 grpc::Status LifecycleService::ClearGap(grpc::ServerContext* context,
                                         const v1::ClearGapRequest* request, v1::Gap* response) {
-  auto caller = access_.Check(*context, Rpc::kClearGap);
+  auto caller = CheckCall(access_, *context, Rpc::kClearGap);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   std::optional<std::int64_t> when;
   if (request->has_cleared_unix_ms()) when = request->cleared_unix_ms();
@@ -44,7 +45,7 @@ grpc::Status LifecycleService::ClearGap(grpc::ServerContext* context,
 
 grpc::Status LifecycleService::ReopenGap(grpc::ServerContext* context,
                                          const v1::ReopenGapRequest* request, v1::Gap* response) {
-  auto caller = access_.Check(*context, Rpc::kReopenGap);
+  auto caller = CheckCall(access_, *context, Rpc::kReopenGap);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto gap = lifecycle_.Reopen(caller.value(), request->gap_id(), request->reason());
   if (!gap.ok()) return ToGrpcStatus(gap.status());
@@ -55,7 +56,7 @@ grpc::Status LifecycleService::ReopenGap(grpc::ServerContext* context,
 grpc::Status LifecycleService::VerifyGaps(grpc::ServerContext* context,
                                           const v1::VerifyGapsRequest* request,
                                           v1::VerifyGapsResponse* response) {
-  auto caller = access_.Check(*context, Rpc::kVerifyGaps);
+  auto caller = CheckCall(access_, *context, Rpc::kVerifyGaps);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   geo::VerificationRule rule;
   if (request->has_samples_per_km2()) rule.samples_per_km2 = request->samples_per_km2();
@@ -70,7 +71,7 @@ grpc::Status LifecycleService::VerifyGaps(grpc::ServerContext* context,
 grpc::Status LifecycleService::GetGapHistory(grpc::ServerContext* context,
                                              const v1::GetGapHistoryRequest* request,
                                              v1::GetGapHistoryResponse* response) {
-  auto caller = access_.Check(*context, Rpc::kGetGapHistory);
+  auto caller = CheckCall(access_, *context, Rpc::kGetGapHistory);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (request->gap_id().empty()) {
     return ToGrpcStatus(InvalidArgument("which gap? give its id"));
@@ -92,7 +93,7 @@ grpc::Status LifecycleService::GetGapHistory(grpc::ServerContext* context,
 grpc::Status LifecycleService::WatchGaps(grpc::ServerContext* context,
                                          const v1::WatchGapsRequest* request,
                                          grpc::ServerWriter<v1::GapEvent>* writer) {
-  auto caller = access_.Check(*context, Rpc::kWatchGaps);
+  auto caller = CheckCall(access_, *context, Rpc::kWatchGaps);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   const std::string& filter = request->operator_id();
   if (caller->role == Role::kOperator && !filter.empty() && filter != caller->operator_id) {

@@ -5,6 +5,7 @@
 
 #include "geo/base/log.h"
 #include "server/api/conversions.h"
+#include "server/grpc_access.h"
 #include "server/status_mapping.h"
 
 namespace covgap::server {
@@ -22,7 +23,7 @@ MeasurementService::MeasurementService(store::Store& store, BatchCommitter& comm
 grpc::Status MeasurementService::Ingest(grpc::ServerContext* context,
                                         grpc::ServerReader<v1::MeasurementBatch>* reader,
                                         v1::IngestSummary* summary) {
-  auto caller = access_.Check(*context, Rpc::kIngest);
+  auto caller = CheckCall(access_, *context, Rpc::kIngest);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto operators = store_.Operators();
   if (!operators.ok()) return ToGrpcStatus(operators.status());
@@ -61,7 +62,7 @@ grpc::Status MeasurementService::Ingest(grpc::ServerContext* context,
 
 grpc::Status MeasurementService::GetStats(grpc::ServerContext* context, const v1::GetStatsRequest*,
                                           v1::Stats* response) {
-  auto caller = access_.Check(*context, Rpc::kGetStats);
+  auto caller = CheckCall(access_, *context, Rpc::kGetStats);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto stats = store_.Stats();
   if (!stats.ok()) return ToGrpcStatus(stats.status());

@@ -3,6 +3,7 @@
 #include "geo/base/time_format.h"
 #include "server/api/conversions.h"
 #include "server/file_stream.h"
+#include "server/grpc_access.h"
 #include "server/status_mapping.h"
 
 namespace covgap::server {
@@ -25,7 +26,7 @@ StatusOr<std::optional<geo::Technology>> OptionalTech(v1::Technology tech) {
 grpc::Status PredictionService::Validate(grpc::ServerContext* context,
                                          const v1::ValidateRequest* request,
                                          v1::ValidateResponse* response) {
-  auto caller = access_.Check(*context, Rpc::kValidatePrediction);
+  auto caller = CheckCall(access_, *context, Rpc::kValidatePrediction);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto params = api::FromProto(request->analysis(), geo::NowUnixMs());
   if (!params.ok()) return ToGrpcStatus(params.status());
@@ -44,7 +45,7 @@ grpc::Status PredictionService::Validate(grpc::ServerContext* context,
 grpc::Status PredictionService::PlanCampaign(grpc::ServerContext* context,
                                              const v1::CampaignRequest* request,
                                              v1::CampaignResponse* response) {
-  auto caller = access_.Check(*context, Rpc::kPlanCampaign);
+  auto caller = CheckCall(access_, *context, Rpc::kPlanCampaign);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto params = api::FromProto(request->analysis(), geo::NowUnixMs());
   if (!params.ok()) return ToGrpcStatus(params.status());
@@ -63,7 +64,7 @@ grpc::Status PredictionService::PlanCampaign(grpc::ServerContext* context,
 grpc::Status PredictionService::ExportCoverageRaster(grpc::ServerContext* context,
                                                      const v1::CoverageRasterRequest* request,
                                                      grpc::ServerWriter<v1::FileChunk>* writer) {
-  auto caller = access_.Check(*context, Rpc::kExportCoverageRaster);
+  auto caller = CheckCall(access_, *context, Rpc::kExportCoverageRaster);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto params = api::FromProto(request->analysis(), geo::NowUnixMs());
   if (!params.ok()) return ToGrpcStatus(params.status());

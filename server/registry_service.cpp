@@ -7,6 +7,7 @@
 #include "server/api/conversions.h"
 #include "server/app/upload_buffer.h"
 #include "server/app/upload_import.h"
+#include "server/grpc_access.h"
 #include "server/status_mapping.h"
 
 namespace covgap::server {
@@ -46,7 +47,7 @@ grpc::Status RegistryService::Import(grpc::ServerContext* context,
                                      grpc::ServerReader<v1::ImportUpload>* reader,
                                      v1::ImportReport* report) {
   // Operators may upload their sites; everything else is the authority's (checked on the spec).
-  auto caller = access_.Check(*context, Rpc::kImportSites);
+  auto caller = CheckCall(access_, *context, Rpc::kImportSites);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   v1::ImportUpload message;
   if (!reader->Read(&message) || !message.has_spec()) {
@@ -80,7 +81,7 @@ grpc::Status RegistryService::Import(grpc::ServerContext* context,
 grpc::Status RegistryService::ImportAreas(grpc::ServerContext* context,
                                           const v1::ImportAreasRequest* request,
                                           v1::ImportSummary* response) {
-  auto caller = access_.Check(*context, Rpc::kImportRows);
+  auto caller = CheckCall(access_, *context, Rpc::kImportRows);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   audit_.Record(caller.value(), "import.areas", "rows",
                 "{\"rows\":" + std::to_string(request->areas_size()) + "}");
@@ -93,7 +94,7 @@ grpc::Status RegistryService::ImportAreas(grpc::ServerContext* context,
 grpc::Status RegistryService::ImportSchools(grpc::ServerContext* context,
                                             const v1::ImportSchoolsRequest* request,
                                             v1::ImportSummary* response) {
-  auto caller = access_.Check(*context, Rpc::kImportRows);
+  auto caller = CheckCall(access_, *context, Rpc::kImportRows);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   audit_.Record(caller.value(), "import.schools", "rows",
                 "{\"rows\":" + std::to_string(request->schools_size()) + "}");
@@ -106,7 +107,7 @@ grpc::Status RegistryService::ImportSchools(grpc::ServerContext* context,
 grpc::Status RegistryService::ImportHouseholds(grpc::ServerContext* context,
                                                const v1::ImportHouseholdsRequest* request,
                                                v1::ImportSummary* response) {
-  auto caller = access_.Check(*context, Rpc::kImportRows);
+  auto caller = CheckCall(access_, *context, Rpc::kImportRows);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   audit_.Record(caller.value(), "import.households", "rows",
                 "{\"rows\":" + std::to_string(request->households_size()) + "}");
@@ -121,7 +122,7 @@ grpc::Status RegistryService::ImportHouseholds(grpc::ServerContext* context,
 grpc::Status RegistryService::ListSites(grpc::ServerContext* context,
                                         const v1::ListSitesRequest* request,
                                         v1::ListSitesResponse* response) {
-  auto caller = access_.Check(*context, Rpc::kListSites);
+  auto caller = CheckCall(access_, *context, Rpc::kListSites);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   // An operator sees its own sites only (competitors' networks are not its business); asking
   // for another operator's is refused rather than answered with nothing.
@@ -152,7 +153,7 @@ grpc::Status RegistryService::ListSites(grpc::ServerContext* context,
 grpc::Status RegistryService::GetRegistryStats(grpc::ServerContext* context,
                                                const v1::GetRegistryStatsRequest*,
                                                v1::RegistryStats* response) {
-  auto caller = access_.Check(*context, Rpc::kGetRegistryStats);
+  auto caller = CheckCall(access_, *context, Rpc::kGetRegistryStats);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto counts = CountRegistry(store_);
   if (!counts.ok()) return ToGrpcStatus(counts.status());

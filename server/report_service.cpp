@@ -3,6 +3,7 @@
 #include "geo/base/time_format.h"
 #include "geo/report/report_render.h"
 #include "server/file_stream.h"
+#include "server/grpc_access.h"
 #include "server/status_mapping.h"
 
 namespace covgap::server {
@@ -63,7 +64,7 @@ StatusOr<geo::ProgressInputs> LoadReportInputs(store::Store& store,
 grpc::Status ReportService::BuildReport(grpc::ServerContext* context,
                                         const v1::BuildReportRequest* request,
                                         grpc::ServerWriter<v1::FileChunk>* writer) {
-  auto caller = access_.Check(*context, Rpc::kBuildReport);
+  auto caller = CheckCall(access_, *context, Rpc::kBuildReport);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   const std::string format_name = request->format().empty() ? "table" : request->format();
   auto format = geo::ParseReportFormat(format_name);

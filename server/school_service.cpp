@@ -2,6 +2,7 @@
 
 #include "server/api/conversions.h"
 #include "server/app/school_listing.h"
+#include "server/grpc_access.h"
 #include "server/status_mapping.h"
 
 namespace covgap::server {
@@ -9,7 +10,7 @@ namespace covgap::server {
 grpc::Status SchoolService::ListSchools(grpc::ServerContext* context,
                                         const v1::ListSchoolsRequest* request,
                                         v1::ListSchoolsResponse* response) {
-  auto caller = access_.Check(*context, Rpc::kListSchools);
+  auto caller = CheckCall(access_, *context, Rpc::kListSchools);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto listing = ListSchoolCoverage(store_, store_, request->district(), request->uncovered_only());
   if (!listing.ok()) return ToGrpcStatus(listing.status());
