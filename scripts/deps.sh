@@ -10,7 +10,7 @@ DEMO_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libgdal-dev libgeos-dev libproj-dev libeigen3-dev libnanoflann-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libsqlite3-dev libssl-dev libicu-dev libpq-dev
+  libsqlite3-dev libssl-dev libicu-dev libpq-dev libcpp-httplib-dev zlib1g-dev
   python3 python3-numpy python3-shapely python3-pyproj
   chromium
 )

@@ -70,6 +70,10 @@ class CovgapServer {
   std::shared_ptr<grpc::Channel> InProcessChannel();
   // The gap-event wake-up of WatchGaps (tests wait on its idle watches).
   const GapEventNotifier& gap_events() const { return *gap_notifier_; }
+  // For the HTTP listener (server/http/), which serves the same store with the same tokens; stop
+  // it before Shutdown, which closes the store.
+  store::Store& store() { return *store_; }
+  const AccessControl& access() const { return *access_; }
 
   // Stops accepting calls, lets running calls finish until the deadline (then cancels them),
   // commits what was acknowledged-to-be and closes the store. Idempotent.

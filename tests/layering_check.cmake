@@ -6,6 +6,8 @@
 #   the engine (geo/spatial, grid, gaps, prediction, export): nothing of geo/report/
 #   server/store/              no protobuf or gRPC; of geo/ only base/ and model/
 #   server/app/                no protobuf or gRPC, no service or conversion headers
+#   server/http/               no protobuf or gRPC; cpp-httplib in http_server.cpp only; nothing
+#                              below it (store, app, geo) includes it
 #   server/api/, server/cli/   of the store only its interface, server/store/store.h
 #   server/store/sqlite/, postgres/: internal to each store; only its own folder (and tests) include them
 #                              (the rest of covgapd opens a store through *_store.h)
@@ -24,6 +26,16 @@ check_dir(geo "${forbidden_transport}" "protobuf/gRPC include")
 check_dir(importers "${forbidden_transport}" "protobuf/gRPC include")
 check_dir(server/store "${forbidden_transport}" "protobuf/gRPC include")
 check_dir(server/app "${forbidden_transport}" "protobuf/gRPC include")
+check_dir(server/http "${forbidden_transport}" "protobuf/gRPC include")
+check_dir(server/store "#include[ \t]*\"server/http/" "HTTP in the store")
+check_dir(server/app "#include[ \t]*\"server/http/" "HTTP in the use cases")
+file(GLOB_RECURSE http_files "${SOURCE_DIR}/server/http/*.h" "${SOURCE_DIR}/server/http/*.cpp")
+foreach(f IN LISTS http_files)
+  file(STRINGS "${f}" hits REGEX "#include[ \t]*<httplib\\.h>")
+  if(hits AND NOT f MATCHES "/server/http/http_server\\.cpp$")
+    set(failures "${failures}\n  ${f}: cpp-httplib outside http_server.cpp: ${hits}")
+  endif()
+endforeach()
 check_dir(server/app "#include[ \t]*\"server/(access_control|[a-z_]+_service|api/)" "gRPC-side header")
 check_dir(geo "#include[ \t]*\"(server|importers)/" "upward include")
 check_dir(importers "#include[ \t]*\"server/" "upward include")

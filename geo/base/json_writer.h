@@ -22,6 +22,9 @@ class JsonWriter {
   JsonWriter& Number(std::int64_t value);
   JsonWriter& Number(std::uint64_t value);
   JsonWriter& Bool(bool value);
+  JsonWriter& Null();
+  // A value already serialised as JSON (e.g. a geometry from GDAL), written as is.
+  JsonWriter& Raw(std::string_view json);
   const std::string& str() const { return out_; }
 
  private:

@@ -600,4 +600,137 @@ Status WriteGapExport(const std::vector<Gap>& gaps, const ExportOptions& options
   return pending.Commit();
 }
 
+// ---------------------------------------------------------------------------------------------
+// Feature services
+
+std::vector<GapField> GapFields() {
+  std::vector<GapField> out;
+  for (const FieldSpec& f : kFields) {
+    switch (f.type) {
+      case OFTInteger:
+      case OFTInteger64:
+        out.push_back({f.name, "integer", false});
+        break;
+      case OFTReal:
+        out.push_back({f.name, "number", false});
+        break;
+      case OFTDate:
+        out.push_back({f.name, "string", true});
+        break;
+      default:
+        out.push_back({f.name, "string", false});
+    }
+  }
+  return out;
+}
+
+void WriteGapProperties(const Gap& gap, JsonWriter& json) {
+  for (const FieldSpec& f : kFields) {
+    json.Key(f.name);
+    const FieldValue value = f.value(gap);
+    if (const auto* text = std::get_if<std::string_view>(&value)) {
+      json.String(*text);
+    } else if (const auto* count = std::get_if<std::int64_t>(&value)) {
+      json.Number(*count);
+    } else if (const auto* number = std::get_if<double>(&value)) {
+      json.Number(*number);
+    } else if (const auto* date = std::get_if<CivilDate>(&value)) {
+      json.String(FormatDate(*date));
+    } else {
+      json.Null();
+    }
+  }
+}
+
+struct ShapeEncoderImpl {
+  SrsPtr target;
+  std::unique_ptr<TransformCache> transforms;
+  bool lat_first = false;
+  std::string precision;  // "COORDINATE_PRECISION=n"
+};
+
+namespace {
+
+StatusOr<EncodedShape> FinishShape(ShapeEncoderImpl& impl, OgrGeometryPtr geometry,
+                                   const std::string& what) {
+  const OGRwkbGeometryType type = wkbFlatten(OGR_G_GetGeometryType(geometry.get()));
+  if (type == wkbPolygon) geometry.reset(OGR_G_ForceToMultiPolygon(geometry.release()));
+  if (type == wkbPolygon || type == wkbMultiPolygon) OrientRightHanded(geometry.get());
+  EncodedShape shape;
+  OGREnvelope env;
+  OGR_G_GetEnvelope(geometry.get(), &env);
+  shape.envelope = {env.MinX, env.MinY, env.MaxX, env.MaxY};
+  if (impl.lat_first) {
+    OGR_G_SwapXY(geometry.get());
+    shape.envelope = {env.MinY, env.MinX, env.MaxY, env.MaxX};
+  }
+  const char* options[] = {impl.precision.c_str(), nullptr};
+  CPLErrorReset();
+  CplString json(OGR_G_ExportToJsonEx(geometry.get(), const_cast<char**>(options)));
+  if (!json) return Internal("cannot write " + what + " as GeoJSON: " + GdalMessage());
+  shape.geometry_json = json.get();
+  return shape;
+}
+
+StatusOr<OgrGeometryPtr> Reproject(OgrGeometryPtr geometry, const std::string& crs,
+                                   TransformCache& transforms, const std::string& what) {
+  auto transform = transforms.For(crs);
+  if (!transform.ok()) return InvalidArgument(what + ": " + transform.status().message());
+  if (*transform != nullptr) {
+    CPLErrorReset();
+    if (OGR_G_Transform(geometry.get(), *transform) != OGRERR_NONE) {
+      return InvalidArgument(what + ": cannot transform its geometry from '" + crs +
+                             "' to the target CRS: " + GdalMessage());
+    }
+  }
+  return geometry;
+}
+
+}  // namespace
+
+ShapeEncoder::ShapeEncoder(std::unique_ptr<ShapeEncoderImpl> impl) : impl_(std::move(impl)) {}
+ShapeEncoder::ShapeEncoder(ShapeEncoder&&) noexcept = default;
+ShapeEncoder& ShapeEncoder::operator=(ShapeEncoder&&) noexcept = default;
+ShapeEncoder::~ShapeEncoder() = default;
+
+StatusOr<ShapeEncoder> ShapeEncoder::Make(const std::string& target_crs, bool lat_first,
+                                          int decimals) {
+  auto target = MakeSrs(target_crs);
+  if (!target.ok()) return target.status();
+  auto impl = std::make_unique<ShapeEncoderImpl>();
+  impl->target = std::move(target.value());
+  impl->transforms = std::make_unique<TransformCache>(impl->target.get());
+  impl->lat_first = lat_first;
+  impl->precision = "COORDINATE_PRECISION=" + std::to_string(std::clamp(decimals, 0, 15));
+  return ShapeEncoder(std::move(impl));
+}
+
+StatusOr<EncodedShape> ShapeEncoder::Encode(const Gap& gap) {
+  auto geometry = ExportGeometry(gap, *impl_->transforms);
+  if (!geometry.ok()) return geometry.status();
+  return FinishShape(*impl_, std::move(geometry.value()), "gap '" + gap.gap_id + "'");
+}
+
+StatusOr<EncodedShape> ShapeEncoder::EncodeWkb(const std::string& wkb, const std::string& crs,
+                                               const std::string& what) {
+  CPLErrorReset();
+  OGRGeometryH raw = nullptr;
+  if (wkb.empty() || OGR_G_CreateFromWkbEx(wkb.data(), nullptr, &raw, wkb.size()) != OGRERR_NONE) {
+    return InvalidArgument(what + ": geometry is not valid WKB");
+  }
+  OgrGeometryPtr geometry(raw);
+  OGR_G_FlattenTo2D(geometry.get());
+  auto projected = Reproject(std::move(geometry), crs, *impl_->transforms, what);
+  if (!projected.ok()) return projected.status();
+  return FinishShape(*impl_, std::move(projected.value()), what);
+}
+
+StatusOr<EncodedShape> ShapeEncoder::EncodeLonLat(double lon, double lat) {
+  OgrGeometryPtr point(OGR_G_CreateGeometry(wkbPoint));
+  OGR_G_SetPoint_2D(point.get(), 0, lon, lat);
+  auto projected = Reproject(std::move(point), "EPSG:4326", *impl_->transforms, "a point");
+  if (!projected.ok()) return projected.status();
+  return FinishShape(*impl_, std::move(projected.value()), "a point");
+}
+
 }  // namespace covgap::geo

@@ -28,11 +28,14 @@
 // file-system failures. Messages include GDAL's own. Safe to call from several threads at once.
 #pragma once
 
+#include <array>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "geo/base/json_writer.h"
 #include "geo/base/status.h"
 #include "geo/model/gap.h"
 
@@ -56,5 +59,49 @@ struct ExportOptions {
 // Writes `gaps` to a new file at `path`, replacing any file there.
 Status WriteGapExport(const std::vector<Gap>& gaps, const ExportOptions& options,
                       const std::string& path);
+
+// ---- Feature services (server/http, docs/web.md): the same attributes as the files ----
+
+// One attribute of the export: its name and its JSON Schema type ("string", "integer",
+// "number"; dates are strings of format "date", YYYY-MM-DD).
+struct GapField {
+  std::string_view name;
+  std::string_view json_type;
+  bool is_date = false;
+};
+// The export's fields, in order.
+std::vector<GapField> GapFields();
+// The gap's values of GapFields() as members of the open JSON object (null when empty).
+void WriteGapProperties(const Gap& gap, JsonWriter& json);
+
+// A geometry as GeoJSON in a target CRS, and its envelope there.
+struct EncodedShape {
+  std::string geometry_json;
+  std::array<double, 4> envelope{};  // min x, min y, max x, max y in the written axis order
+};
+
+// Encodes geometries into one target CRS as GeoJSON (reprojected from their own CRS, polygon
+// rings right-handed as RFC 7946 asks). `lat_first` writes (y, x): EPSG:4326 in its authority's
+// axis order, as OGC API - Features Part 2 wants for crs=EPSG:4326 (CRS84 is lon/lat).
+// Coordinates are rounded to `decimals`. Not thread-safe: one per thread or under a lock.
+struct ShapeEncoderImpl;
+class ShapeEncoder {
+ public:
+  static StatusOr<ShapeEncoder> Make(const std::string& target_crs, bool lat_first, int decimals);
+  ShapeEncoder(ShapeEncoder&&) noexcept;
+  ShapeEncoder& operator=(ShapeEncoder&&) noexcept;
+  ~ShapeEncoder();
+  // A gap's MultiPolygon (the same geometry as the exports).
+  StatusOr<EncodedShape> Encode(const Gap& gap);
+  // Any WKB geometry in `crs` (areas: EPSG:4326 lon/lat); `what` names it in errors.
+  StatusOr<EncodedShape> EncodeWkb(const std::string& wkb, const std::string& crs,
+                                   const std::string& what);
+  // A WGS84 point (schools).
+  StatusOr<EncodedShape> EncodeLonLat(double lon, double lat);
+
+ private:
+  explicit ShapeEncoder(std::unique_ptr<ShapeEncoderImpl> impl);
+  std::unique_ptr<ShapeEncoderImpl> impl_;
+};
 
 }  // namespace covgap::geo

@@ -18,6 +18,8 @@
 #include "geo/base/numbers.h"
 #include "geo/base/time_format.h"
 #include "server/covgap_server.h"
+#include "server/http/http_server.h"
+#include "server/http/ogc/ogc_api.h"
 #include "server/store/postgres_store.h"
 #include "server/store/sqlite_store.h"
 
@@ -39,6 +41,10 @@ Options:
   --listen HOST:PORT    address to serve gRPC on (default 127.0.0.1:50051; port 0 picks a
                         free port, see --port-file)
   --port-file FILE      write the bound port to FILE once serving (for scripts and tests)
+  --http HOST:PORT      also serve HTTP (off by default; docs/web.md): the OGC API - Features
+                        layers for QGIS/ArcGIS, with the same tokens and roles; HTTPS with the
+                        --tls-cert/--tls-key below (client certificates are gRPC's only)
+  --http-port-file FILE write the bound HTTP port to FILE once serving
   --max-batch-rows N    largest accepted measurement batch (default 50000)
   --max-upload-mb N     largest import upload, in MiB (default 256)
   --ingest-rate-limit N rows per second each token may ingest, with bursts of two seconds'
@@ -65,6 +71,13 @@ TLS:
 Logs go to stderr. SIGTERM or SIGINT stops the server cleanly: it stops accepting calls, lets
 running calls finish, commits every acknowledged batch and closes the store.
 )";
+
+// Writes `port` to `path` atomically (a temporary file renamed into place).
+void WritePortFile(const std::string& path, int port) {
+  const std::string tmp = path + ".tmp";
+  std::ofstream(tmp) << port << "\n";
+  std::rename(tmp.c_str(), path.c_str());
+}
 
 [[noreturn]] void Die(const std::string& message, int code = 1) {
   std::fprintf(stderr, "covgapd: %s\n", message.c_str());
@@ -106,7 +119,7 @@ int main(int argc, char** argv) {
   std::string data_dir = "covgap-data";
   std::string store_uri;  // --store: PostgreSQL instead of the embedded store
   std::string port_file;
-  std::string bootstrap_file, tls_cert, tls_key, tls_client_ca;
+  std::string bootstrap_file, tls_cert, tls_key, tls_client_ca, http_address, http_port_file;
   int grace_s = 10;
   covgap::server::ServerOptions options;
   options.listen_address = "127.0.0.1:50051";
@@ -132,6 +145,10 @@ int main(int argc, char** argv) {
                 store_uri + "'; without --store the embedded store in --data is used",
             2);
       }
+    } else if (arg == "--http") {
+      http_address = value();
+    } else if (arg == "--http-port-file") {
+      http_port_file = value();
     } else if (arg == "--listen") {
       options.listen_address = value();
     } else if (arg == "--port-file") {
@@ -262,15 +279,32 @@ int main(int argc, char** argv) {
                   (options.tls_cert_pem.empty()        ? " (plaintext)"
                    : options.tls_client_ca_pem.empty() ? " (TLS)"
                                                        : " (mutual TLS)"));
-  if (!port_file.empty()) {
-    const std::string tmp = port_file + ".tmp";
-    std::ofstream(tmp) << server.value()->port() << "\n";
-    std::rename(tmp.c_str(), port_file.c_str());
+  if (!port_file.empty()) WritePortFile(port_file, server.value()->port());
+  // The HTTP listener serves the same store with the same tokens (docs/web.md).
+  std::unique_ptr<covgap::server::http::ogc::OgcContext> ogc;
+  std::unique_ptr<covgap::server::http::HttpServer> http;
+  if (!http_address.empty()) {
+    ogc = std::make_unique<covgap::server::http::ogc::OgcContext>(server.value()->store(),
+                                                                  server.value()->access());
+    covgap::server::http::HttpOptions http_options;
+    http_options.address = http_address;
+    http_options.tls_cert_pem = options.tls_cert_pem;
+    http_options.tls_key_pem = options.tls_key_pem;
+    auto started = covgap::server::http::HttpServer::Start(
+        http_options, covgap::server::http::ogc::OgcRoutes(*ogc));
+    if (!started.ok()) Die(started.status().message());
+    http = std::move(started.value());
+    const std::string http_host = http_address.substr(0, http_address.rfind(':'));
+    covgap::LogInfo(std::string("HTTP (OGC API - Features) on ") +
+                    (http->tls() ? "https://" : "http://") + http_host + ":" +
+                    std::to_string(http->port()) + "/");
+    if (!http_port_file.empty()) WritePortFile(http_port_file, http->port());
   }
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   covgap::LogInfo(std::string("received ") + strsignal(signal_number) + ", shutting down");
+  if (http) http->Stop();
   server.value()->Shutdown(std::chrono::seconds(grace_s));
   covgap::LogInfo("covgapd stopped; every acknowledged batch is committed");
   return 0;
