@@ -11,6 +11,7 @@ DEMO_PACKAGES=(
   libgdal-dev libgeos-dev libproj-dev libeigen3-dev libnanoflann-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libsqlite3-dev libssl-dev libicu-dev libpq-dev libcpp-httplib-dev zlib1g-dev
+  prometheus-cpp-dev
   python3 python3-numpy python3-shapely python3-pyproj
   chromium
 )

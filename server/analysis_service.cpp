@@ -29,6 +29,11 @@ grpc::Status AnalysisService::RunAnalysis(grpc::ServerContext* context,
   };
   auto outcome = runner_.Run(caller.value(), std::move(order), progress);
   if (!outcome.ok()) return ToGrpcStatus(outcome.status());
+  if (metrics_ != nullptr) {
+    metrics_->RecordAnalysis(
+        outcome->result,
+        static_cast<double>(outcome->run.finished_ms - outcome->run.started_ms) / 1000.0);
+  }
   v1::AnalysisProgress last;
   api::ToStoredProgress(outcome->run, outcome->params, outcome->result, last);
   writer->Write(last);

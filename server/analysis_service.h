@@ -11,18 +11,22 @@
 #include "server/app/analysis_runner.h"
 #include "server/audit_trail.h"
 #include "server/gap_lifecycle.h"
+#include "server/metrics.h"
 #include "server/store/store.h"
 
 namespace covgap::server {
 
 class AnalysisService final : public v1::AnalysisService::Service {
  public:
+  // `metrics` (may be null) gets each stored run's stage durations.
   AnalysisService(store::Store& store, const AccessControl& access, AuditTrail& audit,
                   int max_waiting = 1, const geo::RankingWeights& ranking_weights = {},
-                  GapLifecycle* lifecycle = nullptr, unsigned analysis_threads = 0)
+                  GapLifecycle* lifecycle = nullptr, unsigned analysis_threads = 0,
+                  Metrics* metrics = nullptr)
       : store_(store),
         access_(access),
-        runner_(store, audit, max_waiting, ranking_weights, lifecycle, analysis_threads) {}
+        runner_(store, audit, max_waiting, ranking_weights, lifecycle, analysis_threads),
+        metrics_(metrics) {}
 
   grpc::Status RunAnalysis(grpc::ServerContext* context, const v1::RunAnalysisRequest* request,
                            grpc::ServerWriter<v1::AnalysisProgress>* writer) override;
@@ -32,7 +36,8 @@ class AnalysisService final : public v1::AnalysisService::Service {
  private:
   store::Store& store_;
   const AccessControl& access_;
-  AnalysisRunner runner_;  // the use case (server/app/analysis_runner.h)
+  AnalysisRunner runner_;
+  Metrics* metrics_;  // the use case (server/app/analysis_runner.h)
 };
 
 }  // namespace covgap::server

@@ -1,5 +1,6 @@
 #include "server/batch_committer.h"
 
+#include <chrono>
 #include <vector>
 
 namespace covgap::server {
@@ -49,7 +50,9 @@ void BatchCommitter::Run() {
     }
     batches.clear();
     for (const Pending& p : group) batches.push_back(&p.batch);
+    const auto started = std::chrono::steady_clock::now();
     auto outcomes = store_.CommitBatches(batches);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     std::size_t rows = 0;
     for (std::size_t i = 0; i < group.size(); ++i) {
       rows += group[i].batch.rows.size();
@@ -59,6 +62,7 @@ void BatchCommitter::Run() {
         group[i].done.set_value(outcomes.status());
       }
     }
+    if (options_.on_commit && outcomes.ok()) options_.on_commit(took.count(), group.size(), rows);
     group.clear();
     {
       std::lock_guard lock(mu_);

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "geo/base/log.h"
+#include "server/grpc_metrics.h"
 
 namespace covgap::server {
 
@@ -13,6 +14,7 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
                                                             const ServerOptions& options) {
   std::unique_ptr<CovgapServer> s(new CovgapServer());
   s->store_ = std::move(store);
+  s->metrics_ = std::make_unique<Metrics>(options.store_dir);
   s->access_ = std::make_unique<AccessControl>(*s->store_, options.auth_enabled);
   s->audit_ = std::make_unique<AuditTrail>(*s->store_);
   if (options.auth_enabled) {
@@ -20,9 +22,17 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
     if (!created.ok()) return created.status();
     s->bootstrap_token_ = std::move(created.value());
   }
-  s->committer_ = std::make_unique<BatchCommitter>(*s->store_, options.commit_options);
-  s->measurement_service_ = std::make_unique<MeasurementService>(
-      *s->store_, *s->committer_, options.rules, options.ingest_limits, *s->access_);
+  BatchCommitterOptions commit_options = options.commit_options;
+  if (!commit_options.on_commit) {
+    commit_options.on_commit = [metrics = s->metrics_.get()](double seconds, std::size_t batches,
+                                                             std::size_t rows) {
+      metrics->RecordCommit(seconds, batches, rows);
+    };
+  }
+  s->committer_ = std::make_unique<BatchCommitter>(*s->store_, commit_options);
+  s->measurement_service_ =
+      std::make_unique<MeasurementService>(*s->store_, *s->committer_, options.rules,
+                                           options.ingest_limits, *s->access_, s->metrics_.get());
   s->registry_service_ = std::make_unique<RegistryService>(
       *s->store_, options.rules.region, options.max_upload_bytes, *s->access_, *s->audit_);
   s->gap_notifier_ = std::make_shared<GapEventNotifier>();
@@ -37,7 +47,7 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
                                                              *s->gap_lifecycle_, *s->gap_notifier_);
   s->analysis_service_ = std::make_unique<AnalysisService>(
       *s->store_, *s->access_, *s->audit_, options.max_waiting_analyses, options.ranking_weights,
-      s->gap_lifecycle_.get(), options.analysis_threads);
+      s->gap_lifecycle_.get(), options.analysis_threads, s->metrics_.get());
   const std::string scratch_dir = options.scratch_dir.empty()
                                       ? std::filesystem::temp_directory_path().string()
                                       : options.scratch_dir;
@@ -71,6 +81,9 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
   grpc::ResourceQuota quota("covgapd");
   quota.SetMaxThreads(options.max_threads);
   builder.SetResourceQuota(quota);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<MetricsInterceptorFactory>(*s->metrics_));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.SetMaxSendMessageSize(64 << 20);
   builder.RegisterService(s->measurement_service_.get());

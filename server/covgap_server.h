@@ -21,6 +21,7 @@
 #include "server/gap_service.h"
 #include "server/lifecycle_service.h"
 #include "server/measurement_service.h"
+#include "server/metrics.h"
 #include "server/prediction_service.h"
 #include "server/registry_service.h"
 #include "server/report_service.h"
@@ -55,6 +56,8 @@ struct ServerOptions {
   SchoolCoverageSource school_coverage;
   // Threads of an analysis run (grids, tiles, components); 0 = every core.
   unsigned analysis_threads = 0;
+  // The embedded store's directory, for the store-size metric (empty on PostgreSQL).
+  std::string store_dir;
 };
 
 class CovgapServer {
@@ -68,6 +71,8 @@ class CovgapServer {
   // The authority token created at start because the store had none (shown once).
   const std::optional<std::string>& bootstrap_token() const { return bootstrap_token_; }
   std::shared_ptr<grpc::Channel> InProcessChannel();
+  // covgapd's metrics (the HTTP listener serves them at /metrics).
+  Metrics& metrics() { return *metrics_; }
   // The gap-event wake-up of WatchGaps (tests wait on its idle watches).
   const GapEventNotifier& gap_events() const { return *gap_notifier_; }
   // For the HTTP listener (server/http/), which serves the same store with the same tokens; stop
@@ -83,6 +88,7 @@ class CovgapServer {
   CovgapServer() = default;
 
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<AccessControl> access_;
   std::unique_ptr<AuditTrail> audit_;
   std::unique_ptr<AccessService> access_service_;

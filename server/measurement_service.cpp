@@ -12,13 +12,14 @@ namespace covgap::server {
 
 MeasurementService::MeasurementService(store::Store& store, BatchCommitter& committer,
                                        geo::ValidationRules rules, IngestLimits limits,
-                                       const AccessControl& access)
+                                       const AccessControl& access, Metrics* metrics)
     : store_(store),
       committer_(committer),
       rules_(rules),
       limits_(limits),
       access_(access),
-      rate_(limits) {}
+      rate_(limits),
+      metrics_(metrics) {}
 
 grpc::Status MeasurementService::Ingest(grpc::ServerContext* context,
                                         grpc::ServerReader<v1::MeasurementBatch>* reader,
@@ -51,6 +52,7 @@ grpc::Status MeasurementService::Ingest(grpc::ServerContext* context,
     LogWarning("Ingest from " + context->peer() + " failed: " + failure.message());
     return ToGrpcStatus(failure);
   }
+  if (metrics_ != nullptr) metrics_->RecordIngest(call.report());
   api::ToProto(call.report(), *summary);
   LogInfo("Ingest from " + caller->Describe() + " at " + context->peer() + ": " +
           std::to_string(summary->batches_size()) + " batches, accepted " +

@@ -18,14 +18,16 @@
 #include "server/access_control.h"
 #include "server/app/ingest_call.h"
 #include "server/batch_committer.h"
+#include "server/metrics.h"
 #include "server/store/store.h"
 
 namespace covgap::server {
 
 class MeasurementService final : public v1::MeasurementService::Service {
  public:
+  // `metrics` (may be null) gets each successful call's rows and batches.
   MeasurementService(store::Store& store, BatchCommitter& committer, geo::ValidationRules rules,
-                     IngestLimits limits, const AccessControl& access);
+                     IngestLimits limits, const AccessControl& access, Metrics* metrics = nullptr);
 
   grpc::Status Ingest(grpc::ServerContext* context,
                       grpc::ServerReader<v1::MeasurementBatch>* reader,
@@ -40,6 +42,7 @@ class MeasurementService final : public v1::MeasurementService::Service {
   IngestLimits limits_;
   const AccessControl& access_;
   IngestRateLimiter rate_;  // per token, over every call
+  Metrics* metrics_;
 };
 
 }  // namespace covgap::server

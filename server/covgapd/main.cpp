@@ -19,6 +19,7 @@
 #include "geo/base/time_format.h"
 #include "server/covgap_server.h"
 #include "server/http/http_server.h"
+#include "server/http/metrics_handler.h"
 #include "server/http/ogc/ogc_api.h"
 #include "server/store/postgres_store.h"
 #include "server/store/sqlite_store.h"
@@ -244,6 +245,7 @@ int main(int argc, char** argv) {
       covgap::Status(covgap::StatusCode::kInternal, "no store");
   if (store_uri.empty()) {
     store = covgap::store::OpenSqliteStore(data_dir);
+    options.store_dir = data_dir;
     if (!store.ok()) Die("cannot open the store: " + store.status().message());
     covgap::LogInfo("store: " + data_dir + "/covgap.sqlite");
   } else {
@@ -290,8 +292,10 @@ int main(int argc, char** argv) {
     http_options.address = http_address;
     http_options.tls_cert_pem = options.tls_cert_pem;
     http_options.tls_key_pem = options.tls_key_pem;
-    auto started = covgap::server::http::HttpServer::Start(
-        http_options, covgap::server::http::ogc::OgcRoutes(*ogc));
+    auto routes = covgap::server::http::ogc::OgcRoutes(*ogc);
+    routes.push_back(covgap::server::http::MetricsRoute(
+        server.value()->metrics(), server.value()->store(), server.value()->access()));
+    auto started = covgap::server::http::HttpServer::Start(http_options, std::move(routes));
     if (!started.ok()) Die(started.status().message());
     http = std::move(started.value());
     const std::string http_host = http_address.substr(0, http_address.rfind(':'));
