@@ -19,7 +19,7 @@ TEST_PACKAGES=(
   git gdal-bin openssl sqlite3
   postgresql-15 postgresql-15-postgis-3
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang-tidy
-  python3-grpcio
+  python3-grpcio python3-qgis
 )
 
 case "${1:-}" in

@@ -1,5 +1,6 @@
 #include "geo/base/json_writer.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -88,9 +89,10 @@ JsonWriter& JsonWriter::Number(double value) {
   if (!std::isfinite(value)) {
     out_ += "null";
   } else {
+    // The shortest text that reads back as the same double (std::to_chars): nothing is lost.
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.6g", value);
-    out_ += buf;
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+    out_.append(buf, ec == std::errc() ? end : buf);
   }
   return *this;
 }

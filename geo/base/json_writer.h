@@ -1,6 +1,7 @@
 // A minimal streaming JSON writer (objects, arrays, strings, numbers, booleans) for
 // machine-readable output: the CLI's --json documents and the run summaries covgapd stores. Strings
-// are written as UTF-8 with the JSON escapes; non-finite numbers become null.
+// are written as UTF-8 with the JSON escapes; numbers as the shortest text that reads back as the
+// same double; non-finite numbers become null.
 #pragma once
 
 #include <cstdint>
