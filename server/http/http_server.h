@@ -32,7 +32,9 @@ struct HttpOptions {
   std::string tls_key_pem;
   std::size_t max_request_bytes = 16 << 10;
   std::size_t min_compress_bytes = 1024;
-  int threads = 8;  // connections served at once; more wait in the accept queue
+  // Connections served at once (a keep-alive connection holds its thread between requests);
+  // more wait in the accept queue.
+  int threads = 64;
 };
 
 class HttpServer {

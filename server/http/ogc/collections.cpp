@@ -32,17 +32,15 @@ std::string Description(const CollectionId& id) {
 
 // The union of the CRS84 envelopes of the collection's gaps; the province without any.
 StatusOr<std::array<double, 4>> Extent(OgcContext& ctx, const CollectionId& id,
-                                       const Caller& caller, std::int64_t run_id) {
-  if (id.type != CollectionId::Type::kGaps || run_id == 0) return kProvinceExtent;
-  auto shapes = ctx.shapes.For(run_id, DefaultCrs());
+                                       const Caller& caller, const GapSnapshot& snapshot) {
+  if (id.type != CollectionId::Type::kGaps || snapshot.run_id == 0) return kProvinceExtent;
+  auto shapes = ctx.features.Shapes(snapshot.run_id, DefaultCrs());
   if (!shapes.ok()) return shapes.status();
-  store::GapQuery q = ScopeQuery(id, caller, run_id);
-  q.limit = INT64_MAX;
-  auto gaps = ctx.store.ListGaps(q);
-  if (!gaps.ok()) return gaps.status();
+  const store::GapQuery q = ScopeQuery(id, caller, snapshot.run_id);
   constexpr double kInf = std::numeric_limits<double>::infinity();
   std::array<double, 4> e = {kInf, kInf, -kInf, -kInf};
-  for (const geo::Gap& g : gaps->first) {
+  for (const geo::Gap& g : snapshot.gaps) {
+    if (!GapMatches(q, g)) continue;
     auto it = shapes.value()->find(g.gap_id);
     if (it == shapes.value()->end()) continue;
     const auto& b = it->second.envelope;
@@ -116,14 +114,13 @@ HttpResponse Collections(OgcContext& ctx, const HttpRequest& request) {
   if (Status s = CheckParams(request, {}); !s.ok()) return ErrorResponse(s);
   auto html = WantsHtml(request);
   if (!html.ok()) return ErrorResponse(html.status());
-  auto run_id = LatestRunId(ctx.store);
-  if (!run_id.ok()) return ErrorResponse(run_id.status());
-  auto ids = GapCollections(ctx.store, *run_id, *caller);
-  if (!ids.ok()) return ErrorResponse(ids.status());
-  for (CollectionId& id : FixedCollections()) ids->push_back(std::move(id));
+  auto snapshot = ctx.features.Gaps();
+  if (!snapshot.ok()) return ErrorResponse(snapshot.status());
+  std::vector<CollectionId> ids = GapCollections((*snapshot)->gaps, *caller);
+  for (CollectionId& id : FixedCollections()) ids.push_back(std::move(id));
   if (*html) {
     std::string body = "<ul>";
-    for (const CollectionId& id : *ids) {
+    for (const CollectionId& id : ids) {
       body += "<li><a href=\"" +
               HtmlEscape(Href(request, "/collections/" + id.Id() + "/items", {{"f", "html"}})) +
               "\">" + HtmlEscape(id.Title()) + "</a> (" + HtmlEscape(id.Id()) + ")</li>";
@@ -135,8 +132,8 @@ HttpResponse Collections(OgcContext& ctx, const HttpRequest& request) {
   j.BeginObject();
   WriteLinks(j, {{Href(request, "/collections"), "self", "application/json", "the collections"}});
   j.Key("collections").BeginArray();
-  for (const CollectionId& id : *ids) {
-    auto extent = Extent(ctx, id, *caller, *run_id);
+  for (const CollectionId& id : ids) {
+    auto extent = Extent(ctx, id, *caller, **snapshot);
     if (!extent.ok()) return ErrorResponse(extent.status());
     WriteCollection(ctx, request, id, *extent, j);
   }
@@ -154,9 +151,9 @@ HttpResponse Collection(OgcContext& ctx, const HttpRequest& request) {
   if (Status s = CheckParams(request, {}); !s.ok()) return ErrorResponse(s);
   if (Status s = CheckVisible(*id, *caller); !s.ok()) return ErrorResponse(s);
   if (Status s = CheckKnown(ctx.store, *id); !s.ok()) return ErrorResponse(s);
-  auto run_id = LatestRunId(ctx.store);
-  if (!run_id.ok()) return ErrorResponse(run_id.status());
-  auto extent = Extent(ctx, *id, *caller, *run_id);
+  auto snapshot = ctx.features.Gaps();
+  if (!snapshot.ok()) return ErrorResponse(snapshot.status());
+  auto extent = Extent(ctx, *id, *caller, **snapshot);
   if (!extent.ok()) return ErrorResponse(extent.status());
   geo::JsonWriter j;
   WriteCollection(ctx, request, *id, *extent, j);

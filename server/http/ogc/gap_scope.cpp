@@ -50,18 +50,11 @@ bool InScope(const CollectionId& id, const Caller& caller, const geo::Gap& gap) 
   return true;
 }
 
-StatusOr<std::vector<CollectionId>> GapCollections(store::RunStore& runs, std::int64_t run_id,
-                                                   const Caller& caller) {
+std::vector<CollectionId> GapCollections(const std::vector<geo::Gap>& gaps, const Caller& caller) {
   std::vector<CollectionId> out;
   out.emplace_back();  // "gaps"
-  if (run_id == 0) return out;
-  store::GapQuery q;
-  q.run_id = run_id;
-  q.limit = INT64_MAX;
-  auto gaps = runs.ListGaps(q);
-  if (!gaps.ok()) return gaps.status();
   std::set<std::string> seen;
-  for (const geo::Gap& g : gaps->first) {
+  for (const geo::Gap& g : gaps) {
     CollectionId id;
     id.kind = g.kind;
     id.tech = g.tech;
@@ -72,12 +65,6 @@ StatusOr<std::vector<CollectionId>> GapCollections(store::RunStore& runs, std::i
   std::sort(out.begin() + 1, out.end(),
             [](const CollectionId& a, const CollectionId& b) { return a.Id() < b.Id(); });
   return out;
-}
-
-StatusOr<std::int64_t> LatestRunId(store::RunStore& runs) {
-  auto run = runs.LatestRun();
-  if (!run.ok()) return run.status();
-  return run.value() ? run.value()->run_id : 0;
 }
 
 }  // namespace covgap::server::http::ogc

@@ -26,12 +26,8 @@ store::GapQuery ScopeQuery(const CollectionId& id, const Caller& caller, std::in
 // Whether `gap` belongs to `id` as `caller` sees it.
 bool InScope(const CollectionId& id, const Caller& caller, const geo::Gap& gap);
 
-// The gap collections of run `run_id` (run_id 0: no run yet) the caller may see: "gaps" and one
-// per (kind, operator, technology) present, sorted by id.
-StatusOr<std::vector<CollectionId>> GapCollections(store::RunStore& runs, std::int64_t run_id,
-                                                   const Caller& caller);
-
-// The latest run's id, 0 when nothing was analysed yet.
-StatusOr<std::int64_t> LatestRunId(store::RunStore& runs);
+// The gap collections among `gaps` the caller may see: "gaps" and one per (kind, operator,
+// technology) present, sorted by id.
+std::vector<CollectionId> GapCollections(const std::vector<geo::Gap>& gaps, const Caller& caller);
 
 }  // namespace covgap::server::http::ogc

@@ -220,6 +220,7 @@ std::vector<Link> PageLinks(const HttpRequest& r, const std::string& collection,
 }
 
 struct Feature {
+  const std::string* json = nullptr;  // the whole Feature, serialised (FeatureCache); else:
   std::string id;
   std::string geometry;  // GeoJSON; empty = null
   std::function<void(geo::JsonWriter&)> properties;
@@ -265,6 +266,10 @@ HttpResponse FeatureCollection(const HttpRequest& r, const CollectionId& id, con
     WriteLinks(j, links);
     j.Key("features").BeginArray();
     for (const Feature& f : features) {
+      if (f.json != nullptr) {
+        j.Raw(*f.json);
+        continue;
+      }
       j.BeginObject().Key("type").String("Feature").Key("id").String(f.id).Key("geometry");
       if (!f.geometry.empty()) {
         j.Raw(f.geometry);
@@ -296,7 +301,8 @@ std::vector<std::pair<std::string, std::string>> GapCells(const geo::Gap& g) {
           {"stud_nodev", std::to_string(g.students_nodev)}};
 }
 
-bool GapMatches(const geo::Gap& g, const ItemsQuery& q) {
+// The filters the store's query has no column for: the exact operator and datetime.
+bool ItemFilterMatches(const geo::Gap& g, const ItemsQuery& q) {
   if (!q.operator_id.empty() && g.operator_id != q.operator_id) return false;
   if (q.has_datetime) {
     if (!g.target_ms) return false;
@@ -308,66 +314,44 @@ bool GapMatches(const geo::Gap& g, const ItemsQuery& q) {
 
 HttpResponse GapItems(OgcContext& ctx, const HttpRequest& r, const CollectionId& id,
                       const Caller& caller, const ItemsQuery& q) {
-  auto run_id = LatestRunId(ctx.store);
-  if (!run_id.ok()) return ErrorResponse(run_id.status());
-  if (*run_id == 0) return FeatureCollection(r, id, q, 0, {});
-  store::GapQuery sq = ScopeQuery(id, caller, *run_id);
+  auto snapshot = ctx.features.Gaps();
+  if (!snapshot.ok()) return ErrorResponse(snapshot.status());
+  const GapSnapshot& snap = **snapshot;
+  if (snap.run_id == 0) return FeatureCollection(r, id, q, 0, {});
+  store::GapQuery sq = ScopeQuery(id, caller, snap.run_id);
   if (!q.tech.empty()) {
     auto tech = geo::ParseTechnology(q.tech);
-    if (!tech)
+    if (!tech) {
       return ErrorResponse(InvalidArgument("tech must be LTE or UMTS, not '" + q.tech + "'"));
+    }
     if (sq.tech && *sq.tech != *tech) return FeatureCollection(r, id, q, 0, {});
     sq.tech = tech;
   }
   sq.district = q.district;
   sq.status = q.status;
   if (q.min_score) sq.min_score = *q.min_score;
-  // The operator filter: the store's operator_id also brings the common gaps for operators' own
-  // collection "gaps"; an exact operator match is applied here.
-  const bool filter_here = q.bbox || q.has_datetime || !q.operator_id.empty();
-  if (!filter_here) {
-    sq.limit = q.limit;
-    sq.offset = q.offset;
-  } else {
-    sq.limit = INT64_MAX;
+  std::shared_ptr<const ShapeTable> crs84;
+  if (q.bbox) {
+    auto t = ctx.features.Shapes(snap.run_id, DefaultCrs());
+    if (!t.ok()) return ErrorResponse(t.status());
+    crs84 = *t;
   }
-  auto listed = ctx.store.ListGaps(sq);
-  if (!listed.ok()) return ErrorResponse(listed.status());
-  std::vector<geo::Gap> gaps = std::move(listed->first);
-  std::uint64_t matched = listed->second;
-  if (filter_here) {
-    std::shared_ptr<const ShapeTable> crs84;
-    if (q.bbox) {
-      auto t = ctx.shapes.For(*run_id, DefaultCrs());
-      if (!t.ok()) return ErrorResponse(t.status());
-      crs84 = *t;
-    }
-    std::vector<geo::Gap> kept;
-    for (geo::Gap& g : gaps) {
-      if (!GapMatches(g, q)) continue;
-      if (q.bbox) {
-        auto it = crs84->find(g.gap_id);
-        if (it == crs84->end() || !Overlaps(it->second.envelope, *q.bbox)) continue;
-      }
-      kept.push_back(std::move(g));
-    }
-    matched = kept.size();
-    const std::size_t from = std::min<std::size_t>(q.offset, kept.size());
-    const std::size_t to = std::min<std::size_t>(from + q.limit, kept.size());
-    gaps.assign(std::make_move_iterator(kept.begin() + static_cast<std::ptrdiff_t>(from)),
-                std::make_move_iterator(kept.begin() + static_cast<std::ptrdiff_t>(to)));
-  }
-  auto shapes = ctx.shapes.For(*run_id, q.crs);
-  if (!shapes.ok()) return ErrorResponse(shapes.status());
+  auto serialised = ctx.features.Features(*snapshot, q.crs);
+  if (!serialised.ok()) return ErrorResponse(serialised.status());
+  // One pass in rank order: count every match, keep the page's.
+  std::uint64_t matched = 0;
   std::vector<Feature> features;
-  features.reserve(gaps.size());
-  for (const geo::Gap& g : gaps) {
+  for (std::size_t i = 0; i < snap.gaps.size(); ++i) {
+    const geo::Gap& g = snap.gaps[i];
+    if (!GapMatches(sq, g) || !ItemFilterMatches(g, q)) continue;
+    if (q.bbox) {
+      auto it = crs84->find(g.gap_id);
+      if (it == crs84->end() || !Overlaps(it->second.envelope, *q.bbox)) continue;
+    }
+    if (matched++ < q.offset || features.size() >= q.limit) continue;
     Feature f;
     f.id = g.gap_id;
-    if (auto it = shapes.value()->find(g.gap_id); it != shapes.value()->end()) {
-      f.geometry = it->second.geometry_json;
-    }
-    f.properties = [&g](geo::JsonWriter& j) { geo::WriteGapProperties(g, j); };
+    f.json = &(*serialised.value())[i];
     if (q.html) f.html_cells = GapCells(g);
     features.push_back(std::move(f));
   }
@@ -512,24 +496,20 @@ HttpResponse Item(OgcContext& ctx, const HttpRequest& request) {
   const Status missing = NotFound("no feature '" + feature_id + "' in " + id.Id());
   Feature feature;
   if (id.type == CollectionId::Type::kGaps) {
-    auto run_id = LatestRunId(ctx.store);
-    if (!run_id.ok()) return ErrorResponse(run_id.status());
-    if (*run_id == 0) return ErrorResponse(missing);
-    auto gap = ctx.store.GetGap(feature_id);
-    if (!gap.ok()) {
-      return ErrorResponse(gap.status().code() == StatusCode::kNotFound ? missing : gap.status());
-    }
-    if (!InScope(id, caller, *gap)) return ErrorResponse(missing);
-    auto shapes = ctx.shapes.For(*run_id, q->crs);
+    auto snapshot = ctx.features.Gaps();
+    if (!snapshot.ok()) return ErrorResponse(snapshot.status());
+    const GapSnapshot& snap = **snapshot;
+    auto gap = std::find_if(snap.gaps.begin(), snap.gaps.end(),
+                            [&](const geo::Gap& g) { return g.gap_id == feature_id; });
+    if (gap == snap.gaps.end() || !InScope(id, caller, *gap)) return ErrorResponse(missing);
+    auto shapes = ctx.features.Shapes(snap.run_id, q->crs);
     if (!shapes.ok()) return ErrorResponse(shapes.status());
     if (auto it = shapes.value()->find(gap->gap_id); it != shapes.value()->end()) {
       feature.geometry = it->second.geometry_json;
     }
     feature.id = gap->gap_id;
     feature.html_cells = GapCells(*gap);
-    feature.properties = [g = std::move(gap.value())](geo::JsonWriter& j) {
-      geo::WriteGapProperties(g, j);
-    };
+    feature.properties = [g = *gap](geo::JsonWriter& j) { geo::WriteGapProperties(g, j); };
   } else {
     ItemsQuery one = *q;
     one.limit = 1;

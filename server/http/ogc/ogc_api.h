@@ -24,10 +24,10 @@
 namespace covgap::server::http::ogc {
 
 struct OgcContext {
-  OgcContext(store::Store& s, const AccessControl& a) : store(s), access(a), shapes(s) {}
+  OgcContext(store::Store& s, const AccessControl& a) : store(s), access(a), features(s) {}
   store::Store& store;
   const AccessControl& access;
-  ShapeCache shapes;
+  FeatureCache features;
   std::string title = "covgap: mobile coverage gaps of Bắc Giang / Điểm lõm sóng Bắc Giang";
 };
 
