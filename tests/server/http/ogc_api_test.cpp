@@ -2,6 +2,7 @@
 // OGC API - Features documents, paging, filters, CRSs, tokens and roles, the read-only rules and
 // compression. The GDAL and QGIS clients are exercised end to end in tests/e2e/web_test.py.
 #include "server/http/ogc/ogc_api.h"
+#include "server/http/ogc/shape_cache.h"
 
 #include <cpl_json.h>
 #include <gtest/gtest.h>
@@ -511,6 +512,39 @@ TEST_F(OgcApiTest, BrowsersGetHtml) {
   EXPECT_EQ(html.Header("Content-Type"), "text/html; charset=utf-8");
   EXPECT_NE(html.body.find("viettel-LTE-1"), std::string::npos);
   EXPECT_EQ(Get("/collections?f=xml").status, 400);
+}
+
+// The feature cache filters in memory with GapMatches: it must select what Store::ListGaps does.
+TEST_F(OgcApiTest, GapMatchesSelectsWhatTheStoreSelects) {
+  store::GapQuery all;
+  all.limit = 1000;
+  auto gaps = server_->store().ListGaps(all);
+  ASSERT_TRUE(gaps.ok());
+  std::vector<store::GapQuery> queries(9);
+  queries[0].operator_id = "viettel";
+  queries[1].operator_id = "viettel";
+  queries[1].include_common = true;
+  queries[2].tech = geo::Technology::kUmts;
+  queries[3].kind = geo::GapKind::kCommon;
+  queries[4].district = "Lục Ngạn";
+  queries[5].district = "Huyện Lục Ngạn";
+  queries[6].district = "Ngạn";
+  queries[7].status = "planned";
+  queries[8].min_score = 15;
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    store::GapQuery q = queries[i];
+    q.limit = 1000;
+    auto want = server_->store().ListGaps(q);
+    ASSERT_TRUE(want.ok());
+    std::vector<std::string> expected, got;
+    for (const geo::Gap& g : want->first) expected.push_back(g.gap_id);
+    for (const geo::Gap& g : gaps->first) {
+      if (ogc::GapMatches(q, g)) got.push_back(g.gap_id);
+    }
+    std::sort(expected.begin(), expected.end());
+    std::sort(got.begin(), got.end());
+    EXPECT_EQ(got, expected) << "query " << i;
+  }
 }
 
 TEST(HttpAuth, TokenTextComesFromTheHeaderOrTheQuery) {
