@@ -110,8 +110,11 @@
 
   function drawGaps() {
     gapLayer.clearLayers();
-    gapLayer.addData({type: 'FeatureCollection',
-                      features: gapFeatures.filter((f) => todoRows.has(f.id))});
+    // Open gaps first, so that the few whose status moved are drawn on top of them.
+    const shown = gapFeatures.filter((f) => todoRows.has(f.id));
+    const moved = (f) => (todoRows.get(f.id).shown_status === 'open' ? 0 : 1);
+    shown.sort((a, b) => moved(a) - moved(b));
+    gapLayer.addData({type: 'FeatureCollection', features: shown});
     document.body.dataset.gapsDrawn = String(gapLayer.getLayers().length);
   }
 
