@@ -62,7 +62,9 @@ HttpResponse Todo(DashboardContext& ctx, const HttpRequest& request) {
   }
   if (auto tech = request.Param("tech"); tech && !tech->empty()) {
     auto parsed = geo::ParseTechnology(*tech);
-    if (!parsed) return ApiError(InvalidArgument("tech must be LTE or UMTS, not '" + *tech + "'"));
+    if (!parsed)
+      return ApiError(
+          InvalidArgument("tech '" + *tech + "' is not a technology (LTE, UMTS, NR, GSM)"));
     query.tech = parsed;
   }
   query.district = request.Param("district").value_or("");
