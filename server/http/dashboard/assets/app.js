@@ -303,7 +303,10 @@
       return;
     }
     try {
-      progress = await api('/dashboard/api/progress');
+      // ?as_of=YYYY-MM-DD on the page's URL reads the figures as of that day (the demo's).
+      const asOf = new URL(location.href).searchParams.get('as_of');
+      progress = await api('/dashboard/api/progress' +
+                           (asOf ? '?as_of=' + encodeURIComponent(asOf) : ''));
     } catch (err) {
       progressError = err;
     }
