@@ -4,21 +4,26 @@
 # real boundaries and the scenario's schools, households and sites, runs the gap analysis, prints
 # the top 10 gaps, an operator's to-do list and the schools without signal, takes one gap through
 # its life cycle (plan, clear, verification by a re-measurement), writes the progress report
-# (table, HTML rendered to PNG, CSV) and the GIS exports to ./out/ and stops the server.
-# Usage: scripts/demo.sh [--seed N] [--measurements N] [--keep]
+# (table, HTML rendered to PNG, CSV) and the GIS exports to ./out/, screenshots the browser
+# dashboard (covgapd --http; its URL with the token is printed) to out/dashboard.png and stops
+# the server.
+# Usage: scripts/demo.sh [--seed N] [--measurements N] [--keep] [--serve]
 #   --keep   leave covgapd's data directory in place (its path is printed)
+#   --serve  keep covgapd and its dashboard running at the end, until Ctrl-C
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seed=42
 measurements=300000
 keep=0
+serve=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --seed) seed=$2; shift 2 ;;
     --measurements) measurements=$2; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    --serve) serve=1; shift ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "demo.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -44,9 +49,16 @@ else
   step "demo scenario up to date in $scenario (seed $seed)"
 fi
 
-step "starting covgapd"
+step "starting covgapd (gRPC, and HTTP for the dashboard and the OGC API)"
 data=$(mktemp -d /tmp/covgap-demo.XXXXXX)
+# The dashboard on 127.0.0.1:8080 when that port is free, else on a port covgapd picks.
+http_address=127.0.0.1:0
+if /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 8080))' \
+     2>/dev/null; then
+  http_address=127.0.0.1:8080
+fi
 "$covgapd" --data "$data" --listen 127.0.0.1:0 --port-file "$data/port" \
+  --http "$http_address" --http-port-file "$data/http_port" --deadline 2021-12-20 \
   --bootstrap-token-file "$data/authority.token" 2> "$out/covgapd.log" &
 pid=$!
 cleanup() {
@@ -54,11 +66,14 @@ cleanup() {
   if [ "$keep" = 1 ]; then echo "data directory kept: $data"; else rm -rf "$data"; fi
 }
 trap cleanup EXIT
-for _ in $(seq 200); do [ -s "$data/port" ] && break; sleep 0.05; done
-[ -s "$data/port" ] || { echo "covgapd did not start; see $out/covgapd.log" >&2; exit 1; }
+for _ in $(seq 200); do [ -s "$data/port" ] && [ -s "$data/http_port" ] && break; sleep 0.05; done
+[ -s "$data/http_port" ] || { echo "covgapd did not start; see $out/covgapd.log" >&2; exit 1; }
 server="127.0.0.1:$(cat "$data/port")"
 export COVGAP_TOKEN_FILE="$data/authority.token"   # the authority token covgapd created
+# as_of: the progress figures as of the demo's day, like the report below.
+dashboard="http://127.0.0.1:$(cat "$data/http_port")/?as_of=2021-12-12&token=$(cat "$data/authority.token")"
 echo "covgapd serving on $server, data in $data (log: $out/covgapd.log)"
+echo "dashboard (authority): $dashboard"
 
 step "ingesting measurements ($scenario/measurements.csv)"
 "$covgap" --server "$server" ingest "$scenario/measurements.csv" --rejects "$out/rejects.csv"
@@ -126,6 +141,12 @@ step "progress report for the Chairman: deadline 2021-12-20, as of 2021-12-12"
 scripts/render_report.sh "$out/report.html" "$out/report.png"
 echo "rendered with headless Chromium: $out/report.png"
 
+step "the browser dashboard: screenshot with headless Chromium (nothing fetched but covgapd)"
+node tests/e2e/dashboard_check.mjs --mode screenshot --url "$dashboard" \
+  --screenshot "$out/dashboard.png" > /dev/null
+echo "dashboard (authority): $dashboard"
+echo "screenshot: $out/dashboard.png"
+
 step "exports for QGIS/ArcGIS"
 for f in shp:zip gpkg:gpkg geojson:geojson csv:csv kml:kml; do
   "$covgap" --server "$server" export --format "${f%%:*}" -o "$out/gaps.${f#*:}"
@@ -140,3 +161,11 @@ echo "scenario files (sites, schools, households): $scenario/"
 echo "progress report: $out/report.html (print it: A4), $out/report.csv, $out/report.png"
 echo "gap layers: $out/gaps.zip (Shapefile), $out/gaps.gpkg, $out/gaps.geojson, $out/gaps.csv, $out/gaps.kml, $out/gaps-vn2000.gpkg"
 echo "coverage raster (P(good), Viettel LTE): $out/viettel-lte-p_good.tif; drive-test plan: $out/campaign-viettel-lte.geojson"
+echo "dashboard screenshot: $out/dashboard.png"
+if [ "$serve" = 1 ]; then
+  echo
+  echo "dashboard (authority): $dashboard"
+  echo "  Viettel's: ${dashboard%%\?*}?token=$(cat "$data/viettel.token")"
+  echo "serving until Ctrl-C"
+  wait "$pid" || true
+fi

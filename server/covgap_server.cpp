@@ -58,7 +58,7 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
   s->school_service_ = std::make_unique<SchoolService>(*s->store_, *s->access_);
   // The report's white zones: the latest run's per-school coverage, unless a test gives its own.
   SchoolCoverageSource coverage = options.school_coverage;
-  if (!coverage) coverage = [](store::Store& st) { return st.LatestSchoolCoverage(); };
+  if (!coverage) coverage = LatestSchoolCoverageSource();
   s->report_service_ = std::make_unique<ReportService>(*s->store_, *s->access_,
                                                        options.report_deadline_ms, coverage);
 

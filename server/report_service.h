@@ -1,28 +1,19 @@
 // ReportService: the progress report (geo/progress_report.h) of the latest analysis against the
 // first (baseline) one, rendered as table, JSON, CSV or HTML (geo/report_render.h) and streamed
-// back in chunks. Counts only: the authority and viewers may call it.
+// back in chunks. Counts only: the authority and viewers may call it. Its inputs are
+// server/app/report_inputs.h (LoadReportInputs, SchoolCoverageSource).
 #pragma once
 
-#include <functional>
 #include <string>
-#include <vector>
+#include <utility>
 
 #include "covgap/v1/report.grpc.pb.h"
 #include "geo/report/progress_report.h"
 #include "server/access_control.h"
+#include "server/app/report_inputs.h"
 #include "server/store/store.h"
 
 namespace covgap::server {
-
-// Where the per-school coverage records of the latest run come from (the readiness table's
-// white zones). Empty function: no records, every school has "no data".
-using SchoolCoverageSource =
-    std::function<StatusOr<std::vector<geo::SchoolCoverage>>(store::Store&)>;
-
-// Everything the report needs, read from the store: registry, latest and baseline gaps, coverage.
-// FAILED_PRECONDITION when there is no analysis yet.
-StatusOr<geo::ProgressInputs> LoadReportInputs(store::Store& store,
-                                               const SchoolCoverageSource& coverage);
 
 class ReportService final : public v1::ReportService::Service {
  public:

@@ -18,6 +18,7 @@
 #include "geo/base/numbers.h"
 #include "geo/base/time_format.h"
 #include "server/covgap_server.h"
+#include "server/http/dashboard/dashboard.h"
 #include "server/http/http_server.h"
 #include "server/http/metrics_handler.h"
 #include "server/http/ogc/ogc_api.h"
@@ -42,8 +43,9 @@ Options:
   --listen HOST:PORT    address to serve gRPC on (default 127.0.0.1:50051; port 0 picks a
                         free port, see --port-file)
   --port-file FILE      write the bound port to FILE once serving (for scripts and tests)
-  --http HOST:PORT      also serve HTTP (off by default; docs/web.md): the OGC API - Features
-                        layers for QGIS/ArcGIS, with the same tokens and roles; HTTPS with the
+  --http HOST:PORT      also serve HTTP (off by default; docs/web.md): the browser dashboard
+                        at / and the OGC API - Features layers for QGIS/ArcGIS, with the same
+                        tokens and roles; HTTPS with the
                         --tls-cert/--tls-key below (client certificates are gRPC's only)
   --http-port-file FILE write the bound HTTP port to FILE once serving
   --max-batch-rows N    largest accepted measurement batch (default 50000)
@@ -284,22 +286,25 @@ int main(int argc, char** argv) {
   if (!port_file.empty()) WritePortFile(port_file, server.value()->port());
   // The HTTP listener serves the same store with the same tokens (docs/web.md).
   std::unique_ptr<covgap::server::http::ogc::OgcContext> ogc;
+  std::unique_ptr<covgap::server::http::dashboard::DashboardContext> dashboard;
   std::unique_ptr<covgap::server::http::HttpServer> http;
   if (!http_address.empty()) {
     ogc = std::make_unique<covgap::server::http::ogc::OgcContext>(server.value()->store(),
                                                                   server.value()->access());
+    dashboard.reset(new covgap::server::http::dashboard::DashboardContext{
+        *ogc, options.report_deadline_ms, covgap::server::LatestSchoolCoverageSource()});
     covgap::server::http::HttpOptions http_options;
     http_options.address = http_address;
     http_options.tls_cert_pem = options.tls_cert_pem;
     http_options.tls_key_pem = options.tls_key_pem;
-    auto routes = covgap::server::http::ogc::OgcRoutes(*ogc);
+    auto routes = covgap::server::http::dashboard::WebRoutes(*dashboard);
     routes.push_back(covgap::server::http::MetricsRoute(
         server.value()->metrics(), server.value()->store(), server.value()->access()));
     auto started = covgap::server::http::HttpServer::Start(http_options, std::move(routes));
     if (!started.ok()) Die(started.status().message());
     http = std::move(started.value());
     const std::string http_host = http_address.substr(0, http_address.rfind(':'));
-    covgap::LogInfo(std::string("HTTP (OGC API - Features) on ") +
+    covgap::LogInfo(std::string("HTTP (dashboard and OGC API - Features) on ") +
                     (http->tls() ? "https://" : "http://") + http_host + ":" +
                     std::to_string(http->port()) + "/");
     if (!http_port_file.empty()) WritePortFile(http_port_file, http->port());
