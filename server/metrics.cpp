@@ -15,7 +15,9 @@ const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
 }
 
 // Life-cycle statuses (docs/gaps.md), each reported even at zero.
-constexpr const char* kStatuses[] = {"open", "planned", "cleared", "verified", "reopened"};
+constexpr geo::GapStatus kStatuses[] = {
+    geo::GapStatus::kOpen, geo::GapStatus::kPlanned, geo::GapStatus::kCleared,
+    geo::GapStatus::kAwaitingMeasurement, geo::GapStatus::kVerified};
 
 const char* CodeName(int code) {
   static constexpr const char* kNames[] = {"OK",
@@ -93,7 +95,8 @@ Metrics::Metrics(std::string data_dir)
                         .Name("covgap_grpc_call_duration_seconds")
                         .Help("gRPC call latency, by method")
                         .Register(*registry_)) {
-  for (const char* status : kStatuses) gaps_.Add({{"status", status}});
+  for (geo::GapStatus status : kStatuses)
+    gaps_.Add({{"status", std::string(geo::ToString(status))}});
 }
 
 void Metrics::RecordIngest(const geo::IngestReport& report) {
@@ -135,7 +138,7 @@ StatusOr<std::string> Metrics::Scrape(store::Store& store) {
   if (!stats.ok()) return stats.status();
   measurements_.Set(static_cast<double>(stats->total));
   std::map<std::string, double> by_status;
-  for (const char* status : kStatuses) by_status[status] = 0;
+  for (geo::GapStatus status : kStatuses) by_status[std::string(geo::ToString(status))] = 0;
   store::GapQuery q;
   q.limit = INT64_MAX;
   auto gaps = store.ListGaps(q);

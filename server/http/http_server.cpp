@@ -95,9 +95,15 @@ void Write(const HttpResponse& from, const httplib::Request& req, httplib::Respo
            std::size_t min_compress) {
   res.status = from.status;
   for (const auto& [k, v] : from.headers) res.set_header(k, v);
-  if (!LibraryCompresses(from.content_type) && from.body.size() >= min_compress &&
-      AcceptsGzip(req)) {
-    std::string packed = Gzip(from.body);
+  if (from.gzip_body && AcceptsGzip(req) && !LibraryCompresses(from.content_type)) {
+    res.set_header("Content-Encoding", "gzip");
+    res.set_header("Vary", "Accept-Encoding");
+    res.set_content(*from.gzip_body, from.content_type);
+    return;
+  }
+  const std::string& body = from.shared_body ? *from.shared_body : from.body;
+  if (!LibraryCompresses(from.content_type) && body.size() >= min_compress && AcceptsGzip(req)) {
+    std::string packed = Gzip(body);
     if (!packed.empty()) {
       res.set_header("Content-Encoding", "gzip");
       res.set_header("Vary", "Accept-Encoding");
@@ -105,7 +111,7 @@ void Write(const HttpResponse& from, const httplib::Request& req, httplib::Respo
       return;
     }
   }
-  res.set_content(from.body, from.content_type);
+  res.set_content(body, from.content_type);
 }
 
 std::string RouteRegex(const std::string& pattern) {

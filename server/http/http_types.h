@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,10 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Type
+  // Cached pages: the body shared rather than copied (used when set, instead of `body`), and the
+  // same body gzip-compressed, sent to clients that accept gzip instead of compressing again.
+  std::shared_ptr<const std::string> shared_body;
+  std::shared_ptr<const std::string> gzip_body;
 
   HttpResponse& Set(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

@@ -470,8 +470,18 @@ HttpResponse Items(OgcContext& ctx, const HttpRequest& request) {
   auto q = ParseItemsQuery(request, id.type);
   if (!q.ok()) return ErrorResponse(q.status());
   switch (id.type) {
-    case CollectionId::Type::kGaps:
-      return GapItems(ctx, request, id, caller, *q);
+    case CollectionId::Type::kGaps: {
+      if (q->html) return GapItems(ctx, request, id, caller, *q);
+      auto snapshot = ctx.features.Gaps();
+      if (!snapshot.ok()) return ErrorResponse(snapshot.status());
+      // The page depends on the collection, what the caller may see, the host (links) and the
+      // query (the token too: links carry it).
+      std::string key = id.Id() + "\n" + std::string(ToString(caller.role)) + ":" +
+                        caller.operator_id + "\n" + request.base_url + "\n";
+      for (const auto& [k, v] : request.params) key += k + "=" + v + "&";
+      if (auto hit = ctx.features.pages.Find(*snapshot, key)) return *hit;
+      return ctx.features.pages.Remember(*snapshot, key, GapItems(ctx, request, id, caller, *q));
+    }
     case CollectionId::Type::kSchools:
     case CollectionId::Type::kDistricts:
       break;

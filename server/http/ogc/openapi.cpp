@@ -37,7 +37,7 @@ const Param kItems[] = {
     {"operator", "query", "string", "gaps of this operator (viettel, vnpt, mobifone)"},
     {"tech", "query", "string", "LTE or UMTS"},
     {"district", "query", "string", "district name, with or without its prefix"},
-    {"status", "query", "string", "open, planned, cleared, verified or reopened"},
+    {"status", "query", "string", "open, planned, cleared, awaiting_measurement or verified"},
     {"min_score", "query", "number", "gaps with score >= this"},
 };
 

@@ -42,7 +42,8 @@ HttpResponse Queryables(OgcContext& ctx, const HttpRequest& request) {
       Property(j, "operator", "string", "operator (viettel, vnpt, mobifone; empty for common)");
       Property(j, "tech", "string", "technology (LTE, UMTS)");
       Property(j, "district", "string", "district, with or without its prefix (Lục Ngạn)");
-      Property(j, "status", "string", "life cycle: open, planned, cleared, verified, reopened");
+      Property(j, "status", "string",
+               "life cycle: open, planned, cleared, awaiting_measurement, verified");
       Property(j, "score", "number", "ranking score (min_score filters score >= value)");
       Property(j, "target_dt", "string", "the date the operator plans to clear it by", "date");
       j.Key("geometry")

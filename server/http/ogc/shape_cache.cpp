@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "geo/base/json_writer.h"
+#include "server/http/http_server.h"
 
 namespace covgap::server::http::ogc {
 
@@ -82,6 +83,38 @@ StatusOr<std::shared_ptr<const ShapeTable>> FeatureCache::Shapes(std::int64_t ru
   std::shared_ptr<const ShapeTable> out = table;
   tables_.emplace(std::string(crs.uri), out);
   return out;
+}
+
+std::optional<HttpResponse> PageCache::Find(const Snapshot& snapshot, const std::string& key) {
+  std::lock_guard lock(mu_);
+  if (snapshot != of_) return std::nullopt;
+  auto it = by_key_.find(key);
+  if (it == by_key_.end()) return std::nullopt;
+  order_.splice(order_.begin(), order_, it->second);
+  return it->second->second;
+}
+
+HttpResponse PageCache::Remember(const Snapshot& snapshot, const std::string& key,
+                                 HttpResponse page) {
+  if (page.status != 200 || page.body.size() > kMaxBodyBytes) return page;
+  page.gzip_body = std::make_shared<const std::string>(Gzip(page.body));
+  page.shared_body = std::make_shared<const std::string>(std::move(page.body));
+  page.body.clear();
+  std::lock_guard lock(mu_);
+  if (snapshot != of_) {
+    order_.clear();
+    by_key_.clear();
+    of_ = snapshot;
+  }
+  if (by_key_.count(key) == 0) {
+    order_.emplace_front(key, page);
+    by_key_[key] = order_.begin();
+    if (order_.size() > kPages) {
+      by_key_.erase(order_.back().first);
+      order_.pop_back();
+    }
+  }
+  return page;
 }
 
 std::string GapFeatureJson(const geo::Gap& gap, const geo::EncodedShape* shape) {

@@ -6,15 +6,18 @@
 #pragma once
 
 #include <cstdint>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "geo/base/status.h"
 #include "geo/export/gap_export.h"
+#include "server/http/http_types.h"
 #include "server/http/ogc/crs.h"
 #include "server/store/store.h"
 
@@ -32,6 +35,26 @@ struct GapSnapshot {
 // the common gaps, technology, kind, district with or without its prefix, status, min_score);
 // `run_id`, paging, order and `grouped` are not looked at. Checked against the store in tests.
 bool GapMatches(const store::GapQuery& query, const geo::Gap& gap);
+
+// Recently served GeoJSON pages of one snapshot, with their gzip form, by request (collection,
+// caller's scope, host and query): paging clients (QGIS, several analysts, the dashboard) ask for
+// the same pages again. Emptied when the snapshot changes; least recently used pages go first.
+class PageCache {
+ public:
+  static constexpr std::size_t kPages = 512;
+  static constexpr std::size_t kMaxBodyBytes = 1 << 20;  // larger pages are not kept
+  using Snapshot = std::shared_ptr<const GapSnapshot>;
+  std::optional<HttpResponse> Find(const Snapshot& snapshot, const std::string& key);
+  // Keeps `page` (200, JSON) with its gzip form filled in; returns it.
+  HttpResponse Remember(const Snapshot& snapshot, const std::string& key, HttpResponse page);
+
+ private:
+  std::mutex mu_;
+  Snapshot of_;  // held, so that a new snapshot never takes its address
+  std::list<std::pair<std::string, HttpResponse>> order_;  // most recent first
+  std::unordered_map<std::string, std::list<std::pair<std::string, HttpResponse>>::iterator>
+      by_key_;
+};
 
 class FeatureCache {
  public:
@@ -55,6 +78,9 @@ class FeatureCache {
   std::mutex features_mu_;
   std::shared_ptr<const GapSnapshot> features_of_;  // the snapshot `features_` belong to
   std::map<std::string, std::shared_ptr<const std::vector<std::string>>, std::less<>> features_;
+
+ public:
+  PageCache pages;
 };
 
 // One gap as a GeoJSON Feature: id, the geometry (null when none) and the export's properties.

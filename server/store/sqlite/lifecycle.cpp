@@ -74,16 +74,15 @@ StatusOr<std::vector<GapEvent>> SqliteStore::ListGapEvents(std::int64_t after_id
                                                            std::uint64_t limit,
                                                            const std::string& gap_id) {
   std::lock_guard lock(lookup_mu_);
-  auto q = Statement::Prepare(lookup_.get(), "SELECT " + std::string(kGapEventColumns) +
-                                                 " FROM gap_events WHERE event_id > ?1 AND "
-                                                 "(?2 = '' OR gap_id = ?2) ORDER BY event_id "
-                                                 "LIMIT ?3");
+  auto q = LookupStatement("SELECT " + std::string(kGapEventColumns) +
+                           " FROM gap_events WHERE event_id > ?1 AND (?2 = '' OR gap_id = ?2) "
+                           "ORDER BY event_id LIMIT ?3");
   if (!q.ok()) return q.status();
-  q->Bind(1, after_id)
+  (*q)->Bind(1, after_id)
       .Bind(2, gap_id)
       .Bind(3, static_cast<std::int64_t>(std::min<std::uint64_t>(limit, INT64_MAX)));
   std::vector<GapEvent> out;
-  if (Status s = ForEachRow(q.value(), [&](const Statement& r) { out.push_back(ReadGapEvent(r)); });
+  if (Status s = ForEachRow(**q, [&](const Statement& r) { out.push_back(ReadGapEvent(r)); });
       !s.ok()) {
     return s;
   }

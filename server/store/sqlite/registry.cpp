@@ -152,10 +152,17 @@ StatusOr<std::vector<geo::Site>> SqliteStore::Sites() {
 Status SqliteStore::Query(const std::string& sql, const std::function<void(const Statement&)>& row,
                           const std::string& param) {
   std::lock_guard lock(lookup_mu_);
+  auto q = LookupStatement(sql);
+  if (!q.ok()) return q.status();
+  if (!param.empty()) (*q)->Bind(1, param);
+  return ForEachRow(**q, row);
+}
+
+StatusOr<Statement*> SqliteStore::LookupStatement(const std::string& sql) {
+  if (auto it = lookup_statements_.find(sql); it != lookup_statements_.end()) return &it->second;
   auto q = Statement::Prepare(lookup_.get(), sql);
   if (!q.ok()) return q.status();
-  if (!param.empty()) q->Bind(1, param);
-  return ForEachRow(q.value(), row);
+  return &lookup_statements_.emplace(sql, std::move(q.value())).first->second;
 }
 
 }  // namespace covgap::store::sqlite

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -139,6 +140,10 @@ class SqliteStore final : public Store {
                                                 const std::string& gap_id) override;
 
  private:
+  // A statement on the lookup connection, prepared on first use and kept (lookup_mu_ held):
+  // the small reads every call makes (tokens, runs, events) skip SQLite's parser.
+  StatusOr<Statement*> LookupStatement(const std::string& sql);
+
   // Runs a read query (optionally with one text parameter) on the reader connection.
   Status Query(const std::string& sql, const std::function<void(const Statement&)>& row,
                const std::string& param = {});
@@ -185,6 +190,7 @@ class SqliteStore final : public Store {
   SqliteHandle reader_;  // scans and gap queries (long reads)
   SqliteHandle lookup_;  // small reads (tokens, registry, runs): never waits for a scan
   std::mutex lookup_mu_;
+  std::unordered_map<std::string, Statement> lookup_statements_;  // LookupStatement
   std::array<std::uint8_t, 16> secret_;
   Statement batch_exists_, insert_batch_, insert_chunk_, upsert_count_;
 };

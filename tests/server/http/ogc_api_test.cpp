@@ -2,7 +2,6 @@
 // OGC API - Features documents, paging, filters, CRSs, tokens and roles, the read-only rules and
 // compression. The GDAL and QGIS clients are exercised end to end in tests/e2e/web_test.py.
 #include "server/http/ogc/ogc_api.h"
-#include "server/http/ogc/shape_cache.h"
 
 #include <cpl_json.h>
 #include <gtest/gtest.h>
@@ -24,6 +23,7 @@
 #include "server/covgap_server.h"
 #include "server/http/http_auth.h"
 #include "server/http/http_server.h"
+#include "server/http/ogc/shape_cache.h"
 #include "server/store/sqlite_store.h"
 
 namespace covgap::server::http {
@@ -512,6 +512,39 @@ TEST_F(OgcApiTest, BrowsersGetHtml) {
   EXPECT_EQ(html.Header("Content-Type"), "text/html; charset=utf-8");
   EXPECT_NE(html.body.find("viettel-LTE-1"), std::string::npos);
   EXPECT_EQ(Get("/collections?f=xml").status, 400);
+}
+
+// Pages are cached, but a status change (a gap event) or a new run shows on the next request.
+TEST_F(OgcApiTest, AChangeShowsOnTheNextRequestDespiteTheCaches) {
+  auto status_of = [&](const std::string& id) {
+    for (const CPLJSONObject& f : GetJson("/collections/gaps/items").GetArray("features")) {
+      if (f.GetString("id") == id) return f.GetObj("properties").GetString("status");
+    }
+    return std::string("(missing)");
+  };
+  EXPECT_EQ(status_of("common-LTE-1"), "open");
+  EXPECT_EQ(status_of("common-LTE-1"), "open");  // the cached page
+  store::GapStateChange plan;
+  plan.gap_id = "common-LTE-1";
+  plan.expected_status = "open";
+  plan.new_status = "planned";
+  plan.plan = "Trạm BTS mới";
+  plan.target_ms = *geo::ParseIso8601("2021-12-24");
+  plan.event.type = "planned";
+  ASSERT_TRUE(server_->store().UpdateGapState(plan).ok());
+  EXPECT_EQ(status_of("common-LTE-1"), "planned");
+  // A new run with one gap only: the others are gone from the feature API at once.
+  store::AnalysisRun run;
+  run.started_ms = run.finished_ms = *geo::ParseIso8601("2021-12-02");
+  run.params_json = "{}";
+  run.summary_json = "{}";
+  ASSERT_TRUE(server_->store()
+                  .SaveAnalysis(run, {GapAround("vnpt-UMTS-1", geo::GapKind::kOperator, "vnpt",
+                                                geo::Technology::kUmts, 10, 106.85, 21.45)})
+                  .ok());
+  EXPECT_EQ(Ids(GetJson("/collections/gaps/items")),
+            (std::vector<std::string>{"vnpt-UMTS-1", "common-LTE-1", "viettel-LTE-1"}))
+      << "the new run's gap, and the two planned gaps the life cycle keeps";
 }
 
 // The feature cache filters in memory with GapMatches: it must select what Store::ListGaps does.
