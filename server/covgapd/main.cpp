@@ -291,8 +291,8 @@ int main(int argc, char** argv) {
   if (!http_address.empty()) {
     ogc = std::make_unique<covgap::server::http::ogc::OgcContext>(server.value()->store(),
                                                                   server.value()->access());
-    dashboard.reset(new covgap::server::http::dashboard::DashboardContext{
-        *ogc, options.report_deadline_ms, covgap::server::LatestSchoolCoverageSource()});
+    dashboard = std::make_unique<covgap::server::http::dashboard::DashboardContext>(
+        *ogc, options.report_deadline_ms, covgap::server::LatestSchoolCoverageSource());
     covgap::server::http::HttpOptions http_options;
     http_options.address = http_address;
     http_options.tls_cert_pem = options.tls_cert_pem;

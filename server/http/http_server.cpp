@@ -107,7 +107,7 @@ void Write(const HttpResponse& from, const httplib::Request& req, httplib::Respo
     if (!packed.empty()) {
       res.set_header("Content-Encoding", "gzip");
       res.set_header("Vary", "Accept-Encoding");
-      res.set_content(std::move(packed), from.content_type);
+      res.set_content(packed, from.content_type);
       return;
     }
   }
@@ -196,7 +196,7 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpOptions& optio
     return httplib::Server::HandlerResponse::Unhandled;
   });
   server.set_exception_handler(
-      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+      [](const httplib::Request& req, httplib::Response& res, const std::exception_ptr& ep) {
         std::string what = "unknown error";
         try {
           if (ep) std::rethrow_exception(ep);
