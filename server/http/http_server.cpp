@@ -187,9 +187,20 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpOptions& optio
                       "application/json");
       return httplib::Server::HandlerResponse::Handled;
     }
+    // No endpoint takes a body: refuse one outright (the library would not read a GET's body,
+    // and its bytes would then be parsed as the next request on the connection).
     if (req.has_header("Transfer-Encoding")) {
       res.status = 411;
+      res.set_header("Connection", "close");
       res.set_content(R"({"code":"LengthRequired","description":"no request bodies"})",
+                      "application/json");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (const std::string length = req.get_header_value("Content-Length");
+        !length.empty() && length != "0") {
+      res.status = 413;
+      res.set_header("Connection", "close");
+      res.set_content(R"({"code":"PayloadTooLarge","description":"no request bodies"})",
                       "application/json");
       return httplib::Server::HandlerResponse::Handled;
     }

@@ -2,9 +2,10 @@
 // libcpp-httplib-dev 0.11; docs/web.md "Why cpp-httplib" has the choice and its security
 // record). Serves the routes it is given and nothing else, with these rules for every request:
 //   - GET and HEAD only: anything else is 405 with `Allow: GET, HEAD`;
-//   - no request bodies: a Content-Length above `max_request_bytes` is 413, any
-//     Transfer-Encoding 411 (the chunked decoder is the library's weakest part, and no endpoint
-//     takes a body); URIs and headers are capped by the library at 8 KiB;
+//   - no request bodies: any Content-Length but 0 is 413, any Transfer-Encoding 411, and the
+//     connection is closed (the chunked decoder is the library's weakest part, no endpoint takes
+//     a body, and an unread body would be parsed as the next request); URIs and headers are
+//     capped by the library at 8 KiB (414, 431);
 //   - responses of at least `min_compress_bytes` are gzip-compressed when the client accepts it
 //     (GeoJSON and OpenAPI documents included, which the library would not compress);
 //   - a handler's exception is a 500 with an OGC exception document, logged.

@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 
 import e2e_support
@@ -96,7 +97,13 @@ def cli(address, *args, expect=0):
 
 
 def http_port(daemon):
+    """The HTTP port covgapd wrote (after the gRPC one the Daemon waited for)."""
     path = daemon.data_dir + ".http"
+    deadline = time.time() + 30
+    while not (os.path.exists(path) and os.path.getsize(path)):
+        if time.time() > deadline:
+            e2e_support.fail("covgapd wrote no HTTP port within 30 s:\n" + daemon.log_tail())
+        time.sleep(0.02)
     with open(path) as f:
         return int(f.read().strip())
 

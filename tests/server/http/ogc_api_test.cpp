@@ -3,10 +3,15 @@
 // compression. The GDAL and QGIS clients are exercised end to end in tests/e2e/web_test.py.
 #include "server/http/ogc/ogc_api.h"
 
+#include <arpa/inet.h>
 #include <cpl_json.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <ogr_api.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -504,6 +509,45 @@ TEST_F(OgcApiTest, TheServiceIsReadOnlyTakesNoBodiesAndCompresses) {
   inflateEnd(&z);
   EXPECT_NE(inflated.find("\"numberMatched\":3"), std::string::npos);
   EXPECT_GT(inflated.size(), res->body.size());
+}
+
+// What a raw request gets back: the status line's code.
+int RawStatus(int port, const std::string& request) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    if (fd >= 0) ::close(fd);
+    return -1;
+  }
+  timeval five{5, 0};  // a server that never answers fails the test instead of hanging it
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &five, sizeof five);
+  ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  char buf[256] = {};
+  const ssize_t n = ::recv(fd, buf, sizeof buf - 1, 0);
+  ::close(fd);
+  if (n < 12) return -1;
+  return std::atoi(buf + 9);  // "HTTP/1.1 411 ..."
+}
+
+TEST_F(OgcApiTest, RequestBodiesAreRefusedBeforeTheyAreRead) {
+  const std::string auth = std::string("Authorization: Bearer ") + kAuthority + "\r\n";
+  EXPECT_EQ(RawStatus(http_->port(), "GET /collections HTTP/1.1\r\nHost: x\r\n" + auth +
+                                         "Transfer-Encoding: chunked\r\n\r\n"),
+            411);
+  EXPECT_EQ(RawStatus(http_->port(), "GET /collections HTTP/1.1\r\nHost: x\r\n" + auth +
+                                         "Content-Length: 1000000\r\n\r\n"),
+            413);
+  EXPECT_EQ(RawStatus(http_->port(), "GET /collections HTTP/1.1\r\nHost: x\r\n" + auth +
+                                         "Connection: close\r\n\r\n"),
+            200)
+      << "the same request without a body is served";
+  EXPECT_EQ(
+      RawStatus(http_->port(), "GET /" + std::string(20000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n"),
+      414)
+      << "URIs are capped";
 }
 
 TEST_F(OgcApiTest, BrowsersGetHtml) {
