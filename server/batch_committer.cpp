@@ -1,12 +1,13 @@
 #include "server/batch_committer.h"
 
 #include <chrono>
+#include <utility>
 #include <vector>
 
 namespace covgap::server {
 
 BatchCommitter::BatchCommitter(store::MeasurementStore& store, BatchCommitterOptions options)
-    : store_(store), options_(options), writer_([this] { Run(); }) {}
+    : store_(store), options_(std::move(options)), writer_([this] { Run(); }) {}
 
 BatchCommitter::~BatchCommitter() {
   {

@@ -292,7 +292,8 @@ int main(int argc, char** argv) {
     ogc = std::make_unique<covgap::server::http::ogc::OgcContext>(server.value()->store(),
                                                                   server.value()->access());
     dashboard = std::make_unique<covgap::server::http::dashboard::DashboardContext>(
-        *ogc, options.report_deadline_ms, covgap::server::LatestSchoolCoverageSource());
+        covgap::server::http::dashboard::DashboardContext{
+            *ogc, options.report_deadline_ms, covgap::server::LatestSchoolCoverageSource()});
     covgap::server::http::HttpOptions http_options;
     http_options.address = http_address;
     http_options.tls_cert_pem = options.tls_cert_pem;

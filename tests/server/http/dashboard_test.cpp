@@ -138,8 +138,8 @@ class DashboardTest : public ::testing::Test {
     ASSERT_TRUE(server.ok()) << server.status().message();
     server_ = std::move(server.value());
     ogc_ = std::make_unique<ogc::OgcContext>(server_->store(), server_->access());
-    dashboard_ = std::make_unique<dashboard::DashboardContext>(
-        *ogc_, *geo::ParseIso8601("2021-12-20"), LatestSchoolCoverageSource());
+    dashboard_ = std::make_unique<dashboard::DashboardContext>(dashboard::DashboardContext{
+        *ogc_, *geo::ParseIso8601("2021-12-20"), LatestSchoolCoverageSource()});
     HttpOptions http;
     http.address = "127.0.0.1:0";
     auto started = HttpServer::Start(http, dashboard::WebRoutes(*dashboard_));
