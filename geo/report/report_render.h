@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "geo/base/html_escape.h"  // HtmlEscape, used by the renderers
 #include "geo/base/status.h"
 #include "geo/report/progress_report.h"
 
@@ -37,9 +38,6 @@ StatusOr<std::string> RenderHtml(const ProgressReport& report, const ProgressInp
 
 StatusOr<std::string> RenderReport(ReportFormat format, const ProgressReport& report,
                                    const ProgressInputs& inputs);
-
-// &, <, >, " and ' as character references.
-std::string HtmlEscape(std::string_view text);
 
 // Fill colours of the map and the legend, by status ("#rrggbb").
 std::string_view StatusColour(GapStatus status);

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <regex>
+#include <thread>
 
 #include "geo/base/log.h"
 #include "geo/base/numbers.h"
@@ -245,6 +247,10 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpOptions& optio
                        "not valid?)");
   }
   s->thread_ = std::thread([&server] { server.listen_after_bind(); });
+  // Wait until the accept loop runs (the library marks it running first thing): its stop() does
+  // nothing before that, so a Stop() right after Start() would leave the thread in accept() and
+  // the join hanging.
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return s;
 }
 

@@ -142,21 +142,16 @@ HttpResponse Collections(OgcContext& ctx, const HttpRequest& request) {
 }
 
 HttpResponse Collection(OgcContext& ctx, const HttpRequest& request) {
-  auto id = ParseCollectionId(request.path_params.at(0));
-  if (!id) return ErrorResponse(NotFound("no collection '" + request.path_params[0] + "'"));
-  auto caller =
-      Authenticate(ctx.access, request,
-                   id->type == CollectionId::Type::kSchools ? Rpc::kListSchools : Rpc::kListGaps);
-  if (!caller.ok()) return ErrorResponse(caller.status());
+  auto opened = OpenCollection(ctx, request);
+  if (!opened.ok()) return ErrorResponse(opened.status());
+  const auto& [id, caller] = *opened;
   if (Status s = CheckParams(request, {}); !s.ok()) return ErrorResponse(s);
-  if (Status s = CheckVisible(*id, *caller); !s.ok()) return ErrorResponse(s);
-  if (Status s = CheckKnown(ctx.store, *id); !s.ok()) return ErrorResponse(s);
   auto snapshot = ctx.features.Gaps();
   if (!snapshot.ok()) return ErrorResponse(snapshot.status());
-  auto extent = Extent(ctx, *id, *caller, **snapshot);
+  auto extent = Extent(ctx, id, caller, **snapshot);
   if (!extent.ok()) return ErrorResponse(extent.status());
   geo::JsonWriter j;
-  WriteCollection(ctx, request, *id, *extent, j);
+  WriteCollection(ctx, request, id, *extent, j);
   return Json(j.str());
 }
 

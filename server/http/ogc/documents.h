@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "geo/base/html_escape.h"
 #include "geo/base/json_writer.h"
 #include "geo/base/status.h"
 #include "server/http/http_types.h"
@@ -32,7 +33,7 @@ void WriteLinks(geo::JsonWriter& json, const std::vector<Link>& links);
 std::string Href(const HttpRequest& request, std::string_view path,
                  const std::vector<std::pair<std::string, std::string>>& query = {});
 std::string UrlEncode(std::string_view text);
-std::string HtmlEscape(std::string_view text);
+using geo::HtmlEscape;
 
 // f=html, f=json; without f, HTML when the client prefers text/html (a browser).
 // InvalidArgument for another f.

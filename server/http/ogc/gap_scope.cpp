@@ -4,6 +4,9 @@
 #include <cstdint>
 #include <set>
 
+#include "server/http/http_auth.h"
+#include "server/http/ogc/ogc_api.h"
+
 namespace covgap::server::http::ogc {
 
 Status CheckVisible(const CollectionId& id, const Caller& caller) {
@@ -65,6 +68,19 @@ std::vector<CollectionId> GapCollections(const std::vector<geo::Gap>& gaps, cons
   std::sort(out.begin() + 1, out.end(),
             [](const CollectionId& a, const CollectionId& b) { return a.Id() < b.Id(); });
   return out;
+}
+
+StatusOr<std::pair<CollectionId, Caller>> OpenCollection(OgcContext& ctx,
+                                                         const HttpRequest& request) {
+  auto id = ParseCollectionId(request.path_params.at(0));
+  if (!id) return NotFound("no collection '" + request.path_params[0] + "'");
+  auto caller =
+      Authenticate(ctx.access, request,
+                   id->type == CollectionId::Type::kSchools ? Rpc::kListSchools : Rpc::kListGaps);
+  if (!caller.ok()) return caller.status();
+  if (Status s = CheckVisible(*id, *caller); !s.ok()) return s;
+  if (Status s = CheckKnown(ctx.store, *id); !s.ok()) return s;
+  return std::make_pair(*id, *caller);
 }
 
 }  // namespace covgap::server::http::ogc

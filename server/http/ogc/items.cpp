@@ -442,22 +442,10 @@ StatusOr<std::pair<std::uint64_t, std::vector<Feature>>> DistrictFeatures(OgcCon
   return std::make_pair(static_cast<std::uint64_t>(kept.size()), std::move(features));
 }
 
-StatusOr<std::pair<CollectionId, Caller>> Open(OgcContext& ctx, const HttpRequest& request) {
-  auto id = ParseCollectionId(request.path_params.at(0));
-  if (!id) return NotFound("no collection '" + request.path_params[0] + "'");
-  auto caller =
-      Authenticate(ctx.access, request,
-                   id->type == CollectionId::Type::kSchools ? Rpc::kListSchools : Rpc::kListGaps);
-  if (!caller.ok()) return caller.status();
-  if (Status s = CheckVisible(*id, *caller); !s.ok()) return s;
-  if (Status s = CheckKnown(ctx.store, *id); !s.ok()) return s;
-  return std::make_pair(*id, *caller);
-}
-
 }  // namespace
 
 HttpResponse Items(OgcContext& ctx, const HttpRequest& request) {
-  auto opened = Open(ctx, request);
+  auto opened = OpenCollection(ctx, request);
   if (!opened.ok()) return ErrorResponse(opened.status());
   const auto& [id, caller] = *opened;
   Status params =
@@ -496,7 +484,7 @@ HttpResponse Items(OgcContext& ctx, const HttpRequest& request) {
 }
 
 HttpResponse Item(OgcContext& ctx, const HttpRequest& request) {
-  auto opened = Open(ctx, request);
+  auto opened = OpenCollection(ctx, request);
   if (!opened.ok()) return ErrorResponse(opened.status());
   const auto& [id, caller] = *opened;
   if (Status s = CheckParams(request, {"crs"}); !s.ok()) return ErrorResponse(s);

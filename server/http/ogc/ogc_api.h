@@ -14,10 +14,12 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "server/access_control.h"
 #include "server/http/http_types.h"
+#include "server/http/ogc/collection_id.h"
 #include "server/http/ogc/shape_cache.h"
 #include "server/store/store.h"
 
@@ -34,6 +36,12 @@ struct OgcContext {
 // Paging limits of /items.
 inline constexpr std::uint64_t kDefaultLimit = 100;
 inline constexpr std::uint64_t kMaxLimit = 10000;
+
+// The collection a request names (its first path parameter) and its caller: NotFound for an
+// unknown collection or operator, UNAUTHENTICATED/PERMISSION_DENIED for the token (ListGaps, or
+// ListSchools for schools), PermissionDenied for another operator's gaps.
+StatusOr<std::pair<CollectionId, Caller>> OpenCollection(OgcContext& ctx,
+                                                         const HttpRequest& request);
 
 HttpResponse Landing(OgcContext& ctx, const HttpRequest& request);
 HttpResponse Conformance(OgcContext& ctx, const HttpRequest& request);

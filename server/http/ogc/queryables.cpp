@@ -17,14 +17,10 @@ void Property(geo::JsonWriter& j, const char* name, const char* type, const char
 }  // namespace
 
 HttpResponse Queryables(OgcContext& ctx, const HttpRequest& request) {
-  auto id = ParseCollectionId(request.path_params.at(0));
-  if (!id) return ErrorResponse(NotFound("no collection '" + request.path_params[0] + "'"));
-  auto caller =
-      Authenticate(ctx.access, request,
-                   id->type == CollectionId::Type::kSchools ? Rpc::kListSchools : Rpc::kListGaps);
-  if (!caller.ok()) return ErrorResponse(caller.status());
+  auto opened = OpenCollection(ctx, request);
+  if (!opened.ok()) return ErrorResponse(opened.status());
+  const CollectionId* id = &opened->first;
   if (Status s = CheckParams(request, {}); !s.ok()) return ErrorResponse(s);
-  if (Status s = CheckVisible(*id, *caller); !s.ok()) return ErrorResponse(s);
   geo::JsonWriter j;
   j.BeginObject()
       .Key("$schema")
@@ -66,7 +62,6 @@ HttpResponse Queryables(OgcContext& ctx, const HttpRequest& request) {
       break;
   }
   j.EndObject().Key("additionalProperties").Bool(false).EndObject();
-  (void)ctx;
   return Json(j.str(), "application/schema+json");
 }
 
