@@ -19,33 +19,23 @@
 #include "server/covgap_server.h"
 #include "server/http/http_server.h"
 #include "server/store/sqlite_store.h"
+#include "tests/support/test_geometry.h"
 
 namespace covgap::server::http {
 namespace {
 
 namespace fs = std::filesystem;
+using test_support::SquareAround;
+using test_support::Wkb;
 
 constexpr char kAuthority[] = "cgp_boot0000_0123456789abcdef0123456789abcdef01234567";
 constexpr char kViewer[] = "cgp_view0000_0123456789abcdef0123456789abcdef0123viewer";
 constexpr char kViettel[] = "cgp_oper0000_0123456789abcdef0123456789abcdef0123operat";
 constexpr char kHousehold[] = "HH-SECRET-0042";
 
-std::string Wkb(const std::string& wkt) {
-  OGRGeometryH raw = nullptr;
-  char* text = const_cast<char*>(wkt.c_str());
-  EXPECT_EQ(OGR_G_CreateFromWkt(&text, nullptr, &raw), OGRERR_NONE);
-  const geo::OgrGeometryPtr g(raw);
-  std::string wkb(static_cast<std::size_t>(OGR_G_WkbSize(g.get())), '\0');
-  OGR_G_ExportToIsoWkb(g.get(), wkbNDR, reinterpret_cast<unsigned char*>(wkb.data()));
-  return wkb;
-}
-
 // A 400 m square gap around (lon, lat), stored in EPSG:32648 as the analysis writes them.
 geo::Gap GapAround(const std::string& id, geo::GapKind kind, const std::string& op,
                    geo::Technology tech, std::int64_t rank, double lon, double lat) {
-  auto projector = geo::PointProjector::Create("EPSG:32648");
-  double x = 0, y = 0;
-  (*projector)->Project(&lon, &lat, &x, &y, 1);
   geo::Gap g;
   g.gap_id = id;
   g.kind = kind;
@@ -58,10 +48,7 @@ geo::Gap GapAround(const std::string& id, geo::GapKind kind, const std::string& 
   g.area_m2 = 160000;
   g.poor_hh = 2;
   g.analysed_ms = *geo::ParseIso8601("2021-12-01");
-  const std::string x0 = std::to_string(x - 200), x1 = std::to_string(x + 200);
-  const std::string y0 = std::to_string(y - 200), y1 = std::to_string(y + 200);
-  g.wkb = Wkb("MULTIPOLYGON (((" + x0 + " " + y0 + "," + x1 + " " + y0 + "," + x1 + " " + y1 + "," +
-              x0 + " " + y1 + "," + x0 + " " + y0 + ")))");
+  g.wkb = SquareAround(lon, lat);
   return g;
 }
 
