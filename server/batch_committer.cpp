@@ -63,7 +63,7 @@ void BatchCommitter::Run() {
         group[i].done.set_value(outcomes.status());
       }
     }
-    if (options_.on_commit && outcomes.ok()) options_.on_commit(took.count(), group.size(), rows);
+    if (options_.on_commit && outcomes.ok()) options_.on_commit(took.count());
     group.clear();
     {
       std::lock_guard lock(mu_);

@@ -23,8 +23,8 @@ namespace covgap::server {
 struct BatchCommitterOptions {
   std::size_t max_rows_per_commit = 200'000;
   std::size_t max_queued_rows = 400'000;
-  // Called after each commit (on the writer thread) with its latency, batches and rows: metrics.
-  std::function<void(double seconds, std::size_t batches, std::size_t rows)> on_commit;
+  // Called after each commit (on the writer thread) with its latency in seconds: metrics.
+  std::function<void(double seconds)> on_commit;
 };
 
 class BatchCommitter {

@@ -24,9 +24,8 @@ StatusOr<std::unique_ptr<CovgapServer>> CovgapServer::Start(std::unique_ptr<stor
   }
   BatchCommitterOptions commit_options = options.commit_options;
   if (!commit_options.on_commit) {
-    commit_options.on_commit = [metrics = s->metrics_.get()](double seconds, std::size_t batches,
-                                                             std::size_t rows) {
-      metrics->RecordCommit(seconds, batches, rows);
+    commit_options.on_commit = [metrics = s->metrics_.get()](double seconds) {
+      metrics->RecordCommit(seconds);
     };
   }
   s->committer_ = std::make_unique<BatchCommitter>(*s->store_, commit_options);

@@ -115,9 +115,7 @@ void Metrics::RecordIngest(const geo::IngestReport& report) {
   }
 }
 
-void Metrics::RecordCommit(double seconds, std::size_t /*batches*/, std::size_t /*rows*/) {
-  commit_seconds_.Observe(seconds);
-}
+void Metrics::RecordCommit(double seconds) { commit_seconds_.Observe(seconds); }
 
 void Metrics::RecordAnalysis(const geo::AnalysisResult& result, double seconds) {
   for (const geo::StageTiming& s : result.stages) {

@@ -32,7 +32,7 @@ class Metrics {
   explicit Metrics(std::string data_dir = {});
 
   void RecordIngest(const geo::IngestReport& report);
-  void RecordCommit(double seconds, std::size_t batches, std::size_t rows);
+  void RecordCommit(double seconds);
   void RecordAnalysis(const geo::AnalysisResult& result, double seconds);
   // `method` as gRPC names it ("/covgap.v1.GapService/ListGaps"), `code` its status code.
   void RecordCall(std::string_view method, int code, double seconds);

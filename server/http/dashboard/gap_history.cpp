@@ -3,13 +3,13 @@
 // (GapLifecycleService.GetGapHistory): NotFound for an unknown id, PermissionDenied for an
 // operator asking about another operator's gap.
 #include <cstdint>
-#include <map>
 
 #include "geo/base/time_format.h"
 #include "server/http/dashboard/api_common.h"
 #include "server/http/dashboard/dashboard.h"
 #include "server/http/http_auth.h"
 #include "server/http/ogc/documents.h"
+#include "server/http/ogc/gap_scope.h"
 
 namespace covgap::server::http::dashboard {
 
@@ -20,14 +20,13 @@ HttpResponse GapHistory(DashboardContext& ctx, const HttpRequest& request) {
   const std::string& gap_id = request.path_params.at(0);
   auto gap = ctx.ogc.store.GetGap(gap_id);
   if (!gap.ok()) return ApiError(gap.status());
-  if (!Visible(*caller, *gap)) {
+  if (!ogc::CallerSees(*caller, *gap)) {
     return ApiError(PermissionDenied(caller->Describe() + " may not read the history of gap " +
                                      gap_id + ": it is " + gap->operator_id + "'s"));
   }
   auto events = ctx.ogc.store.ListGapEvents(0, UINT64_MAX >> 1, gap_id);
   if (!events.ok()) return ApiError(events.status());
-  std::map<std::string, std::string> last;
-  if (!events->empty()) last[gap_id] = events->back().type;
+  const std::string last = events->empty() ? std::string() : events->back().type;
 
   const geo::Gap& g = *gap;
   geo::JsonWriter j;

@@ -30,6 +30,11 @@ void WriteOptionalDate(geo::JsonWriter& j, std::string_view key,
   }
 }
 
+std::string_view LastEventType(const ogc::GapSnapshot& snapshot, const std::string& gap_id) {
+  auto it = snapshot.last_event_type.find(gap_id);
+  return it == snapshot.last_event_type.end() ? std::string_view() : std::string_view(it->second);
+}
+
 }  // namespace
 
 HttpResponse Todo(DashboardContext& ctx, const HttpRequest& request) {
@@ -71,31 +76,32 @@ HttpResponse Todo(DashboardContext& ctx, const HttpRequest& request) {
 
   auto snapshot = ctx.ogc.features.Gaps();
   if (!snapshot.ok()) return ApiError(snapshot.status());
-  const std::int64_t* run_id = &(*snapshot)->run_id;
+  const std::int64_t run_id = (*snapshot)->run_id;
   geo::JsonWriter j;
-  j.BeginObject().Key("run_id").Number(*run_id);
+  j.BeginObject().Key("run_id").Number(run_id);
   j.Key("order").String(query.order == store::GapOrder::kTodo ? "todo" : "rank");
-  if (*run_id == 0) {
+  if (run_id == 0) {
     j.Key("gaps").BeginArray().EndArray().EndObject();
     return ogc::Json(j.str());
   }
-  query.run_id = *run_id;
+  query.run_id = run_id;
   auto listed = ctx.ogc.store.ListGaps(query);
   if (!listed.ok()) return ApiError(listed.status());
-  auto last_event = LastEventTypes(ctx.ogc.store);
-  if (!last_event.ok()) return ApiError(last_event.status());
-  auto shapes = ctx.ogc.features.Shapes(*run_id, ogc::DefaultCrs());
+  auto shapes = ctx.ogc.features.Shapes(run_id, ogc::DefaultCrs());
   if (!shapes.ok()) return ApiError(shapes.status());
 
   j.Key("gaps").BeginArray();
   for (const geo::Gap& g : listed->first) {
-    if (!Visible(*caller, g)) continue;
+    if (!ogc::CallerSees(*caller, g)) continue;
     j.BeginObject();
     j.Key("gap_id").String(g.gap_id).Key("rank").Number(g.rank);
     j.Key("kind").String(geo::ToString(g.kind)).Key("operator_id").String(g.operator_id);
     j.Key("contains").String(g.contains).Key("tech").String(geo::ToString(g.tech));
     j.Key("district").String(g.district).Key("commune").String(g.commune);
-    j.Key("status").String(g.status).Key("shown_status").String(ShownStatus(g, *last_event));
+    j.Key("status")
+        .String(g.status)
+        .Key("shown_status")
+        .String(ShownStatus(g, LastEventType(**snapshot, g.gap_id)));
     j.Key("score").Number(g.score).Key("area_m2").Number(g.area_m2);
     j.Key("schools").Number(g.schools).Key("students_nodev").Number(g.students_nodev);
     j.Key("poor_hh").Number(g.poor_hh).Key("npoor_hh").Number(g.npoor_hh);

@@ -50,7 +50,7 @@ StatusOr<std::array<double, 4>> Extent(OgcContext& ctx, const CollectionId& id,
   return e;
 }
 
-void WriteCollection(OgcContext& ctx, const HttpRequest& request, const CollectionId& id,
+void WriteCollection(const HttpRequest& request, const CollectionId& id,
                      const std::array<double, 4>& extent, geo::JsonWriter& j) {
   const std::string base = "/collections/" + id.Id();
   j.BeginObject()
@@ -94,7 +94,6 @@ void WriteCollection(OgcContext& ctx, const HttpRequest& request, const Collecti
   j.EndArray();
   j.Key("storageCrs")
       .String(id.type == CollectionId::Type::kGaps ? StorageCrs().uri : DefaultCrs().uri);
-  (void)ctx;
   j.EndObject();
 }
 
@@ -135,7 +134,7 @@ HttpResponse Collections(OgcContext& ctx, const HttpRequest& request) {
   for (const CollectionId& id : ids) {
     auto extent = Extent(ctx, id, *caller, **snapshot);
     if (!extent.ok()) return ErrorResponse(extent.status());
-    WriteCollection(ctx, request, id, *extent, j);
+    WriteCollection(request, id, *extent, j);
   }
   j.EndArray().EndObject();
   return Json(j.str());
@@ -151,7 +150,7 @@ HttpResponse Collection(OgcContext& ctx, const HttpRequest& request) {
   auto extent = Extent(ctx, id, caller, **snapshot);
   if (!extent.ok()) return ErrorResponse(extent.status());
   geo::JsonWriter j;
-  WriteCollection(ctx, request, id, *extent, j);
+  WriteCollection(request, id, *extent, j);
   return Json(j.str());
 }
 

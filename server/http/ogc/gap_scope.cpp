@@ -42,15 +42,16 @@ store::GapQuery ScopeQuery(const CollectionId& id, const Caller& caller, std::in
   return q;
 }
 
+bool CallerSees(const Caller& caller, const geo::Gap& gap) {
+  return caller.role != Role::kOperator || gap.kind == geo::GapKind::kCommon ||
+         gap.operator_id == caller.operator_id;
+}
+
 bool InScope(const CollectionId& id, const Caller& caller, const geo::Gap& gap) {
   if (id.kind && gap.kind != *id.kind) return false;
   if (id.tech && gap.tech != *id.tech) return false;
   if (id.kind == geo::GapKind::kOperator && gap.operator_id != id.operator_id) return false;
-  if (caller.role == Role::kOperator && gap.kind == geo::GapKind::kOperator &&
-      gap.operator_id != caller.operator_id) {
-    return false;
-  }
-  return true;
+  return CallerSees(caller, gap);
 }
 
 std::vector<CollectionId> GapCollections(const std::vector<geo::Gap>& gaps, const Caller& caller) {

@@ -23,6 +23,10 @@ Status CheckKnown(store::RegistryStore& registry, const CollectionId& id);
 // The query of `id`'s gaps of run `run_id` for `caller` (limit and offset left to the caller).
 store::GapQuery ScopeQuery(const CollectionId& id, const Caller& caller, std::int64_t run_id);
 
+// Whether `caller` may see `gap` at all: an operator its own and the common gaps, everyone else
+// every gap (as the life cycle and WatchGaps decide in gRPC).
+bool CallerSees(const Caller& caller, const geo::Gap& gap);
+
 // Whether `gap` belongs to `id` as `caller` sees it.
 bool InScope(const CollectionId& id, const Caller& caller, const geo::Gap& gap);
 

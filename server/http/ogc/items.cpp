@@ -313,10 +313,9 @@ bool ItemFilterMatches(const geo::Gap& g, const ItemsQuery& q) {
 }
 
 HttpResponse GapItems(OgcContext& ctx, const HttpRequest& r, const CollectionId& id,
-                      const Caller& caller, const ItemsQuery& q) {
-  auto snapshot = ctx.features.Gaps();
-  if (!snapshot.ok()) return ErrorResponse(snapshot.status());
-  const GapSnapshot& snap = **snapshot;
+                      const Caller& caller, const ItemsQuery& q,
+                      const std::shared_ptr<const GapSnapshot>& snapshot) {
+  const GapSnapshot& snap = *snapshot;
   if (snap.run_id == 0) return FeatureCollection(r, id, q, 0, {});
   store::GapQuery sq = ScopeQuery(id, caller, snap.run_id);
   if (!q.tech.empty()) {
@@ -336,7 +335,7 @@ HttpResponse GapItems(OgcContext& ctx, const HttpRequest& r, const CollectionId&
     if (!t.ok()) return ErrorResponse(t.status());
     crs84 = *t;
   }
-  auto serialised = ctx.features.Features(*snapshot, q.crs);
+  auto serialised = ctx.features.Features(snapshot, q.crs);
   if (!serialised.ok()) return ErrorResponse(serialised.status());
   // One pass in rank order: count every match, keep the page's.
   std::uint64_t matched = 0;
@@ -459,16 +458,17 @@ HttpResponse Items(OgcContext& ctx, const HttpRequest& request) {
   if (!q.ok()) return ErrorResponse(q.status());
   switch (id.type) {
     case CollectionId::Type::kGaps: {
-      if (q->html) return GapItems(ctx, request, id, caller, *q);
       auto snapshot = ctx.features.Gaps();
       if (!snapshot.ok()) return ErrorResponse(snapshot.status());
+      if (q->html) return GapItems(ctx, request, id, caller, *q, *snapshot);
       // The page depends on the collection, what the caller may see, the host (links) and the
       // query (the token too: links carry it).
       std::string key = id.Id() + "\n" + std::string(ToString(caller.role)) + ":" +
                         caller.operator_id + "\n" + request.base_url + "\n";
       for (const auto& [k, v] : request.params) key += k + "=" + v + "&";
       if (auto hit = ctx.features.pages.Find(*snapshot, key)) return *hit;
-      return ctx.features.pages.Remember(*snapshot, key, GapItems(ctx, request, id, caller, *q));
+      return ctx.features.pages.Remember(*snapshot, key,
+                                         GapItems(ctx, request, id, caller, *q, *snapshot));
     }
     case CollectionId::Type::kSchools:
     case CollectionId::Type::kDistricts:

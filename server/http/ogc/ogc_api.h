@@ -20,7 +20,7 @@
 #include "server/access_control.h"
 #include "server/http/http_types.h"
 #include "server/http/ogc/collection_id.h"
-#include "server/http/ogc/shape_cache.h"
+#include "server/http/ogc/feature_cache.h"
 #include "server/store/store.h"
 
 namespace covgap::server::http::ogc {

@@ -28,7 +28,7 @@
 #include "server/covgap_server.h"
 #include "server/http/http_auth.h"
 #include "server/http/http_server.h"
-#include "server/http/ogc/shape_cache.h"
+#include "server/http/ogc/feature_cache.h"
 #include "server/store/sqlite_store.h"
 #include "tests/support/test_geometry.h"
 

@@ -1,4 +1,4 @@
-#include "server/http/ogc/shape_cache.h"
+#include "server/http/ogc/feature_cache.h"
 
 #include <cstdint>
 
@@ -33,17 +33,22 @@ StatusOr<std::shared_ptr<const GapSnapshot>> FeatureCache::Gaps() {
   const std::int64_t seen = snapshot_ ? snapshot_->last_event_id : 0;
   // Events first, then the rows: the rows are at least as new as the newest event seen.
   std::int64_t newest = seen;
+  std::vector<store::GapEvent> arrived;
   while (true) {
     auto events = store_.ListGapEvents(newest, 1000);
     if (!events.ok()) return events.status();
     if (events->empty()) break;
     newest = events->back().event_id;
-    if (events->size() < 1000) break;
+    const bool last_page = events->size() < 1000;
+    for (store::GapEvent& e : *events) arrived.push_back(std::move(e));
+    if (last_page) break;
   }
   if (snapshot_ && snapshot_->run_id == run_id && newest == seen) return snapshot_;
   auto fresh = std::make_shared<GapSnapshot>();
   fresh->run_id = run_id;
   fresh->last_event_id = newest;
+  if (snapshot_) fresh->last_event_type = snapshot_->last_event_type;
+  for (store::GapEvent& e : arrived) fresh->last_event_type[e.gap_id] = std::move(e.type);
   if (run_id != 0) {
     store::GapQuery q;
     q.run_id = run_id;

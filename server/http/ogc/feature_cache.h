@@ -29,6 +29,9 @@ struct GapSnapshot {
   std::int64_t run_id = 0;  // 0: nothing analysed yet
   std::int64_t last_event_id = 0;
   std::vector<geo::Gap> gaps;  // rank order (GapOrder::kRank), no WKB
+  // Every gap id's latest event type (the dashboard's "reopened"), kept up to date from the
+  // events the freshness check reads anyway.
+  std::unordered_map<std::string, std::string> last_event_type;
 };
 
 // Whether `gap` is one `query` selects, by the rules of Store::ListGaps (operator with or without
